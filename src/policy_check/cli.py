@@ -1,0 +1,237 @@
+"""The ``policy-check`` command: parses arguments and wires discovery, the engine and
+a reporter together.  It decides nothing about rules or formats itself."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from policy_check import __version__
+from policy_check.cache import ResultCache
+from policy_check.config import ConfigError, Settings, load_settings
+from policy_check.discovery import discover
+from policy_check.docs import render_catalogue, render_rule
+from policy_check.engine import FileJob, FixOptions, Mode
+from policy_check.report import RunReport
+from policy_check.reporters import REPORTERS
+from policy_check.rules import rule_by_code, selected_rules, validate_codes
+from policy_check.runner import run_jobs
+
+logger = logging.getLogger("policy_check")
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value: str) -> list[str]:
+    return [code.strip().upper() for code in value.split(",") if code.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policy-check",
+        description="Policy checks for Python research code: layout, imports, logging, processes, vectorisation.",
+        epilog="Subcommands: `policy-check rule CODE` (a rule's documentation), `policy-check rules` (the catalogue).",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: .)")
+    selection = parser.add_argument_group("rule selection")
+    selection.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to check (replaces the configured selection)")
+    selection.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to add to the selection")
+    selection.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to leave out")
+    fixing = parser.add_argument_group("fixes")
+    fixing.add_argument("--fix", action="store_true", help="apply safe fixes")
+    fixing.add_argument("--unsafe-fixes", action="store_true", help="also apply (or show) fixes that need review")
+    fixing.add_argument("--diff", action="store_true", help="print a unified diff of the fixes and change nothing")
+    fixing.add_argument("--show-fixes", action="store_true", help="list the findings that were fixed")
+    output = parser.add_argument_group("output")
+    output.add_argument("--output-format", choices=sorted(REPORTERS), default=os.environ.get("POLICY_CHECK_OUTPUT_FORMAT", "text"))
+    output.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
+    output.add_argument("--statistics", action="store_true", help="print counts per code instead of the findings")
+    output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    output.add_argument("-v", "--verbose", action="store_true", help="log what the run does")
+    output.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary or warnings")
+    run = parser.add_argument_group("run")
+    run.add_argument("--config", type=Path, help="read settings from this file instead of the nearest pyproject.toml")
+    run.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    run.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    run.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    parser.add_argument("--version", action="version", version=f"policy-check {__version__}")
+    return parser
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("policy-check: %(levelname)s: %(message)s"))
+    root = logging.getLogger("policy_check")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    root.propagate = False
+
+
+def _use_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _display_path(path: Path) -> str:
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
+
+
+def _settings_for(args: argparse.Namespace) -> Settings:
+    settings = load_settings(Path.cwd(), args.config, args.isolated)
+    where = str(settings.config_file or "configuration")
+    validate_codes((*(settings.select or ()), *settings.extend_select, *settings.ignore), where)
+    validate_codes((*(args.select or ()), *args.extend_select, *args.ignore), "command line")
+    for _, codes in settings.per_file_ignores:
+        validate_codes(codes, f"{where}: per-file-ignores")
+    changes: dict[str, object] = {}
+    if args.select is not None:
+        changes["select"] = tuple(args.select)
+    if args.extend_select:
+        changes["extend_select"] = (*settings.extend_select, *args.extend_select)
+    if args.ignore:
+        changes["ignore"] = (*settings.ignore, *args.ignore)
+    return settings.with_overrides(**changes)
+
+
+def check_command(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose, args.quiet)
+    if args.jobs is not None and args.jobs < 1:
+        logger.error("--jobs must be at least 1")
+        return EXIT_ERROR
+    try:
+        settings = _settings_for(args)
+        files = discover(args.paths or [Path(".")], settings)
+    except (ConfigError, FileNotFoundError) as error:
+        logger.error("%s", error)
+        return EXIT_ERROR
+    rules = selected_rules(settings)
+    mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.CHECK
+    options = FixOptions(mode=mode, unsafe=args.unsafe_fixes)
+    cache = None if args.no_cache or mode is not Mode.CHECK else ResultCache.at_root(settings.root, _cache_salt(settings, rules))
+    jobs = [FileJob(f.path, f.relative_path, _display_path(f.path), f.is_test_code) for f in files]
+    logger.debug("checking %d files with %d rules (root %s)", len(jobs), len(rules), settings.root)
+    results = run_jobs(jobs, settings, rules, options, cache, args.jobs)
+    results.sort(key=lambda result: result.display_path)
+    diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
+    fixed = [d for r in results for d in r.fixed]
+    report = RunReport(
+        diagnostics=diagnostics,
+        fixed=fixed,
+        files_checked=len(jobs),
+        rules=list(rules),
+        fix_mode=mode is not Mode.CHECK,
+        unsafe_fixes=args.unsafe_fixes,
+        root=settings.root,
+    )
+    if mode is Mode.DIFF:
+        return _write_diff(results, report, args)
+    _write_report(report, args)
+    if not diagnostics or args.exit_zero:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS
+
+
+def _cache_salt(settings: Settings, rules: Sequence[object]) -> str:
+    return settings.fingerprint() + ",".join(getattr(rule, "code", "") for rule in rules)
+
+
+def _write_diff(results: Sequence[object], report: RunReport, args: argparse.Namespace) -> int:
+    diffs = [getattr(result, "diff", "") for result in results]
+    sys.stdout.write("".join(diffs))
+    if not args.quiet:
+        count = len(report.fixed)
+        files = sum(1 for diff in diffs if diff)
+        held = len(report.hidden_unsafe_fixes())
+        note = f" ({held} unsafe fixes held back: add --unsafe-fixes to see them)" if held else ""
+        sys.stderr.write(f"Would fix {count} findings in {files} files{note}.\n")
+    return EXIT_FINDINGS if any(diffs) and not args.exit_zero else EXIT_CLEAN
+
+
+def _write_report(report: RunReport, args: argparse.Namespace) -> None:
+    stream: TextIO
+    if args.output_file:
+        args.output_file.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(args.output_file, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    else:
+        stream = sys.stdout
+    try:
+        color = _use_color(stream) and args.output_format in ("text", "concise")
+        if args.show_fixes and report.fixed:
+            _write_fixed(report, stream)
+        if args.statistics:
+            _write_statistics(report, stream)
+        elif args.quiet and args.output_format in ("text", "concise"):
+            REPORTERS["concise"](RunReport(report.diagnostics, rules=report.rules), stream, color) if report.diagnostics else None
+        else:
+            REPORTERS[args.output_format](report, stream, color)
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+
+
+def _write_fixed(report: RunReport, stream: TextIO) -> None:
+    stream.write(f"Fixed {len(report.fixed)} findings:\n")
+    for diagnostic in sorted(report.fixed, key=lambda d: d.sort_key()):
+        message = diagnostic.fix.message if diagnostic.fix else diagnostic.message
+        stream.write(f"  {diagnostic.path}: {diagnostic.code} {message}\n")
+
+
+def _write_statistics(report: RunReport, stream: TextIO) -> None:
+    names = report.names_by_code()
+    fixable = {d.code for d in report.fixable()}
+    for code, count in sorted(report.counts_by_code().items(), key=lambda item: (-item[1], item[0])):
+        stream.write(f"{count:>5}\t{code}\t{'[*]' if code in fixable else '   '}\t{names.get(code, '')}\n")
+
+
+def rule_command(argv: Sequence[str]) -> int:
+    if len(argv) != 1:
+        sys.stderr.write("usage: policy-check rule CODE\n")
+        return EXIT_ERROR
+    rule = rule_by_code(argv[0])
+    if rule is None:
+        sys.stderr.write(f"policy-check: error: unknown rule '{argv[0]}' (see `policy-check rules`)\n")
+        return EXIT_ERROR
+    sys.stdout.write(render_rule(rule))
+    return EXIT_CLEAN
+
+
+def rules_command(argv: Sequence[str]) -> int:
+    sys.stdout.write(render_catalogue())
+    return EXIT_CLEAN
+
+
+# Subcommands: the first argument names one; anything else is a check run.
+SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "rule": rule_command,
+    "rules": rules_command,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            return SUBCOMMANDS[argv[0]](argv[1:])
+        if argv and argv[0] == "check":  # ruff users type `check` out of habit
+            argv = argv[1:]
+        return check_command(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("policy-check: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_CLEAN
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, exit 2
+        logging.getLogger("policy_check").debug("internal error", exc_info=True)
+        sys.stderr.write(f"policy-check: internal error: {type(error).__name__}: {error} (run with -v for details)\n")
+        return EXIT_ERROR

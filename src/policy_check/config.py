@@ -1,0 +1,233 @@
+"""``[tool.policy-check]`` settings: where they are found, what each key means, and
+one-line errors that name the file, the line and the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+import tomlkit.exceptions
+
+TABLE = "tool.policy-check"
+
+# Folders nobody wants checked; `exclude` replaces this list, `extend-exclude` adds to it (as ruff).
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox",
+    ".pants.d", ".policy_check_cache", ".pytest_cache", ".pytype", ".ruff_cache", ".svn",
+    ".tox", ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist",
+    "node_modules", "site-packages", "venv",
+)
+
+
+class ConfigError(Exception):
+    """A user's configuration is wrong; the message is one line and names the place."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = field(default_factory=Path.cwd)
+    config_file: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    allow_print: tuple[str, ...] = ()
+    max_complexity: int = 10
+    min_maintainability: float = 10.0
+    max_file_mb: float = 5.0
+    absolute_path_prefixes: tuple[str, ...] | None = None
+    extend_absolute_path_prefixes: tuple[str, ...] = ()
+    ruff: bool = True
+    free_threaded: bool = False
+
+    def fingerprint(self) -> str:
+        """A digest of everything that can change a file's findings (for the cache)."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "config_file"}
+        return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+# ---------------------------------------------------------------------------
+# Key schema: the TOML key, the Settings field, and a converter that raises
+# ValueError with "expected …" on a bad value.
+
+CODE_PATTERN = re.compile(r"^[A-Z]+[0-9]*$")
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("expected a list of strings")
+    return tuple(str(item) for item in value)
+
+
+def _code_list(value: Any) -> tuple[str, ...]:
+    codes = _string_list(value)
+    for code in codes:
+        if not CODE_PATTERN.match(code):
+            raise ValueError(f"expected rule codes or prefixes such as 'PC3' or 'PC301', got {code!r}")
+    return codes
+
+
+def _positive_number(kind: type) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ValueError(f"expected a positive {'whole number' if kind is int else 'number'}")
+        if kind is int and not float(value).is_integer():
+            raise ValueError("expected a positive whole number")
+        return kind(value)
+
+    return convert
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return bool(value)
+
+
+def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ValueError('expected a table of glob = ["CODE", …]')
+    return tuple((str(glob), _code_list(list(codes) if isinstance(codes, list) else codes)) for glob, codes in value.items())
+
+
+SCHEMA: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "select": ("select", _code_list),
+    "extend-select": ("extend_select", _code_list),
+    "ignore": ("ignore", _code_list),
+    "exclude": ("exclude", _string_list),
+    "extend-exclude": ("extend_exclude", _string_list),
+    "per-file-ignores": ("per_file_ignores", _per_file_ignores),
+    "allow-print": ("allow_print", _string_list),
+    "max-complexity": ("max_complexity", _positive_number(int)),
+    "min-maintainability": ("min_maintainability", _positive_number(float)),
+    "max-file-mb": ("max_file_mb", _positive_number(float)),
+    "absolute-path-prefixes": ("absolute_path_prefixes", _string_list),
+    "extend-absolute-path-prefixes": ("extend_absolute_path_prefixes", _string_list),
+    "ruff": ("ruff", _boolean),
+    "free-threaded": ("free_threaded", _boolean),
+}
+
+
+def _key_line(text: str, key: str) -> int:
+    """The line of ``key`` inside the policy-check table (1 if it cannot be told)."""
+    in_table = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            header = stripped.strip("[]").strip()
+            in_table = header == TABLE or header.startswith(TABLE + ".")
+            if in_table and header == f"{TABLE}.{key}":
+                return number
+            continue
+        if in_table and re.match(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
+            return number
+    return 1
+
+
+def settings_from_table(
+    table: dict[str, Any], root: Path, config_file: Path | None, text: str = ""
+) -> Settings:
+    """Validate a ``[tool.policy-check]`` table and build the settings."""
+    values: dict[str, Any] = {}
+    where = str(config_file) if config_file else "configuration"
+    for key, value in table.items():
+        if key not in SCHEMA:
+            known = ", ".join(sorted(SCHEMA))
+            raise ConfigError(
+                f"{where}:{_key_line(text, key)}: unknown key '{key}' in [{TABLE}] (known keys: {known})"
+            )
+        field_name, convert = SCHEMA[key]
+        try:
+            values[field_name] = convert(_plain(value))
+        except ValueError as error:
+            raise ConfigError(f"{where}:{_key_line(text, key)}: [{TABLE}] {key}: {error}") from None
+    return Settings(root=root, config_file=config_file, **values)
+
+
+def _plain(value: Any) -> Any:
+    """tomlkit items as plain Python values."""
+    return value.unwrap() if hasattr(value, "unwrap") else value
+
+
+def read_pyproject(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read configuration: {error}") from None
+    try:
+        document = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as error:
+        raise ConfigError(f"{path}:{error.line}: invalid TOML: {error}") from None
+    return _plain(document), text
+
+
+def _policy_table(document: dict[str, Any]) -> dict[str, Any] | None:
+    tool = document.get("tool")
+    if not isinstance(tool, dict):
+        return None
+    table = tool.get("policy-check")
+    return table if isinstance(table, dict) else None
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.policy-check]`` table, walking up."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "policy-check" not in text:
+                continue
+            try:
+                if _policy_table(_plain(tomlkit.parse(text))) is not None:
+                    return candidate
+            except tomlkit.exceptions.ParseError:
+                # Report the broken file rather than silently skipping it.
+                return candidate
+    return None
+
+
+def find_project_root(start: Path) -> Path:
+    """The folder holding the nearest ``pyproject.toml``, else the git top level, else ``start``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            return folder
+    return start
+
+
+def load_settings(start: Path, config_file: Path | None = None, isolated: bool = False) -> Settings:
+    """Settings for a run that starts in ``start`` (usually the working directory)."""
+    if isolated:
+        return Settings(root=find_project_root(start))
+    if config_file is None:
+        config_file = find_config_file(start)
+        if config_file is None:
+            return Settings(root=find_project_root(start))
+    elif not config_file.is_file():
+        raise ConfigError(f"{config_file}: configuration file not found")
+    document, text = read_pyproject(config_file)
+    table = _policy_table(document)
+    if table is None:
+        # A dedicated file (``--config policy-check.toml``) may hold the keys at top level.
+        table = document if config_file.name != "pyproject.toml" else {}
+    return settings_from_table(table, config_file.resolve().parent, config_file, text)
+
+
+def known_keys() -> Iterable[str]:
+    return SCHEMA.keys()

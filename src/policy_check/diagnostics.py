@@ -1,0 +1,138 @@
+"""The one contract between rules, the engine, fixes and reporters: a finding and its fix.
+
+Rows are 1-based and columns 1-based (in characters), as in ruff's JSON output, so
+reporters never convert.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Applicability(str, enum.Enum):
+    """How sure we are that a fix keeps the program's meaning (ruff's words)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    row: int
+    column: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"row": self.row, "column": self.column}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, int]) -> Location:
+        return cls(data["row"], data["column"])
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two locations (end exclusive) with ``content``."""
+
+    content: str
+    start: Location
+    end: Location
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"content": self.content, "location": self.start.to_dict(), "end_location": self.end.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Edit:
+        return cls(data["content"], Location.from_dict(data["location"]), Location.from_dict(data["end_location"]))
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    applicability: Applicability
+    edits: tuple[Edit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "applicability": self.applicability.value,
+            "message": self.message,
+            "edits": [edit.to_dict() for edit in self.edits],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fix:
+        return cls(
+            data["message"],
+            Applicability(data["applicability"]),
+            tuple(Edit.from_dict(edit) for edit in data["edits"]),
+        )
+
+
+@dataclass
+class Diagnostic:
+    """One finding: what rule, where, what to do about it."""
+
+    code: str
+    message: str
+    path: str
+    start: Location
+    end: Location
+    severity: Severity = Severity.WARNING
+    name: str = ""
+    fix: Fix | None = None
+    # The flagged source, whitespace-normalised: baselines fingerprint on it, not on rows.
+    snippet: str = ""
+    # Project-level findings are about a whole file or folder, not a line.
+    project_level: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def noqa_row(self) -> int | None:
+        return None if self.project_level else self.start.row
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.start.row, self.start.column, self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "path": self.path,
+            "start": self.start.to_dict(),
+            "end": self.end.to_dict(),
+            "severity": self.severity.value,
+            "name": self.name,
+            "fix": self.fix.to_dict() if self.fix else None,
+            "snippet": self.snippet,
+            "project_level": self.project_level,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnostic:
+        return cls(
+            code=data["code"],
+            message=data["message"],
+            path=data["path"],
+            start=Location.from_dict(data["start"]),
+            end=Location.from_dict(data["end"]),
+            severity=Severity(data["severity"]),
+            name=data["name"],
+            fix=Fix.from_dict(data["fix"]) if data["fix"] else None,
+            snippet=data["snippet"],
+            project_level=data["project_level"],
+            extra=data["extra"],
+        )
+
+
+# Codes that do not belong to a rule class: the engine itself reports them.
+INTERNAL_ERROR = "PC000"
+IO_ERROR = "E902"
+SYNTAX_ERROR = "E999"

@@ -1,0 +1,72 @@
+"""Rule documentation in ruff's headings, generated from the rule class itself (one
+source of truth: the docstring is the why, the examples are the tests)."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+from policy_check.rules import ENGINE_CODES, all_rules
+from policy_check.rules.base import FixSafety, Invalid, Rule, Valid
+
+FIX_SAFETY_TEXT = {
+    FixSafety.SAFE: "The fix is safe: it keeps the program's meaning and `--fix` applies it.",
+    FixSafety.UNSAFE: (
+        "The fix is unsafe: it can change behaviour, so it is applied only with "
+        "`--fix --unsafe-fixes`. Review it first with `--diff --unsafe-fixes`."
+    ),
+    FixSafety.SUGGESTION: "There is no automatic fix: the message says what to write instead.",
+}
+
+
+def _code_of(example: object) -> str:
+    return example.code if isinstance(example, (Valid, Invalid)) else str(example)
+
+
+def _block(code: str) -> str:
+    return "```python\n" + textwrap.dedent(code).strip("\n") + "\n```"
+
+
+def example_pair(rule: type[Rule]) -> tuple[str, str | None]:
+    """The first failing example and what to write instead (its fix, or a passing example)."""
+    invalid = rule.INVALID[0]
+    fixed = invalid.expected if isinstance(invalid, Invalid) else None
+    if fixed is None and rule.VALID:
+        fixed = _code_of(rule.VALID[0])
+    return _code_of(invalid), fixed
+
+
+def render_rule(rule: type[Rule]) -> str:
+    why = inspect.cleandoc(rule.__doc__ or "")
+    example, instead = example_pair(rule)
+    parts = [
+        f"# {rule.name} ({rule.code})",
+        "",
+        f"Severity: {rule.severity.value}. Fix: {rule.fix_safety.value}."
+        + ("" if rule.default_enabled else " Not in the default selection: enable it with `--extend-select`."),
+        "",
+        "## What it does",
+        f"{rule.summary}",
+        "",
+        "## Why is this bad?",
+        why,
+        "",
+        "## Example",
+        _block(example),
+    ]
+    if instead is not None:
+        parts += ["", "## Use instead", _block(instead)]
+    parts += ["", "## Fix safety", FIX_SAFETY_TEXT[rule.fix_safety] + (" " + rule.fix_note if rule.fix_note else "")]
+    if rule.references:
+        parts += ["", "## References", *[f"- {reference}" for reference in rule.references]]
+    return "\n".join(parts) + "\n"
+
+
+def render_catalogue() -> str:
+    rows = [f"{'code':<7} {'name':<30} {'fix':<11} summary"]
+    for rule in all_rules():
+        flag = "" if rule.default_enabled else " (off by default)"
+        rows.append(f"{rule.code:<7} {rule.name:<30} {rule.fix_safety.value:<11} {rule.summary}{flag}")
+    for code, summary in ENGINE_CODES.items():
+        rows.append(f"{code:<7} {'(engine)':<30} {'-':<11} {summary}")
+    return "\n".join(rows) + "\n"

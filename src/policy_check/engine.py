@@ -1,0 +1,417 @@
+"""Checking one file: parse once, run every selected rule in one traversal, give the
+findings positions, and (in fix mode) apply fixes until the file is clean.
+
+The engine knows nothing about any one rule: it asks each rule class whether it
+applies, dispatches nodes to the rules' ``visit_*``/``leave_*`` methods, and turns
+their reports into diagnostics.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import enum
+import logging
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from policy_check.cache import ResultCache
+from policy_check.config import Settings
+from policy_check.diagnostics import (
+    INTERNAL_ERROR,
+    IO_ERROR,
+    SYNTAX_ERROR,
+    Applicability,
+    Diagnostic,
+    Location,
+    Severity,
+)
+from policy_check.fixes import apply_fixes, resolve_fix, unified_diff
+from policy_check.positions import SourcePositions
+from policy_check.rules.base import FileContext, Report, Rule
+from policy_check.rules.names import ImportNames
+from policy_check.source import SourceText, UnreadableSource, encode_source, read_source, write_atomically
+from policy_check.suppression import filter_suppressed
+
+logger = logging.getLogger(__name__)
+
+# Python itself cannot compile code nested deeper than its parser allows; the ast
+# check below rejects that first, so this only has to cover what ast accepts.
+RECURSION_LIMIT = 10_000
+MAX_FIX_PASSES = 10
+_SNIPPET_LIMIT = 300
+
+
+class Mode(str, enum.Enum):
+    CHECK = "check"
+    FIX = "fix"
+    DIFF = "diff"
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    mode: Mode = Mode.CHECK
+    unsafe: bool = False
+
+    def allows(self, applicability: Applicability) -> bool:
+        return applicability is Applicability.SAFE or self.unsafe
+
+
+@dataclass
+class FileResult:
+    display_path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    fixed: list[Diagnostic] = field(default_factory=list)
+    diff: str = ""
+    cached: bool = False
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+
+
+class NotParsed(Exception):
+    """The source is not Python we can analyse; carries the E999 diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _syntax_diagnostic(path: str, message: str, row: int, column: int) -> Diagnostic:
+    location = Location(max(row, 1), max(column, 1))
+    return Diagnostic(
+        code=SYNTAX_ERROR,
+        message=f"SyntaxError: {message}",
+        path=path,
+        start=location,
+        end=location,
+        severity=Severity.ERROR,
+        name="syntax-error",
+    )
+
+
+def parse(text: str, display_path: str) -> tuple[cst.Module, ast.Module]:
+    """Parse with CPython first: it gives Python's own error messages, and it rejects
+    nesting that would overflow libcst's native parser (which crashes the process
+    rather than raising)."""
+    try:
+        tree = ast.parse(text, filename=display_path)
+    except SyntaxError as error:
+        raise NotParsed(_syntax_diagnostic(display_path, error.msg, error.lineno or 1, error.offset or 1)) from None
+    except (RecursionError, MemoryError):
+        raise NotParsed(
+            _syntax_diagnostic(display_path, "too deeply nested for Python's parser (it cannot compile this file)", 1, 1)
+        ) from None
+    except ValueError as error:
+        raise NotParsed(_syntax_diagnostic(display_path, str(error), 1, 1)) from None
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        message = str(error).splitlines()[0] if str(error) else "invalid syntax"
+        raise NotParsed(_syntax_diagnostic(display_path, f"libcst cannot parse this file: {message}", error.raw_line, error.raw_column + 1)) from None
+    except RecursionError:
+        raise NotParsed(_syntax_diagnostic(display_path, "too deeply nested to analyse", 1, 1)) from None
+    return module, tree
+
+
+# ---------------------------------------------------------------------------
+# The traversal
+
+
+# Fields that hold only whitespace and comments: no rule looks at them.
+_SKIPPED_FIELDS = re.compile(r"^(whitespace|leading_lines|lines_after|trailing_whitespace|header|footer|comma|semicolon)")
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    names = _CHILD_FIELDS.get(node_type)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(node_type) if not _SKIPPED_FIELDS.match(f.name))
+        _CHILD_FIELDS[node_type] = names
+    return names
+
+
+class _Dispatcher:
+    """Walks the tree once and calls each active rule's handlers for each node.
+
+    libcst's own ``visit`` rebuilds every node as it goes (it is a transformer
+    underneath) and costs about half a parse; this walk reads the dataclass fields
+    and costs a tenth.  ``context_stack`` holds the ancestors of the current node."""
+
+    def __init__(self, rules: Sequence[Rule], context: FileContext, on_crash: Callable[[Rule, cst.CSTNode, BaseException], None]) -> None:
+        self.visit_handlers: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]] = {}
+        self.leave_handlers: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]] = {}
+        for rule in rules:
+            for attribute in dir(type(rule)):
+                if attribute.startswith("visit_"):
+                    self.visit_handlers.setdefault(attribute[6:], []).append((rule, getattr(rule, attribute)))
+                elif attribute.startswith("leave_"):
+                    self.leave_handlers.setdefault(attribute[6:], []).append((rule, getattr(rule, attribute)))
+        self.context = context
+        self.names = context.names
+        self.on_crash = on_crash
+        self.crashed: set[int] = set()
+
+    def _call(self, handlers: list[tuple[Rule, Callable[[cst.CSTNode], object]]], node: cst.CSTNode) -> None:
+        for rule, handler in handlers:
+            if id(rule) in self.crashed:
+                continue
+            try:
+                handler(node)
+            except Exception as error:  # a rule's bug must not stop the file or the run
+                self.crashed.add(id(rule))
+                self.on_crash(rule, node, error)
+
+    def walk(self, node: cst.CSTNode) -> None:
+        kind = type(node).__name__
+        if kind in ("Import", "ImportFrom"):
+            self.names.add_import(node)  # type: ignore[arg-type]
+        stack = self.context.stack
+        stack.append(node)
+        handlers = self.visit_handlers.get(kind)
+        if handlers:
+            self._call(handlers, node)
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                self.walk(value)
+            elif isinstance(value, (list, tuple)):
+                for child in value:
+                    if isinstance(child, cst.CSTNode):
+                        self.walk(child)
+        handlers = self.leave_handlers.get(kind)
+        if handlers:
+            self._call(handlers, node)
+        stack.pop()
+
+
+# ---------------------------------------------------------------------------
+# Checking one text
+
+
+def _snippet(module: cst.Module, node: cst.CSTNode) -> str:
+    try:
+        code = module.code_for_node(node)
+    except Exception:  # noqa: BLE001 - a snippet is a nicety, never a failure
+        return ""
+    return " ".join(code.split())[:_SNIPPET_LIMIT]
+
+
+def _internal_error(path: str, message: str, location: Location | None = None) -> Diagnostic:
+    location = location or Location(1, 1)
+    return Diagnostic(
+        code=INTERNAL_ERROR,
+        message=message,
+        path=path,
+        start=location,
+        end=location,
+        severity=Severity.ERROR,
+        name="internal-error",
+    )
+
+
+def check_text(
+    text: str,
+    path: Path,
+    relative_path: str,
+    display_path: str,
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    is_test_code: bool,
+) -> list[Diagnostic]:
+    """All findings of ``rules`` in one source text, suppressions applied."""
+    try:
+        module, tree = parse(text, display_path)
+    except NotParsed as not_parsed:
+        return [not_parsed.diagnostic]
+    names = ImportNames()
+    names.collect_module_level(module)
+    context = FileContext(
+        path=path,
+        relative_path=relative_path,
+        source=text,
+        module=module,
+        settings=settings,
+        is_test_code=is_test_code,
+        names=names,
+        python_ast=tree,
+    )
+    active = [rule_class(context) for rule_class in rules if rule_class.applies_to(context)]
+    crashes: list[tuple[Rule, cst.CSTNode, BaseException]] = []
+    if active:
+        dispatcher = _Dispatcher(active, context, lambda rule, node, error: crashes.append((rule, node, error)))
+        try:
+            dispatcher.walk(module)
+        except RecursionError:
+            return [_internal_error(display_path, "internal error: file too deeply nested to analyse")]
+        for rule in active:
+            if id(rule) in dispatcher.crashed:
+                continue
+            try:
+                rule.finish()
+            except Exception as error:  # noqa: BLE001
+                crashes.append((rule, module, error))
+    if not context.reports and not crashes:
+        return []
+    positions = SourcePositions(module, text)
+    diagnostics = [_to_diagnostic(report, module, positions, display_path) for report in context.reports]
+    for rule, node, error in crashes:
+        logger.debug("rule %s crashed on %s", rule.code, display_path, exc_info=error)
+        span = positions.spans.get(node)
+        diagnostics.append(
+            _internal_error(
+                display_path,
+                f"internal error in rule {rule.code} ({rule.name}) on this file: {type(error).__name__}: {error}",
+                positions.location(span[0]) if span else None,
+            )
+        )
+    return filter_suppressed(diagnostics, text, relative_path, settings)
+
+
+def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePositions, display_path: str) -> Diagnostic:
+    start, end = positions.span(report.node)
+    fix = resolve_fix(report.fix, module, positions) if report.fix is not None else None
+    return Diagnostic(
+        code=report.rule.code,
+        message=report.message,
+        path=display_path,
+        start=positions.location(start),
+        end=positions.location(end),
+        severity=report.severity,
+        name=report.rule.name,
+        fix=fix,
+        snippet=_snippet(module, report.node),
+    )
+
+
+def parses(text: str) -> bool:
+    try:
+        parse(text, "<fixed>")
+    except NotParsed:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# One file, end to end
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: Path
+    relative_path: str
+    display_path: str
+    is_test_code: bool
+
+
+def _unreadable(display_path: str, reason: str) -> Diagnostic:
+    location = Location(1, 1)
+    return Diagnostic(
+        code=IO_ERROR,
+        message=reason,
+        path=display_path,
+        start=location,
+        end=location,
+        severity=Severity.ERROR,
+        name="io-error",
+    )
+
+
+def check_file(
+    job: FileJob,
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    options: FixOptions,
+    cache: ResultCache | None = None,
+) -> FileResult:
+    """Read, check and (in fix or diff mode) fix one file.  Never raises for a bad file."""
+    result = FileResult(job.display_path)
+    try:
+        source = read_source(job.path)
+    except UnreadableSource as error:
+        result.diagnostics.append(_unreadable(job.display_path, str(error)))
+        return result
+
+    def check(text: str) -> list[Diagnostic]:
+        return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
+
+    if options.mode is Mode.CHECK:
+        key = cache.key(job.relative_path, source.text) if cache else ""
+        cached = cache.load(key, job.display_path) if cache else None
+        if cached is not None:
+            result.diagnostics, result.cached = cached, True
+            return result
+        result.diagnostics = check(source.text)
+        if cache:
+            cache.store(key, result.diagnostics)
+        return result
+    fixed_text, result.diagnostics, result.fixed = fix_text(source.text, check, options)
+    if fixed_text != source.text:
+        if options.mode is Mode.FIX:
+            _write(job, source, fixed_text, result)
+        else:
+            result.diff = unified_diff(job.display_path, source.text, fixed_text)
+    return result
+
+
+def _write(job: FileJob, source: SourceText, fixed_text: str, result: FileResult) -> None:
+    try:
+        write_atomically(job.path, encode_source(source, fixed_text))
+    except (OSError, UnicodeEncodeError) as error:
+        result.fixed = []
+        result.diagnostics.append(_unreadable(job.display_path, f"cannot write fixes: {error}"))
+
+
+def fix_text(
+    text: str, check: Callable[[str], list[Diagnostic]], options: FixOptions
+) -> tuple[str, list[Diagnostic], list[Diagnostic]]:
+    """Apply fixes pass by pass until none is left; returns the new text, the
+    remaining findings and the fixed ones.  A fix whose result does not parse is
+    never kept: its finding stays, saying so."""
+    fixed: list[Diagnostic] = []
+    broken: set[tuple[str, str, str]] = set()
+    diagnostics = check(text)
+    for _ in range(MAX_FIX_PASSES):
+        fixable = [
+            d
+            for d in diagnostics
+            if d.fix is not None and options.allows(d.fix.applicability) and _fix_key(d) not in broken
+        ]
+        if not fixable:
+            break
+        attempt = apply_fixes(text, fixable)
+        if not parses(attempt.text):
+            attempt = _first_fix_that_parses(text, attempt.applied, broken)
+            if attempt is None:
+                break
+        text = attempt.text
+        fixed.extend(attempt.applied)
+        diagnostics = check(text)
+    for diagnostic in diagnostics:
+        if _fix_key(diagnostic) in broken:
+            diagnostic.message += " (its fix was not applied: the result would not parse)"
+    return text, diagnostics, fixed
+
+
+def _first_fix_that_parses(text: str, candidates: Sequence[Diagnostic], broken: set[tuple[str, str, str]]):  # type: ignore[no-untyped-def]
+    for diagnostic in candidates:
+        attempt = apply_fixes(text, [diagnostic])
+        if parses(attempt.text):
+            return attempt
+        broken.add(_fix_key(diagnostic))
+    return None
+
+
+def _fix_key(diagnostic: Diagnostic) -> tuple[str, str, str]:
+    return (diagnostic.code, diagnostic.snippet, diagnostic.message)
+
+
+def raise_recursion_limit() -> None:
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)

@@ -1,0 +1,183 @@
+"""Turning a rule's node edits into text edits, and applying text edits to a file.
+
+Fixes are applied as ruff does: in one pass, every fix whose edits do not overlap an
+already chosen fix; identical edits (two prints both adding ``import logging``)
+count once; the rest wait for the next pass, after the file is checked again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from policy_check.diagnostics import Diagnostic, Edit, Fix
+from policy_check.positions import SourcePositions, line_starts_of
+from policy_check.rules.base import AddModuleLines, InsertBefore, NodeEdit, NodeFix, RemoveLines, Replace
+
+# ---------------------------------------------------------------------------
+# Node edits → text edits
+
+
+def _indentation_at(positions: SourcePositions, offset: int) -> str:
+    start = positions.line_start(offset)
+    line = positions.text[start:offset]
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _render(module: cst.Module, content: str | cst.CSTNode) -> str:
+    if isinstance(content, str):
+        return content
+    code = module.code_for_node(content)
+    if isinstance(content, (cst.BaseStatement, cst.BaseSmallStatement)):
+        # The replaced extent ends before the newline; so must the replacement.
+        code = code.rstrip("\r\n")
+    return code
+
+
+def _reindent(code: str, indentation: str, newline: str) -> str:
+    lines = code.splitlines()
+    return (newline + indentation).join(lines) if len(lines) > 1 else code
+
+
+def header_end_offset(module: cst.Module, positions: SourcePositions) -> int:
+    """Where module-level additions go: after the docstring, ``__future__`` imports and
+    the leading imports (those before the first function, class or other code)."""
+    anchor: cst.CSTNode | None = None
+    for index, statement in enumerate(module.body):
+        if _is_import_statement(statement) or (index == 0 and _is_docstring(statement)):
+            anchor = statement
+            continue
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(small, (cst.Assign, cst.AnnAssign)) for small in statement.body
+        ):
+            # `__all__ = […]`, constants between imports: look past them for later imports.
+            continue
+        break
+    if anchor is None:
+        if not module.body:
+            return len(positions.text)
+        return positions.line_start(positions.span(module.body[0])[0])
+    return positions.next_line_start(positions.span(anchor)[1])
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _is_import_statement(statement: cst.BaseStatement) -> bool:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)
+    if isinstance(statement, (cst.Try, cst.If)) and isinstance(statement.body, cst.IndentedBlock):
+        # `try: import x / except ImportError:` and `if TYPE_CHECKING:` blocks.
+        return bool(statement.body.body) and all(_is_import_statement(inner) for inner in statement.body.body)
+    return False
+
+
+def resolve_fix(node_fix: NodeFix, module: cst.Module, positions: SourcePositions) -> Fix:
+    edits = [_resolve_edit(edit, module, positions) for edit in node_fix.edits]
+    return Fix(node_fix.message, node_fix.applicability, tuple(edits))
+
+
+def _resolve_edit(edit: NodeEdit, module: cst.Module, positions: SourcePositions) -> Edit:
+    newline = module.default_newline
+    if isinstance(edit, Replace):
+        start, end = positions.span(edit.node)
+        content = _render(module, edit.content)
+        if isinstance(edit.node, (cst.BaseStatement, cst.BaseSmallStatement)):
+            content = _reindent(content, _indentation_at(positions, start), newline)
+        return Edit(content, positions.location(start), positions.location(end))
+    if isinstance(edit, RemoveLines):
+        start, end = positions.span(edit.node)
+        line_start = positions.line_start(start)
+        return Edit("", positions.location(line_start), positions.location(positions.next_line_start(end)))
+    if isinstance(edit, InsertBefore):
+        start, _ = positions.span(edit.node)
+        indentation = _indentation_at(positions, start)
+        line_start = positions.line_start(start)
+        content = "".join(indentation + line + newline for line in edit.lines.splitlines())
+        return Edit(content, positions.location(line_start), positions.location(line_start))
+    if isinstance(edit, AddModuleLines):
+        offset = header_end_offset(module, positions)
+        content = "".join(line + newline for line in edit.lines.splitlines())
+        if offset == len(positions.text) and positions.text and not positions.text.endswith(("\n", "\r")):
+            content = newline + content
+        return Edit(content, positions.location(offset), positions.location(offset))
+    raise TypeError(f"unknown edit {edit!r}")
+
+
+# ---------------------------------------------------------------------------
+# Applying text edits
+
+
+@dataclass
+class AppliedFixes:
+    text: str
+    applied: list[Diagnostic]
+
+
+def _edit_offsets(edit: Edit, line_starts: list[int]) -> tuple[int, int]:
+    def offset(row: int, column: int) -> int:
+        return line_starts[row - 1] + column - 1
+
+    return offset(edit.start.row, edit.start.column), offset(edit.end.row, edit.end.column)
+
+
+def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    if a == b:
+        return False
+    (a_start, a_end, _), (b_start, b_end, _) = a, b
+    if a_start == a_end or b_start == b_end:
+        # An insertion conflicts only with a replacement that strictly contains its point.
+        point, (start, end) = (a_start, (b_start, b_end)) if a_start == a_end else (b_start, (a_start, a_end))
+        return start < point < end
+    return a_start < b_end and b_start < a_end
+
+
+def apply_fixes(text: str, diagnostics: Sequence[Diagnostic]) -> AppliedFixes:
+    """Apply every fix of ``diagnostics`` that does not collide with an earlier one."""
+    line_starts = line_starts_of(text)
+    chosen: list[tuple[int, int, str]] = []
+    applied: list[Diagnostic] = []
+    ordered = sorted(
+        (d for d in diagnostics if d.fix is not None and d.fix.edits),
+        key=lambda d: min((e.start for e in d.fix.edits), default=d.start) if d.fix else d.start,
+    )
+    for diagnostic in ordered:
+        assert diagnostic.fix is not None
+        edits = [(*_edit_offsets(edit, line_starts), edit.content) for edit in diagnostic.fix.edits]
+        if any(_overlaps(new, old) for new in edits for old in chosen):
+            continue
+        chosen.extend(edit for edit in edits if edit not in chosen)
+        applied.append(diagnostic)
+    # Splice from the end so earlier offsets stay valid; of two insertions at one
+    # point the later is spliced first, so the earlier ends up before it.
+    pieces = sorted(enumerate(chosen), key=lambda item: (item[1][0], item[1][1], item[0]), reverse=True)
+    new_text = text
+    for _, (start, end, content) in pieces:
+        new_text = new_text[:start] + content + new_text[end:]
+    return AppliedFixes(new_text, applied)
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A ``git apply``-able diff of one file."""
+    import difflib
+
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    out = []
+    for line in lines:
+        out.append(line)
+        if not line.endswith(("\n", "\r")):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)

@@ -1,0 +1,37 @@
+"""What a run found, handed to a reporter: the only thing reporters know about."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from policy_check.diagnostics import Applicability, Diagnostic
+from policy_check.rules.base import Rule
+
+
+@dataclass
+class RunReport:
+    diagnostics: list[Diagnostic]
+    fixed: list[Diagnostic] = field(default_factory=list)
+    files_checked: int = 0
+    # The rule classes that ran (SARIF lists them as the tool's rules).
+    rules: list[type[Rule]] = field(default_factory=list)
+    fix_mode: bool = False
+    unsafe_fixes: bool = False
+    root: Path = field(default_factory=Path.cwd)
+
+    def fixable(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.fix and self._allowed(d.fix.applicability)]
+
+    def hidden_unsafe_fixes(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.fix and not self._allowed(d.fix.applicability)]
+
+    def _allowed(self, applicability: Applicability) -> bool:
+        return applicability is Applicability.SAFE or self.unsafe_fixes
+
+    def counts_by_code(self) -> Counter[str]:
+        return Counter(d.code for d in self.diagnostics)
+
+    def names_by_code(self) -> dict[str, str]:
+        return {d.code: d.name for d in self.diagnostics}

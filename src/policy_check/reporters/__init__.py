@@ -1,0 +1,18 @@
+"""Output formats.  Each reporter is a function ``(RunReport, stream, color) -> None``;
+adding a format is one module and one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from policy_check.report import RunReport
+from policy_check.reporters import concise, json_format, text
+
+Reporter = Callable[[RunReport, TextIO, bool], None]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text.write,
+    "concise": concise.write,
+    "json": json_format.write,
+}

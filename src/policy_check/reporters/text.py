@@ -1,0 +1,48 @@
+"""The default terminal format: each finding with its fix hint, then a summary that
+says what ``--fix`` and ``--unsafe-fixes`` would do."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from policy_check.report import RunReport
+from policy_check.reporters import style
+
+
+def write(report: RunReport, stream: TextIO, color: bool) -> None:
+    fixable = {id(d) for d in report.fixable()}
+    for diagnostic in report.diagnostics:
+        stream.write(style.finding_line(diagnostic, report, color) + "\n")
+        if diagnostic.fix is not None:
+            label = "fix" if id(diagnostic) in fixable else "unsafe fix (--unsafe-fixes)"
+            stream.write(style.paint(f"    {label}: {diagnostic.fix.message}", style.DIM, color=color) + "\n")
+    write_summary(report, stream, color)
+
+
+def _plural(count: int, word: str) -> str:
+    suffix = "" if count == 1 else "es" if word.endswith(("x", "s")) else "s"
+    return f"{count} {word}{suffix}"
+
+
+def write_summary(report: RunReport, stream: TextIO, color: bool) -> None:
+    if report.fixed:
+        stream.write(f"Fixed {_plural(len(report.fixed), 'finding')}.\n")
+    remaining = len(report.diagnostics)
+    if remaining == 0:
+        if not report.fixed:
+            stream.write(style.paint("All checks passed!", style.GREEN, color=color) + "\n")
+        return
+    stream.write(f"Found {_plural(remaining, 'finding')} in {_plural(report.files_checked, 'file')} checked.\n")
+    fixable = len(report.fixable())
+    hidden = len(report.hidden_unsafe_fixes())
+    held_back = (
+        f"{_plural(hidden, 'unsafe fix')} held back: review with `--diff --unsafe-fixes`, "
+        "apply with `--fix --unsafe-fixes`"
+    )
+    option = "`--fix --unsafe-fixes`" if report.unsafe_fixes else "`--fix`"
+    if fixable and hidden:
+        stream.write(f"[*] {fixable} fixable with {option} ({held_back}).\n")
+    elif fixable:
+        stream.write(f"[*] {fixable} fixable with {option}.\n")
+    elif hidden:
+        stream.write(f"No safe fixes ({held_back}).\n")

@@ -1,0 +1,196 @@
+"""What a file rule is: a class with its reason, message, examples, visitor methods and fix.
+
+A rule reads top to bottom as docstring (why), ``MESSAGE``, ``VALID``/``INVALID``
+examples, ``visit_*``/``leave_*`` methods and the fix.  The engine runs every
+selected rule in one traversal of the libcst tree; a rule never sees output formats
+and never computes positions: it reports nodes, and the engine turns the nodes of
+the few findings into rows and columns.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Union
+
+import libcst as cst
+
+from policy_check.diagnostics import Applicability, Severity
+from policy_check.rules.names import ImportNames
+
+if TYPE_CHECKING:
+    from policy_check.config import Settings
+
+
+class FixSafety(str, enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    SUGGESTION = "suggestion"
+
+
+# ---------------------------------------------------------------------------
+# Examples: the documentation and the tests at once.
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code that must not report.  ``path`` places it (``tests/``, ``__main__.py``…)."""
+
+    code: str
+    path: str = "example.py"
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code that must report.  ``expected`` is the source after ``--fix --unsafe-fixes``
+    (``None``: the rule offers no edit for this example)."""
+
+    code: str
+    expected: str | None = None
+    path: str = "example.py"
+    config: Mapping[str, Any] = field(default_factory=dict)
+    # How many findings of this rule the example holds.
+    count: int = 1
+
+
+Example = Union[str, Valid, Invalid]
+
+
+# ---------------------------------------------------------------------------
+# Edits expressed on nodes; the engine turns them into text edits.
+
+
+@dataclass(frozen=True)
+class Replace:
+    """Replace a node's text (its own extent, not its leading lines or trailing
+    comment) with new code or a new node."""
+
+    node: cst.CSTNode
+    content: str | cst.CSTNode
+
+
+@dataclass(frozen=True)
+class RemoveLines:
+    """Remove the whole lines a statement occupies (with its trailing comment)."""
+
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class InsertBefore:
+    """Insert whole lines before the line a statement starts on, indented like it."""
+
+    node: cst.CSTNode
+    lines: str
+
+
+@dataclass(frozen=True)
+class AddModuleLines:
+    """Add lines at module level after the docstring, ``__future__`` imports and the
+    leading imports (e.g. ``import logging`` and a module logger).  Identical
+    additions from several fixes are applied once."""
+
+    lines: str
+
+
+NodeEdit = Union[Replace, RemoveLines, InsertBefore, AddModuleLines]
+
+
+@dataclass(frozen=True)
+class NodeFix:
+    message: str
+    applicability: Applicability
+    edits: tuple[NodeEdit, ...]
+
+
+@dataclass
+class Report:
+    """A finding as a rule sees it, before the engine gives it a position."""
+
+    rule: type[Rule]
+    node: cst.CSTNode
+    message: str
+    fix: NodeFix | None
+    severity: Severity
+
+
+# ---------------------------------------------------------------------------
+# The file a rule looks at.
+
+
+@dataclass
+class FileContext:
+    path: Path
+    # The path relative to the project root, with forward slashes: what globs match.
+    relative_path: str
+    source: str
+    module: cst.Module
+    settings: Settings
+    is_test_code: bool
+    names: ImportNames
+    # CPython's tree of the same text (the engine parses with it first anyway).
+    python_ast: ast.Module | None = None
+    # The ancestors of the node being visited, itself last.
+    stack: list[cst.CSTNode] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+class Rule:
+    """Base of every file rule.  Subclasses set the class attributes and define
+    ``visit_<Node>`` / ``leave_<Node>`` methods, as on a libcst visitor."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    MESSAGE: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.WARNING
+    fix_safety: ClassVar[FixSafety] = FixSafety.SUGGESTION
+    # One sentence on what the fix does or why there is none; ends the docs page.
+    fix_note: ClassVar[str] = ""
+    # Off unless selected (informational rules).
+    default_enabled: ClassVar[bool] = True
+    # Test code (tests/, test_*.py, conftest.py) is exempt from this rule.
+    exempt_in_tests: ClassVar[bool] = False
+    # A file whose text holds none of these words cannot trigger the rule: it is
+    # skipped without being visited.  Empty means always run.
+    trigger_words: ClassVar[tuple[str, ...]] = ()
+    references: ClassVar[Sequence[str]] = ()
+    VALID: ClassVar[Sequence[Example]] = ()
+    INVALID: ClassVar[Sequence[Example]] = ()
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+
+    @classmethod
+    def applies_to(cls, context: FileContext) -> bool:
+        """Whether the rule runs on this file at all (cheap checks only)."""
+        if cls.exempt_in_tests and context.is_test_code:
+            return False
+        return not cls.trigger_words or any(word in context.source for word in cls.trigger_words)
+
+    def finish(self) -> None:
+        """Called once after the traversal, for rules that decide at the end."""
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        fix: NodeFix | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        self.context.reports.append(
+            Report(type(self), node, message or self.MESSAGE, fix, severity or self.severity)
+        )
+
+    @classmethod
+    def url(cls) -> str | None:
+        # No documentation site is published yet; `policy-check rule CODE` is the page.
+        return None

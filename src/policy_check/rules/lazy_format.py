@@ -1,0 +1,253 @@
+"""Turning an eagerly formatted message (print arguments, an f-string, ``"…" % x`` or
+``"…".format(…)``) into logging's lazy form: a ``%``-template and its arguments.
+
+Every function returns ``None`` when the conversion would not be exact, and the
+rule then reports without an edit.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+# The part of Python's format-spec mini-language that printf-style formatting
+# spells the same way: sign, '#', zero padding, width, precision and a numeric type.
+_PRINTF_COMPATIBLE_SPEC = re.compile(r"^(?P<sign>[+ ]?)(?P<alt>#?)(?P<zero>0?)(?P<width>\d*)(?:\.(?P<precision>\d+))?(?P<type>[deEfFgGxXo])$")
+
+
+@dataclass
+class LazyMessage:
+    # The template's text pieces, kept apart from the placeholders so `%` can be escaped.
+    parts: list[tuple[str, bool]] = field(default_factory=list)  # (text, is_placeholder)
+    args: list[cst.BaseExpression] = field(default_factory=list)
+    # The message also needs its exact text when it has no arguments: then logging
+    # does not %-format it and `%` must not be doubled.
+
+    def add_text(self, text: str) -> None:
+        self.parts.append((text, False))
+
+    def add_placeholder(self, placeholder: str, argument: cst.BaseExpression) -> None:
+        self.parts.append((placeholder, True))
+        self.args.append(argument)
+
+    def extend(self, other: LazyMessage) -> None:
+        self.parts.extend(other.parts)
+        self.args.extend(other.args)
+
+    def template(self) -> str:
+        if not self.args:
+            return "".join(text for text, _ in self.parts)
+        return "".join(text if placeholder else text.replace("%", "%%") for text, placeholder in self.parts)
+
+    def template_literal(self) -> str:
+        return json.dumps(self.template(), ensure_ascii=False)
+
+    def call_arguments(self) -> list[cst.Arg]:
+        arguments = [cst.Arg(cst.SimpleString(self.template_literal()))]
+        arguments.extend(cst.Arg(arg) for arg in self.args)
+        return arguments
+
+
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain (non-bytes, non-f) string literal or implicit concatenation."""
+    if isinstance(node, cst.SimpleString):
+        if "b" in node.prefix.lower():
+            return None
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = string_value(node.left), string_value(node.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def _fstring_text(node: cst.FormattedString, text: str) -> str | None:
+    """The value of a literal piece of an f-string (escapes resolved, braces undoubled)."""
+    prefix = node.prefix.lower().replace("f", "")
+    quote = node.start[len(node.prefix) :]
+    try:
+        value = ast.literal_eval(f"{prefix}{quote}{text}{quote}")
+    except (SyntaxError, ValueError):
+        return None
+    return value.replace("{{", "{").replace("}}", "}") if isinstance(value, str) else None
+
+
+def _spec_placeholder(spec: str, conversion: str | None) -> str | None:
+    if conversion in ("r", "a"):
+        return f"%{conversion}" if not spec else None
+    if not spec:
+        return "%s"
+    match = _PRINTF_COMPATIBLE_SPEC.match(spec)
+    if match is None:
+        return None
+    return "%" + "".join(match.group(name) or "" for name in ("sign", "alt", "zero", "width")) + (
+        f".{match.group('precision')}" if match.group("precision") else ""
+    ) + match.group("type")
+
+
+def _format_call(expression: cst.BaseExpression, spec: str) -> cst.Call:
+    return cst.Call(
+        func=cst.Name("format"),
+        args=[cst.Arg(expression), cst.Arg(cst.SimpleString(json.dumps(spec, ensure_ascii=False)))],
+    )
+
+
+def from_fstring(node: cst.FormattedString, module: cst.Module) -> LazyMessage | None:
+    message = LazyMessage()
+    for part in node.parts:
+        if isinstance(part, cst.FormattedStringText):
+            text = _fstring_text(node, part.value)
+            if text is None:
+                return None
+            message.add_text(text)
+            continue
+        assert isinstance(part, cst.FormattedStringExpression)
+        spec = ""
+        if part.format_spec:
+            if not all(isinstance(piece, cst.FormattedStringText) for piece in part.format_spec):
+                return None  # a nested {width} in the spec
+            spec = "".join(piece.value for piece in part.format_spec)  # type: ignore[union-attr]
+        conversion = part.conversion
+        if part.equal is not None:
+            # f"{x=}" prints the expression's text, then its repr (or the spec'd format).
+            message.add_text(module.code_for_node(part.expression) + "=")
+            if conversion is None and not spec:
+                conversion = "r"
+        placeholder = _spec_placeholder(spec, conversion)
+        if placeholder is not None:
+            message.add_placeholder(placeholder, part.expression)
+        elif conversion is None:
+            # A spec printf cannot spell (alignment, grouping, fill): format that value alone.
+            message.add_placeholder("%s", _format_call(part.expression, spec))
+        else:
+            return None
+    return message
+
+
+def from_message(node: cst.BaseExpression, module: cst.Module) -> LazyMessage | None:
+    """A logging message built eagerly: an f-string, ``"…" % args`` or ``"…".format(…)``."""
+    if isinstance(node, cst.FormattedString):
+        return from_fstring(node, module)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+        return _from_percent(node)
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "format"
+    ):
+        return _from_format_call(node)
+    return None
+
+
+def _from_percent(node: cst.BinaryOperation) -> LazyMessage | None:
+    template = string_value(node.left)
+    if template is None:
+        return None
+    right = node.right
+    if isinstance(right, cst.Tuple):
+        if any(not isinstance(element, cst.Element) for element in right.elements):
+            return None
+        args = [element.value for element in right.elements]
+    else:
+        args = [right]
+    message = LazyMessage()
+    # The template is already %-style: keep it as it is, placeholders included.
+    message.parts.append((template, True))
+    message.args.extend(args)
+    return message
+
+
+def percent_right_is_display(node: cst.BinaryOperation) -> bool:
+    """Whether ``"…" % right`` has a right side whose shape is known (a tuple or a
+    literal): a bare name could hold a tuple, which ``%`` would spread."""
+    return isinstance(node.right, (cst.Tuple, cst.Dict, cst.SimpleString, cst.Integer, cst.Float, cst.FormattedString))
+
+
+def _simple_expression(node: cst.BaseExpression) -> bool:
+    """Safe to evaluate twice (a name, an attribute chain, a literal)."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, (cst.Name, cst.SimpleString, cst.Integer, cst.Float))
+
+
+def _from_format_call(node: cst.Call) -> LazyMessage | None:
+    assert isinstance(node.func, cst.Attribute)
+    template = string_value(node.func.value)
+    if template is None:
+        return None
+    positional: list[cst.BaseExpression] = []
+    keywords: dict[str, cst.BaseExpression] = {}
+    for arg in node.args:
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            keywords[arg.keyword.value] = arg.value
+        else:
+            positional.append(arg.value)
+    message = LazyMessage()
+    automatic = 0
+    used: list[cst.BaseExpression] = []
+    try:
+        pieces = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for literal, field_name, spec, conversion in pieces:
+        if literal:
+            message.add_text(literal)
+        if field_name is None:
+            continue
+        if spec and "{" in spec:
+            return None
+        if field_name == "":
+            index: int | str = automatic
+            automatic += 1
+        elif field_name.isdigit():
+            index = int(field_name)
+        elif field_name.isidentifier():
+            index = field_name
+        else:
+            return None  # "{0.attr}" or "{a[0]}"
+        argument = keywords.get(index) if isinstance(index, str) else (positional[index] if index < len(positional) else None)
+        if argument is None:
+            return None
+        if any(argument is seen for seen in used) and not _simple_expression(argument):
+            return None  # would evaluate a call twice
+        used.append(argument)
+        placeholder = _spec_placeholder(spec or "", conversion)
+        if placeholder is not None:
+            message.add_placeholder(placeholder, argument)
+        elif conversion is None:
+            message.add_placeholder("%s", _format_call(argument, spec or ""))
+        else:
+            return None
+    return message
+
+
+def from_print_arguments(
+    args: Sequence[cst.Arg], separator: str, module: cst.Module
+) -> LazyMessage | None:
+    """``print(a, "b", f"{c}")`` → ``"%s b %s"``, [a, c]."""
+    message = LazyMessage()
+    for position, arg in enumerate(args):
+        if arg.star:
+            return None
+        if position:
+            message.add_text(separator)
+        value = arg.value
+        literal = string_value(value)
+        if literal is not None:
+            message.add_text(literal)
+        elif isinstance(value, cst.FormattedString):
+            converted = from_fstring(value, module)
+            if converted is None:
+                return None
+            message.extend(converted)
+        else:
+            message.add_placeholder("%s", value)
+    return message

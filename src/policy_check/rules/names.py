@@ -1,0 +1,112 @@
+"""Which imported thing a name or attribute chain refers to, without libcst's metadata.
+
+Resolving ScopeProvider and QualifiedNameProvider for every file costs ten times the
+parse, so the engine tracks imports itself: module-level imports are collected
+before the traversal (statements only, never expressions), and imports inside
+functions are added as the traversal meets them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else ``None``."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def _module_name(node: cst.BaseExpression | None) -> str:
+    return dotted_name(node) or "" if node is not None else ""
+
+
+class ImportNames:
+    """Local name → fully qualified name, for every import seen so far."""
+
+    def __init__(self) -> None:
+        self.aliases: dict[str, str] = {}
+
+    def add_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = _module_name(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.aliases[alias.asname.name.value] = full
+                else:
+                    # `import os.path` binds `os`.
+                    head = full.split(".")[0]
+                    self.aliases[head] = head
+            return
+        if node.relative or isinstance(node.names, cst.ImportStar):
+            return
+        module = _module_name(node.module)
+        for alias in node.names:
+            name = _module_name(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.aliases[local] = f"{module}.{name}"
+
+    def collect_module_level(self, module: cst.Module) -> None:
+        for statement in _module_level_statements(module.body):
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        self.add_import(small)
+
+    def qualify(self, node: cst.BaseExpression) -> str | None:
+        """The dotted name with its first part resolved through the imports:
+        ``np.zeros`` → ``numpy.zeros``.  Names that were not imported stay as they are."""
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return dotted
+        return f"{target}.{rest}" if rest else target
+
+    def is_imported(self, local_name: str) -> bool:
+        return local_name in self.aliases
+
+    def local_names_for(self, qualified: str) -> list[str]:
+        """The local names bound to a qualified name (``numpy`` → ``["np"]``)."""
+        return [local for local, full in self.aliases.items() if full == qualified]
+
+
+def _module_level_statements(body: Iterable[cst.BaseStatement]) -> Iterable[cst.BaseStatement]:
+    """Module-level statements, looking into if/try/with blocks but not into
+    functions or classes (their bindings are not module-level)."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+            yield from _module_level_statements(_blocks_of(statement))
+
+
+def _blocks_of(statement: cst.BaseCompoundStatement) -> list[cst.BaseStatement]:
+    statements: list[cst.BaseStatement] = []
+    body = statement.body
+    if isinstance(body, cst.IndentedBlock):
+        statements.extend(body.body)
+    for attribute in ("orelse", "finalbody"):
+        other = getattr(statement, attribute, None)
+        while other is not None:
+            if isinstance(other.body, cst.IndentedBlock):
+                statements.extend(other.body.body)
+            other = getattr(other, "orelse", None) if isinstance(other, cst.If) else None
+    for handler in getattr(statement, "handlers", ()):
+        if isinstance(handler.body, cst.IndentedBlock):
+            statements.extend(handler.body.body)
+    return statements
+
+
+module_level_statements = _module_level_statements

@@ -1,0 +1,154 @@
+"""Checking many files: in worker processes for many files, in this process for a
+handful (pre-commit's usual case, where starting workers would cost more than the
+check).  A worker killed by a file (libcst's native parser can overflow the stack)
+is replaced, and the file that killed it gets one PC000 finding."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from policy_check.cache import ResultCache
+from policy_check.config import Settings
+from policy_check.diagnostics import INTERNAL_ERROR, Diagnostic, Location, Severity
+from policy_check.engine import FileJob, FileResult, FixOptions, check_file, raise_recursion_limit
+from policy_check.rules.base import Rule
+
+logger = logging.getLogger(__name__)
+
+# Below this many files, workers cost more to start than they save.
+IN_PROCESS_LIMIT = 8
+CHUNK_SIZE = 16
+
+
+@dataclass(frozen=True)
+class _WorkerSetup:
+    settings: Settings
+    rules: tuple[type[Rule], ...]
+    options: FixOptions
+    cache: ResultCache | None
+
+
+_setup: _WorkerSetup | None = None
+
+
+def _init_worker(setup: _WorkerSetup) -> None:
+    global _setup
+    _setup = setup
+    raise_recursion_limit()
+    # Findings go back to the parent; a worker's own logging would interleave.
+    logging.getLogger().setLevel(logging.ERROR)
+
+
+def _check_chunk(jobs: Sequence[FileJob]) -> list[FileResult]:
+    assert _setup is not None
+    return [check_file(job, _setup.settings, _setup.rules, _setup.options, _setup.cache) for job in jobs]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def _crashed(job: FileJob) -> FileResult:
+    location = Location(1, 1)
+    return FileResult(
+        job.display_path,
+        [
+            Diagnostic(
+                code=INTERNAL_ERROR,
+                message="internal error: checking this file killed the worker process "
+                "(most likely a stack overflow on deeply nested code); it was skipped",
+                path=job.display_path,
+                start=location,
+                end=location,
+                severity=Severity.ERROR,
+                name="internal-error",
+            )
+        ],
+    )
+
+
+def run_jobs(
+    jobs: Sequence[FileJob],
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    options: FixOptions,
+    cache: ResultCache | None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[FileResult]:
+    workers = workers or default_jobs()
+    setup = _WorkerSetup(settings, tuple(rules), options, cache)
+    if workers <= 1 or len(jobs) <= IN_PROCESS_LIMIT:
+        raise_recursion_limit()
+        results = []
+        for job in jobs:
+            results.append(check_file(job, settings, rules, options, cache))
+            if progress:
+                progress(1)
+        return results
+    chunks = [list(jobs[i : i + CHUNK_SIZE]) for i in range(0, len(jobs), CHUNK_SIZE)]
+    return _run_in_pool(chunks, setup, workers, progress)
+
+
+def _pool(setup: _WorkerSetup, workers: int) -> ProcessPoolExecutor:
+    # fork is the cheapest start on Linux; elsewhere (spawn) the worker imports us again.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and os.name == "posix" else None
+    context = multiprocessing.get_context(method)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(setup,))
+
+
+def _run_in_pool(
+    chunks: list[list[FileJob]],
+    setup: _WorkerSetup,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> list[FileResult]:
+    results: list[FileResult] = []
+    pending = chunks
+    isolate = False
+    while pending:
+        if isolate:
+            # After a crash: one file per task, so the culprit can be named.
+            pending = [[job] for chunk in pending for job in chunk]
+        failed: list[list[FileJob]] = []
+        with _pool(setup, workers) as pool:
+            futures: list[tuple[list[FileJob], Future[list[FileResult]]]] = [
+                (chunk, pool.submit(_check_chunk, chunk)) for chunk in pending
+            ]
+            for chunk, future in futures:
+                try:
+                    chunk_results = future.result()
+                except BrokenProcessPool:
+                    failed.append(chunk)
+                    continue
+                results.extend(chunk_results)
+                if progress:
+                    progress(len(chunk))
+        if failed and isolate and all(len(chunk) == 1 for chunk in failed):
+            # Every single-file task that failed in this round: run each alone to tell
+            # the file that kills a worker from those that were only caught in the crash.
+            for chunk in failed:
+                results.extend(_run_alone(chunk[0], setup))
+                if progress:
+                    progress(1)
+            failed = []
+        pending, isolate = failed, True
+    return results
+
+
+def _run_alone(job: FileJob, setup: _WorkerSetup) -> list[FileResult]:
+    with _pool(setup, 1) as pool:
+        try:
+            return pool.submit(_check_chunk, [job]).result()
+        except BrokenProcessPool:
+            logger.debug("worker died on %s", job.display_path)
+            return [_crashed(job)]
