@@ -19,7 +19,8 @@ from policy_check.docs import render_catalogue, render_rule
 from policy_check.engine import FileJob, FixOptions, Mode
 from policy_check.report import RunReport
 from policy_check.reporters import REPORTERS
-from policy_check.rules import rule_by_code, selected_rules, validate_codes
+from policy_check.rules import rule_by_code, selected_codes, selected_rules, validate_codes
+from policy_check.run_checks import RUN_CHECKS, RunContext
 from policy_check.runner import run_jobs
 
 logger = logging.getLogger("policy_check")
@@ -123,7 +124,11 @@ def check_command(argv: Sequence[str]) -> int:
     logger.debug("checking %d files with %d rules (root %s)", len(jobs), len(rules), settings.root)
     results = run_jobs(jobs, settings, rules, options, cache, args.jobs)
     results.sort(key=lambda result: result.display_path)
-    diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
+    run_context = RunContext(
+        settings, tuple(args.paths or [Path(".")]), tuple(files), frozenset(selected_codes(settings)), options
+    )
+    run_level = [d for check in RUN_CHECKS for d in check(run_context)]
+    diagnostics = sorted((*(d for r in results for d in r.diagnostics), *run_level), key=lambda d: d.sort_key())
     fixed = [d for r in results for d in r.fixed]
     report = RunReport(
         diagnostics=diagnostics,

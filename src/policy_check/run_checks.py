@@ -1,0 +1,37 @@
+"""Checks that run once per run rather than once per file: the project-level rules
+(PC1, PC7) and external tools (ruff).  Each is a function of a ``RunContext``
+returning diagnostics; adding one is one line in ``RUN_CHECKS``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from policy_check.config import Settings
+from policy_check.diagnostics import Diagnostic
+from policy_check.discovery import SourceFile
+from policy_check.engine import FixOptions
+
+
+@dataclass(frozen=True)
+class RunContext:
+    settings: Settings
+    # What the user passed (default: the working directory).
+    paths: tuple[Path, ...]
+    # The Python files this run checks.
+    files: tuple[SourceFile, ...]
+    selected_codes: frozenset[str]
+    options: FixOptions
+
+    def display_path(self, path: Path) -> str:
+        import os
+
+        absolute = os.path.abspath(path)
+        relative = os.path.relpath(absolute)
+        return absolute if relative.startswith("..") else relative
+
+
+RunCheck = Callable[[RunContext], Sequence[Diagnostic]]
+
+RUN_CHECKS: list[RunCheck] = []
