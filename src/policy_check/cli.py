@@ -19,6 +19,7 @@ from policy_check.docs import render_catalogue, render_rule
 from policy_check.engine import FileJob, FixOptions, Mode
 from policy_check.report import RunReport
 from policy_check.reporters import REPORTERS
+from policy_check.reporters.style import finding_line
 from policy_check.rules import rule_by_code, selected_codes, selected_rules, validate_codes
 from policy_check.run_checks import RUN_CHECKS, RunContext
 from policy_check.runner import run_jobs
@@ -177,7 +178,9 @@ def _write_report(report: RunReport, args: argparse.Namespace) -> None:
         if args.statistics:
             _write_statistics(report, stream)
         elif args.quiet and args.output_format in ("text", "concise"):
-            REPORTERS["concise"](RunReport(report.diagnostics, rules=report.rules), stream, color) if report.diagnostics else None
+            # Quiet: the findings alone, no fix hints or summary.
+            for diagnostic in report.diagnostics:
+                stream.write(finding_line(diagnostic, report, color) + "\n")
         else:
             REPORTERS[args.output_format](report, stream, color)
     finally:

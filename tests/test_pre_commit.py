@@ -1,0 +1,116 @@
+"""The real pre-commit, using this repository as a hook repository, in a fresh git
+repository: the hook fails on a messy file, passes on a clean one, and the fix hook
+rewrites the file (which pre-commit reports as a modification)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# What a hook repository needs: the package and the hook manifest (the working
+# tree, not HEAD, so uncommitted work is tested too).
+HOOK_REPO_FILES = ("src", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE")
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is required")
+
+
+def _git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def _init_repo(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    _git(path, "init", "-q", "-b", "main")
+    _git(path, "config", "user.email", "lab@example.org")
+    _git(path, "config", "user.name", "Lab")
+    _git(path, "config", "commit.gpgsign", "false")
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("hook-repo")
+    for name in HOOK_REPO_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif source.exists():
+            shutil.copy2(source, root / name)
+    _init_repo(root)
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "hook repo snapshot")
+    return root, _git(root, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # One hook environment for all tests of this module: pre-commit builds it once.
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _project(tmp_path: Path, hook_repo: tuple[Path, str], hook_id: str) -> Path:
+    path, rev = hook_repo
+    project = tmp_path / "lab"
+    _init_repo(project)
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {path.as_posix()}\n    rev: {rev}\n    hooks:\n      - id: {hook_id}\n"
+    )
+    return project
+
+
+def _run_pre_commit(project: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+
+
+MESSY = 'def calibrate(gain):\n    print("gain", gain)\n    return gain * 2\n'
+CLEAN = 'import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef calibrate(gain):\n    logger.info("gain %s", gain)\n    return gain * 2\n'
+ROOT_LOGGING = 'import logging\n\n\ndef calibrate(gain):\n    logging.info("gain %s", gain)\n    return gain * 2\n'
+
+
+def test_hook_fails_on_a_messy_file(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
+    project = _project(tmp_path, hook_repo, "policy-check")
+    (project / "calibration.py").write_text(MESSY)
+    _git(project, "add", "-A")
+    result = _run_pre_commit(project, pre_commit_home)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "calibration.py:2:5: PC301" in result.stdout
+
+
+def test_hook_passes_on_a_clean_file(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
+    project = _project(tmp_path, hook_repo, "policy-check")
+    (project / "calibration.py").write_text(CLEAN)
+    _git(project, "add", "-A")
+    result = _run_pre_commit(project, pre_commit_home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout
+
+
+def test_fix_hook_rewrites_the_file(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
+    project = _project(tmp_path, hook_repo, "policy-check-fix")
+    (project / "calibration.py").write_text(ROOT_LOGGING)
+    _git(project, "add", "-A")
+    result = _run_pre_commit(project, pre_commit_home)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "files were modified by this hook" in result.stdout
+    fixed = (project / "calibration.py").read_text()
+    assert "logger.info(\"gain %s\", gain)" in fixed or "logger.info('gain %s', gain)" in fixed
+    assert "logger = logging.getLogger(__name__)" in fixed
+    # Second run: nothing left to fix, the hook passes.
+    _git(project, "add", "-A")
+    again = _run_pre_commit(project, pre_commit_home)
+    assert again.returncode == 0, again.stdout + again.stderr
