@@ -37,6 +37,12 @@ def decode_source(data: bytes) -> SourceText:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
+        # detect_encoding refuses undecodable bytes in the first two lines with a vague
+        # message; decoding as UTF-8 (the default) names the byte and the line.
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as decode_error:
+            raise UnreadableSource(f"cannot decode as utf-8: {_short_decode_error(decode_error, data)}") from None
         raise UnreadableSource(f"cannot decode: {error}") from None
     try:
         text = data.decode(encoding)
