@@ -22,7 +22,9 @@ def diagnostic_to_ruff_json(diagnostic: Diagnostic) -> dict[str, Any]:
         "fix": diagnostic.fix.to_dict() if diagnostic.fix else None,
         "location": diagnostic.start.to_dict(),
         "message": diagnostic.message,
+        "name": diagnostic.name,
         "noqa_row": diagnostic.noqa_row,
+        "severity": diagnostic.severity.value,
         "url": rule.url() if rule else diagnostic.extra.get("url"),
     }
 
