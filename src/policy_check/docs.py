@@ -70,3 +70,12 @@ def render_catalogue() -> str:
     for code, summary in ENGINE_CODES.items():
         rows.append(f"{code:<7} {'(engine)':<30} {'-':<11} {summary}")
     return "\n".join(rows) + "\n"
+
+
+def render_readme_table() -> str:
+    """The README's rule table (kept in sync with the registry by a test)."""
+    rows = ["| code | name | fix | what it finds |", "|---|---|---|---|"]
+    for rule in all_rules():
+        summary = rule.summary + ("" if rule.default_enabled else " (off by default)")
+        rows.append(f"| {rule.code} | {rule.name} | {rule.fix_safety.value} | {summary.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
