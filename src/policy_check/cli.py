@@ -22,7 +22,12 @@ from policy_check.reporters import REPORTERS
 from policy_check.reporters.style import finding_line
 from policy_check.rules import rule_by_code, selected_codes, selected_rules, validate_codes
 from policy_check.run_checks import RUN_CHECKS, RunContext
+from policy_check.integrations.ruff import fix_before_engine
 from policy_check.runner import run_jobs
+from policy_check.adoption.options import Adoption, AdoptionError, add_adoption_arguments
+from policy_check.progress import progress_for_run
+from policy_check.integrations.bitbucket_upload import bitbucket_upload_command
+from policy_check.reporters import github as github_reporter
 
 logger = logging.getLogger("policy_check")
 
@@ -52,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     output = parser.add_argument_group("output")
     output.add_argument("--output-format", choices=sorted(REPORTERS), default=os.environ.get("POLICY_CHECK_OUTPUT_FORMAT", "text"))
     output.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
+    output.add_argument("--summary", type=Path, help="append a Markdown summary to this file (default with github format: $GITHUB_STEP_SUMMARY)")
     output.add_argument("--statistics", action="store_true", help="print counts per code instead of the findings")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     output.add_argument("-v", "--verbose", action="store_true", help="log what the run does")
@@ -61,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--isolated", action="store_true", help="ignore all configuration files")
     run.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    add_adoption_arguments(parser)
     parser.add_argument("--version", action="version", version=f"policy-check {__version__}")
     return parser
 
@@ -88,8 +95,20 @@ def _display_path(path: Path) -> str:
     return absolute if relative.startswith("..") else relative
 
 
+def _config_start(paths: Sequence[Path]) -> Path:
+    """Where the search for configuration starts: the folder the checked paths share,
+    so `policy-check some/project` uses that project's pyproject.toml."""
+    if not paths:
+        return Path.cwd()
+    folders = [os.path.abspath(path if path.is_dir() else path.parent or ".") for path in paths]
+    try:
+        return Path(os.path.commonpath(folders))
+    except ValueError:  # different drives on Windows
+        return Path.cwd()
+
+
 def _settings_for(args: argparse.Namespace) -> Settings:
-    settings = load_settings(Path.cwd(), args.config, args.isolated)
+    settings = load_settings(_config_start(args.paths), args.config, args.isolated)
     where = str(settings.config_file or "configuration")
     validate_codes((*(settings.select or ()), *settings.extend_select, *settings.ignore), where)
     validate_codes((*(args.select or ()), *args.extend_select, *args.ignore), "command line")
@@ -97,11 +116,16 @@ def _settings_for(args: argparse.Namespace) -> Settings:
         validate_codes(codes, f"{where}: per-file-ignores")
     changes: dict[str, object] = {}
     if args.select is not None:
+        # As in ruff: a selection on the command line starts afresh, dropping the
+        # configured ignores (command-line ignores still apply).
         changes["select"] = tuple(args.select)
+        changes["ignore"] = ()
     if args.extend_select:
         changes["extend_select"] = (*settings.extend_select, *args.extend_select)
     if args.ignore:
-        changes["ignore"] = (*settings.ignore, *args.ignore)
+        changes["ignore"] = (*changes.get("ignore", settings.ignore), *args.ignore)  # type: ignore[misc]
+    if args.report_unused_noqa:
+        changes["report_unused_noqa"] = True
     return settings.with_overrides(**changes)
 
 
@@ -114,23 +138,30 @@ def check_command(argv: Sequence[str]) -> int:
     try:
         settings = _settings_for(args)
         files = discover(args.paths or [Path(".")], settings)
-    except (ConfigError, FileNotFoundError) as error:
+        adoption = Adoption.from_args(args, settings)
+    except (ConfigError, FileNotFoundError, AdoptionError) as error:
         logger.error("%s", error)
         return EXIT_ERROR
     rules = selected_rules(settings)
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.CHECK
     options = FixOptions(mode=mode, unsafe=args.unsafe_fixes)
     cache = None if args.no_cache or mode is not Mode.CHECK else ResultCache.at_root(settings.root, _cache_salt(settings, rules))
-    jobs = [FileJob(f.path, f.relative_path, _display_path(f.path), f.is_test_code) for f in files]
+    jobs = [FileJob(f.path, f.relative_path, _display_path(f.path), f.is_test_code) for f in adoption.restrict(files)]
     logger.debug("checking %d files with %d rules (root %s)", len(jobs), len(rules), settings.root)
-    results = run_jobs(jobs, settings, rules, options, cache, args.jobs)
+    # --fix/--diff: ruff's fixes first, ours on the result (nothing to do when checking).
+    ruff_fixes = fix_before_engine(jobs, settings, rules, options, selected_codes(settings))
+    with progress_for_run(len(ruff_fixes.jobs), args.quiet) as progress:
+        results = run_jobs(ruff_fixes.jobs, settings, rules, options, cache, args.jobs, progress) + ruff_fixes.results
     results.sort(key=lambda result: result.display_path)
     run_context = RunContext(
         settings, tuple(args.paths or [Path(".")]), tuple(files), frozenset(selected_codes(settings)), options
     )
     run_level = [d for check in RUN_CHECKS for d in check(run_context)]
     diagnostics = sorted((*(d for r in results for d in r.diagnostics), *run_level), key=lambda d: d.sort_key())
-    fixed = [d for r in results for d in r.fixed]
+    diagnostics, adoption_exit = adoption.process(diagnostics, files)
+    if adoption_exit is not None:
+        return adoption_exit
+    fixed = [d for r in results for d in r.fixed] + ruff_fixes.fixed
     report = RunReport(
         diagnostics=diagnostics,
         fixed=fixed,
@@ -143,6 +174,9 @@ def check_command(argv: Sequence[str]) -> int:
     if mode is Mode.DIFF:
         return _write_diff(results, report, args)
     _write_report(report, args)
+    summary_file = github_reporter.summary_path(args.summary, args.output_format)
+    if summary_file is not None:
+        github_reporter.append_summary(report, summary_file)
     if not diagnostics or args.exit_zero:
         return EXIT_CLEAN
     return EXIT_FINDINGS
@@ -223,6 +257,7 @@ def rules_command(argv: Sequence[str]) -> int:
 SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "rule": rule_command,
     "rules": rules_command,
+    "bitbucket-upload": bitbucket_upload_command,
 }
 
 

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from policy_check.report import RunReport
 from policy_check.reporters import concise, json_format, text
+from policy_check.reporters import bitbucket, github, junit, sarif
 
 Reporter = Callable[[RunReport, TextIO, bool], None]
 
@@ -15,4 +16,8 @@ REPORTERS: dict[str, Reporter] = {
     "text": text.write,
     "concise": concise.write,
     "json": json_format.write,
+    "sarif": sarif.write,
+    "github": github.write,
+    "junit": junit.write,
+    "bitbucket": bitbucket.write,
 }
