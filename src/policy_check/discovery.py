@@ -20,7 +20,7 @@ from policy_check.globs import matches_any
 
 logger = logging.getLogger(__name__)
 
-PYTHON_SUFFIXES = (".py", ".pyi")
+PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")
 TEST_FOLDERS = {"tests", "test", "testing"}
 
 

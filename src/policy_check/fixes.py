@@ -50,9 +50,10 @@ def header_end_offset(module: cst.Module, positions: SourcePositions) -> int:
             anchor = statement
             continue
         if isinstance(statement, cst.SimpleStatementLine) and all(
-            isinstance(small, (cst.Assign, cst.AnnAssign)) for small in statement.body
+            isinstance(small, (cst.Assign, cst.AnnAssign, cst.Pass)) for small in statement.body
         ):
-            # `__all__ = […]`, constants between imports: look past them for later imports.
+            # `__all__ = […]`, constants between imports (and the `pass` standing in for a
+            # notebook's magic): look past them for later imports.
             continue
         break
     if anchor is None:

@@ -1,0 +1,114 @@
+"""Jupyter notebooks as Python: the code cells joined into one module (cells share
+one namespace, so an import in the first cell serves the fifth), IPython magics
+and shell escapes stood in for by ``pass``, and fixes written back into the cells
+without touching outputs or metadata."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy_check.diagnostics import Diagnostic, Edit, Fix, Location
+from policy_check.source import UnreadableSource
+
+# Between cells in the joined module; a comment, so no rule sees it.
+CELL_SEPARATOR = "# %% policy-check: next cell"
+# A line IPython reads but Python does not: `%magic`, `!shell`, `x = !ls`, `obj?`.
+_MAGIC_LINE = re.compile(r"^\s*(?:[\w.]+\s*=\s*)?[%!]|^\s*[\w.]+\?{1,2}\s*$|^\s*\?")
+_PLACEHOLDER = re.compile(r"^(\s*)pass  # policy-check: magic (\d+)$")
+
+
+@dataclass
+class NotebookModule:
+    notebook: dict[str, Any]
+    text: str
+    # For each joined cell: its index in the notebook and the joined row of its first line.
+    cells: list[tuple[int, int]] = field(default_factory=list)
+    magics: list[str] = field(default_factory=list)
+
+
+def _cell_source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def read_notebook(text: str) -> NotebookModule:
+    try:
+        notebook = json.loads(text)
+    except ValueError as error:
+        raise UnreadableSource(f"not a valid notebook: {error}") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise UnreadableSource("not a valid notebook: no list of cells")
+    module = NotebookModule(notebook, "")
+    pieces: list[str] = []
+    row = 1
+    for index, cell in enumerate(notebook["cells"]):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = _cell_source(cell)
+        if source.lstrip().startswith("%%"):
+            continue  # a cell magic (%%bash, %%timeit …): not Python
+        lines = []
+        for line in source.splitlines():
+            if _MAGIC_LINE.match(line):
+                indentation = line[: len(line) - len(line.lstrip())]
+                lines.append(f"{indentation}pass  # policy-check: magic {len(module.magics)}")
+                module.magics.append(line)
+            else:
+                lines.append(line)
+        if pieces:
+            pieces.append(CELL_SEPARATOR)
+            row += 1
+        module.cells.append((index, row))
+        pieces.extend(lines or [""])
+        row += len(lines or [""])
+    module.text = "\n".join(pieces) + "\n" if pieces else ""
+    return module
+
+
+def cell_of(module: NotebookModule, row: int) -> tuple[int, int]:
+    """(1-based cell number in the notebook, row within that cell) for a joined row."""
+    found = module.cells[0] if module.cells else (0, 1)
+    for cell in module.cells:
+        if cell[1] <= row:
+            found = cell
+    index, start = found
+    return index + 1, row - start + 1
+
+
+def to_cell_locations(module: NotebookModule, diagnostic: Diagnostic) -> Diagnostic:
+    """The finding as users see it: the cell it is in and rows counted within it."""
+    cell, start_row = cell_of(module, diagnostic.start.row)
+    _, end_row = cell_of(module, diagnostic.end.row)
+    diagnostic.extra["cell"] = cell
+    offset = diagnostic.start.row - start_row
+    diagnostic.start = Location(start_row, diagnostic.start.column)
+    diagnostic.end = Location(max(end_row, 1), diagnostic.end.column)
+    diagnostic.message = f"cell {cell}: {diagnostic.message}"
+    if diagnostic.fix is not None:
+        edits = tuple(
+            Edit(edit.content, Location(edit.start.row - offset, edit.start.column), Location(edit.end.row - offset, edit.end.column))
+            for edit in diagnostic.fix.edits
+        )
+        diagnostic.fix = Fix(diagnostic.fix.message, diagnostic.fix.applicability, edits)
+    return diagnostic
+
+
+def write_back(module: NotebookModule, fixed_text: str) -> str:
+    """The notebook's JSON with the fixed code in its cells; everything else as it was."""
+    cell_texts = fixed_text.rstrip("\n").split("\n" + CELL_SEPARATOR + "\n") if fixed_text else []
+    if len(cell_texts) != len(module.cells):
+        raise ValueError("the fixed code no longer has one part per cell")
+    for (index, _), text in zip(module.cells, cell_texts):
+        lines = []
+        for line in text.split("\n"):
+            placeholder = _PLACEHOLDER.match(line)
+            lines.append(module.magics[int(placeholder.group(2))] if placeholder else line)
+        source = "\n".join(lines)
+        cell = module.notebook["cells"][index]
+        if source == _cell_source(cell):
+            continue
+        cell["source"] = [line for line in source.splitlines(keepends=True)]
+    return json.dumps(module.notebook, indent=1, ensure_ascii=False) + "\n"
