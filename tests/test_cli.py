@@ -270,3 +270,38 @@ class KillingRule(Rule):
 def test_version_and_help(tmp_path: Path, args: list[str]) -> None:
     result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 0 and "policy-check" in result.stdout
+
+
+class BreakingFixRule(Rule):
+    """A rule whose fix would produce invalid code, to show such a fix is never kept."""
+
+    code = "PC997"
+    name = "breaking-fix"
+    summary = "breaks"
+    MESSAGE = "found a call"
+
+    def visit_Call(self, node) -> None:
+        from policy_check.diagnostics import Applicability
+        from policy_check.rules.base import NodeFix, Replace
+
+        self.report(node, fix=NodeFix("break it", Applicability.SAFE, (Replace(node, "(((("),)))
+
+
+def test_a_fix_that_would_not_parse_is_dropped_and_said(tmp_path: Path) -> None:
+    from policy_check.engine import Mode
+
+    path = tmp_path / "a.py"
+    path.write_text("x = f(1)\n")
+    result = check_file(FileJob(path, "a.py", "a.py", False), Settings(root=tmp_path), [BreakingFixRule], FixOptions(Mode.FIX))
+    assert path.read_text() == "x = f(1)\n"
+    assert result.fixed == []
+    assert [d.message for d in result.diagnostics] == ["found a call (its fix was not applied: the result would not parse)"]
+
+
+def test_overlapping_fixes_converge_over_passes() -> None:
+    from policy_check.testing import fix_snippet
+
+    source = "import logging\n\ndef f(a, b):\n    logging.info(f'{a}' % ())\n    logging.info(f'{b}')\n"
+    fixed, remaining, applied = fix_snippet(source, all_rules())
+    assert "logger.info(\"%s\", b)" in fixed
+    assert fixed.count("logger = logging.getLogger(__name__)") == 1

@@ -1,16 +1,22 @@
 """Small structural questions several rule families ask: is this the main guard,
-what function encloses this node, is this name rebound here."""
+what function encloses this node, is this name rebound here.
+
+Plain isinstance checks rather than libcst.matchers: importing the matchers module
+costs more than the rest of libcst together, and pre-commit runs on one file
+must start fast."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 
 from policy_check.rules.lazy_format import string_value
 
-_DUNDER_NAME = m.Name("__name__")
+
+
+def _is_dunder_name(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "__name__"
 
 
 def is_main_guard(node: cst.CSTNode) -> bool:
@@ -21,8 +27,8 @@ def is_main_guard(node: cst.CSTNode) -> bool:
     if len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, cst.Equal):
         return False
     left, right = test.left, test.comparisons[0].comparator
-    return (m.matches(left, _DUNDER_NAME) and string_value(right) == "__main__") or (
-        m.matches(right, _DUNDER_NAME) and string_value(left) == "__main__"
+    return (_is_dunder_name(left) and string_value(right) == "__main__") or (
+        _is_dunder_name(right) and string_value(left) == "__main__"
     )
 
 
