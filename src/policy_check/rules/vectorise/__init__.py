@@ -1,0 +1,25 @@
+"""PC5 — loops over NumPy arrays (and DataFrames) that should be vectorised.
+
+``evidence`` finds which names hold arrays, ``loops`` reads loop headers and turns
+loop bodies into array expressions, and one module per group of rules reports
+(and, where the rewrite is exact, fixes) the loops.
+"""
+
+from __future__ import annotations
+
+from policy_check.rules.base import Rule
+from policy_check.rules.vectorise.elementwise import ElementwiseLoop, NestedIndexLoop, ScanLoop
+from policy_check.rules.vectorise.frames import DataFrameRowLoop
+from policy_check.rules.vectorise.growth import ArrayGrowthInLoop, ListThenArray
+from policy_check.rules.vectorise.reductions import BuiltinOnArray, ReductionLoop
+
+RULES: tuple[type[Rule], ...] = (
+    ElementwiseLoop,
+    ReductionLoop,
+    ArrayGrowthInLoop,
+    ListThenArray,
+    NestedIndexLoop,
+    ScanLoop,
+    BuiltinOnArray,
+    DataFrameRowLoop,
+)
