@@ -16,6 +16,8 @@ from policy_check.testing import check_snippet, fix_snippet
 def _cases(kind: str) -> list:
     cases = []
     for rule in all_rules():
+        if getattr(rule, "project_level", False):
+            continue  # examples are repositories: tests/test_project_examples.py builds them
         for index, example in enumerate(getattr(rule, kind)):
             cases.append(pytest.param(rule, example, id=f"{rule.code}-{kind.lower()}-{index}"))
     return cases

@@ -12,6 +12,8 @@ from policy_check.config import Settings
 from policy_check.diagnostics import Diagnostic
 from policy_check.discovery import SourceFile
 from policy_check.engine import FixOptions
+from policy_check.integrations.ruff import check_with_ruff
+from policy_check.rules.project.runner import run_project_checks
 
 
 @dataclass(frozen=True)
@@ -34,4 +36,7 @@ class RunContext:
 
 RunCheck = Callable[[RunContext], Sequence[Diagnostic]]
 
-RUN_CHECKS: list[RunCheck] = []
+RUN_CHECKS: list[RunCheck] = [
+    check_with_ruff,
+    run_project_checks,
+]

@@ -1,0 +1,366 @@
+"""Facts about a repository, gathered once per run and shared by every project rule:
+where the root is, the files git tracks (with their sizes from the index), and for
+each Python project in it its ``pyproject.toml``, build backend, packages and tests.
+
+Every fact is computed on first use, so a run that selects only PC7 never parses
+``pyproject.toml`` and one that selects only PC1 never reads the git index.
+"""
+
+from __future__ import annotations
+
+import configparser
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+import tomlkit.exceptions
+
+from policy_check.config import DEFAULT_EXCLUDE, Settings
+from policy_check.discovery import is_excluded
+
+logger = logging.getLogger(__name__)
+
+BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+# Folders at a project root that hold code but are not the project's package.
+NOT_PACKAGES = frozenset(
+    {
+        "tests", "test", "testing", "docs", "doc", "examples", "example", "scripts", "bin",
+        "benchmarks", "benchmark", "tools", "ci", "notebooks", "build", "dist", "src",
+        "site-packages", "fixtures", "data", "conf", "config", "configs",
+    }
+)
+TEST_FOLDERS = ("tests", "test", "testing")
+
+
+@dataclass(frozen=True)
+class TrackedFile:
+    """A file in the git index: its size as the index records it, and its blob."""
+
+    path: str
+    size: int
+    binsha: bytes
+
+
+def find_root(start: Path) -> tuple[Path, Any]:
+    """The project root for a run that starts in ``start``: the nearest folder holding
+    a build file (inside the git work tree, if any), else the git top level, else
+    ``start`` itself; with the ``git.Repo`` when inside git."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    repo = None
+    top: Path | None = None
+    try:
+        import git
+
+        repo = git.Repo(folder, search_parent_directories=True)
+        top = Path(repo.working_tree_dir).resolve() if repo.working_tree_dir else None
+    except Exception:  # noqa: BLE001 - not a repository, git missing, or a broken one
+        logger.debug("no git repository at %s", folder)
+    if top is None:
+        repo = None
+    for candidate in (folder, *folder.parents):
+        if top is not None and candidate != top and top not in candidate.parents:
+            break
+        if any((candidate / name).is_file() for name in BUILD_FILES):
+            return candidate, repo
+    return (top or folder), repo
+
+
+class PythonProject:
+    """One installable unit: a folder with a build configuration (the repository root,
+    or each package folder of a monorepo)."""
+
+    def __init__(self, root: Path, relative: str, files: list[str]) -> None:
+        self.root = root
+        # Relative to the repository root ("" for the root itself), forward slashes.
+        self.relative = relative
+        # Files under this project, relative to its root.
+        self.files = files
+
+    @cached_property
+    def file_set(self) -> frozenset[str]:
+        return frozenset(self.files)
+
+    @cached_property
+    def folders(self) -> frozenset[str]:
+        found: set[str] = set()
+        for name in self.files:
+            parts = name.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                found.add("/".join(parts[:depth]))
+        return frozenset(found)
+
+    @property
+    def pyproject_path(self) -> Path:
+        return self.root / "pyproject.toml"
+
+    @cached_property
+    def pyproject_text(self) -> str | None:
+        try:
+            return self.pyproject_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    @cached_property
+    def pyproject_error(self) -> str | None:
+        if self.pyproject_text is None:
+            return None
+        try:
+            tomlkit.parse(self.pyproject_text)
+        except tomlkit.exceptions.ParseError as error:
+            return str(error)
+        return None
+
+    @cached_property
+    def pyproject(self) -> tomlkit.TOMLDocument | None:
+        """The parsed ``pyproject.toml`` (None when missing or not valid TOML)."""
+        if self.pyproject_text is None or self.pyproject_error is not None:
+            return None
+        return tomlkit.parse(self.pyproject_text)
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        """``pyproject.toml`` as plain Python values ({} when missing)."""
+        return self.pyproject.unwrap() if self.pyproject is not None else {}
+
+    def table(self, *keys: str) -> dict[str, Any]:
+        value: Any = self.config
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def has_setup_py(self) -> bool:
+        return (self.root / "setup.py").is_file()
+
+    @property
+    def has_setup_cfg(self) -> bool:
+        return (self.root / "setup.cfg").is_file()
+
+    @cached_property
+    def backend(self) -> str | None:
+        """setuptools, hatch, flit, pdm, poetry, other, or None when nothing builds it."""
+        name = str(self.table("build-system").get("build-backend", ""))
+        for key, marker in (
+            ("setuptools", "setuptools"), ("hatch", "hatchling"), ("flit", "flit"),
+            ("pdm", "pdm"), ("poetry", "poetry"),
+        ):
+            if marker in name:
+                return key
+        if name:
+            return "other"
+        if self.has_setup_py or self.has_setup_cfg or "build-system" in self.config:
+            return "setuptools"  # pip's fallback backend
+        return None
+
+    def _configured_package_names(self) -> set[str]:
+        """Top-level packages that the build configuration names explicitly."""
+        names: set[str] = set()
+        setuptools_packages = self.table("tool", "setuptools").get("packages")
+        if isinstance(setuptools_packages, list):
+            names |= {str(name).split(".")[0] for name in setuptools_packages}
+        hatch_packages = self.table("tool", "hatch", "build", "targets", "wheel").get("packages")
+        if isinstance(hatch_packages, list):
+            names |= {str(name).strip("/") for name in hatch_packages if "/" not in str(name).strip("/")}
+        for entry in self.table("tool", "poetry").get("packages", []) or []:
+            if isinstance(entry, dict) and "include" in entry and "from" not in entry:
+                names.add(str(entry["include"]).split("/")[0])
+        return {name for name in names if name.isidentifier()}
+
+    @cached_property
+    def root_packages(self) -> list[str]:
+        """Importable packages sitting at the project root (a flat layout)."""
+        configured = self._configured_package_names()
+        found = []
+        for folder in sorted(folder for folder in self.folders if "/" not in folder):
+            if not folder.isidentifier() or folder in NOT_PACKAGES or folder.startswith("_"):
+                continue
+            if f"{folder}/__init__.py" in self.file_set or (
+                folder in configured and any(name.startswith(f"{folder}/") and name.endswith(".py") for name in self.files)
+            ):
+                found.append(folder)
+        return found
+
+    @cached_property
+    def src_packages(self) -> list[str]:
+        """Top-level folders under ``src/`` holding Python code."""
+        found = set()
+        for name in self.files:
+            parts = name.split("/")
+            if len(parts) >= 3 and parts[0] == "src" and parts[1].isidentifier() and name.endswith((".py", ".pyi")):
+                found.add(parts[1])
+        return sorted(found)
+
+    @cached_property
+    def tests_folder(self) -> str | None:
+        for name in TEST_FOLDERS:
+            if name in self.folders:
+                return name
+        return None
+
+    @cached_property
+    def pytest_config(self) -> tuple[str, list[str]] | None:
+        """Where pytest is configured (file name) and its ``testpaths`` ([] when unset);
+        None when pytest has no configuration here.  pytest reads the first of these."""
+        for name, section in (("pytest.ini", "pytest"), (".pytest.ini", "pytest")):
+            paths = _ini_testpaths(self.root / name, section, required=False)
+            if paths is not None:
+                return name, paths
+        ini_options = self.table("tool", "pytest", "ini_options")
+        if "ini_options" in self.table("tool", "pytest"):
+            value = ini_options.get("testpaths", [])
+            return "pyproject.toml", [value] if isinstance(value, str) else [str(v) for v in value]
+        for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+            paths = _ini_testpaths(self.root / name, section, required=True)
+            if paths is not None:
+                return name, paths
+        return None
+
+    def folder_exists(self, relative: str) -> bool:
+        relative = relative.strip("/").removeprefix("./")
+        return relative in ("", ".") or relative in self.folders or (self.root / relative).is_dir()
+
+
+def _ini_testpaths(path: Path, section: str, required: bool) -> list[str] | None:
+    if not path.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return None if required else []
+    if not parser.has_section(section):
+        # pytest.ini counts even without its section; tox.ini and setup.cfg only with it.
+        return None if required else []
+    return parser.get(section, "testpaths", fallback="").split()
+
+
+class ProjectFacts:
+    """Everything the project rules ask about, each computed once on first use."""
+
+    def __init__(self, root: Path, repo: Any, settings: Settings) -> None:
+        self.root = root
+        self.repo = repo
+        self.settings = settings
+
+    @classmethod
+    def gather(cls, start: Path, settings: Settings) -> ProjectFacts:
+        root, repo = find_root(start)
+        return cls(root, repo, settings)
+
+    @cached_property
+    def git_top(self) -> Path:
+        if self.repo is None:
+            return self.root
+        return Path(self.repo.working_tree_dir).resolve()
+
+    @cached_property
+    def git_prefix(self) -> str:
+        """The root's path inside the repository ("" or "sub/dir/")."""
+        relative = self.root.relative_to(self.git_top).as_posix()
+        return "" if relative == "." else relative + "/"
+
+    @property
+    def is_git(self) -> bool:
+        return self.repo is not None
+
+    @property
+    def is_project(self) -> bool:
+        """A git repository or a folder with a build file: a loose folder of scripts
+        outside git is nobody's project, and project rules say nothing about it."""
+        return self.is_git or any((self.root / name).is_file() for name in BUILD_FILES)
+
+    @cached_property
+    def has_commits(self) -> bool:
+        if self.repo is None:
+            return False
+        try:
+            self.repo.head.commit  # noqa: B018 - raises ValueError on an unborn branch
+        except ValueError:
+            return False
+        return True
+
+    @cached_property
+    def tracked(self) -> dict[str, TrackedFile]:
+        """The files in the git index, with the sizes the index records (not the
+        working tree's); {} outside git."""
+        if self.repo is None:
+            return {}
+        try:
+            entries = self.repo.index.entries
+        except Exception:  # noqa: BLE001 - no index yet (nothing ever added) or unreadable
+            return {}
+        tracked = {}
+        prefix = self.git_prefix
+        for (path, stage), entry in entries.items():
+            if stage == 0 and path.startswith(prefix):
+                tracked[path[len(prefix) :]] = TrackedFile(path, entry.size, entry.binsha)
+        return tracked
+
+    @cached_property
+    def files(self) -> list[str]:
+        """The project's files relative to the root: tracked plus untracked-not-ignored
+        inside git (so ``.gitignore`` is honoured), else a walk; excludes applied."""
+        names: Iterable[str]
+        if self.repo is not None:
+            try:
+                output = self.repo.git.ls_files(
+                    "-z", "--cached", "--others", "--exclude-standard", "--", self.git_prefix or "."
+                )
+                prefix = self.git_prefix
+                names = [name[len(prefix) :] for name in dict.fromkeys(output.split("\0")) if name]
+                names = [name for name in names if os.path.lexists(self.root / name)]
+            except Exception:  # noqa: BLE001 - fall back to a walk
+                names = self._walk()
+        else:
+            names = self._walk()
+        return [name for name in names if not is_excluded(name, self.settings)]
+
+    def _walk(self) -> list[str]:
+        found = []
+        skip = set(DEFAULT_EXCLUDE)
+        for current, folders, files in os.walk(self.root, followlinks=False):
+            folders[:] = [folder for folder in folders if folder not in skip and not folder.endswith(".egg-info")]
+            relative = Path(current).relative_to(self.root).as_posix()
+            prefix = "" if relative == "." else relative + "/"
+            found.extend(prefix + name for name in files)
+        return found
+
+    @cached_property
+    def projects(self) -> list[PythonProject]:
+        """The Python projects in the repository: the root when it has a build file
+        (or nothing anywhere has one), else each topmost folder with one (a monorepo)."""
+        if any(name in self.files for name in BUILD_FILES) or any((self.root / n).is_file() for n in BUILD_FILES):
+            return [PythonProject(self.root, "", self.files)]
+        homes: list[str] = []
+        for name in sorted(self.files, key=lambda n: n.count("/")):
+            folder, _, base = name.rpartition("/")
+            if base not in BUILD_FILES or not folder:
+                continue
+            parts = folder.split("/")
+            if any(part in TEST_FOLDERS or part in ("docs", "fixtures", "examples") for part in parts):
+                continue
+            if any(folder == home or folder.startswith(home + "/") for home in homes):
+                continue
+            homes.append(folder)
+        if not homes:
+            return [PythonProject(self.root, "", self.files)]
+        return [
+            PythonProject(
+                self.root / home, home, [name[len(home) + 1 :] for name in self.files if name.startswith(home + "/")]
+            )
+            for home in homes
+        ]
+
+    @property
+    def pre_commit_config(self) -> Path:
+        # pre-commit reads the file at the top of the work tree only.
+        return self.git_top / ".pre-commit-config.yaml"
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative

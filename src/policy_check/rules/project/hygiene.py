@@ -1,0 +1,267 @@
+"""PC7 — repository hygiene: what must never be in git.  Private keys (also those
+deleted at HEAD but still in the branch's history), files too large for git, and
+notebooks committed with their outputs.  Sizes come from the git index, contents
+from the tracked files; a key's text is never printed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from policy_check.diagnostics import Applicability, Severity
+from policy_check.discovery import is_excluded
+from policy_check.rules.base import FixSafety
+from policy_check.rules.project.base import Finding, ProjectExample, ProjectFix, ProjectRule
+from policy_check.rules.project.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+# Built from pieces so that this module itself never looks like a key to a scanner.
+_DASHES = "-" * 5
+PRIVATE_KEY_PATTERN = re.compile(
+    rb"(?:^|[\"'\s])" + _DASHES.encode() + rb"BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?" + _DASHES.encode()
+    + rb"[ \t]*\r?\n(?:[A-Za-z-]+:[^\n]*\r?\n)*\s*[A-Za-z0-9+/=]{20,}"
+)
+PUTTY_PATTERN = re.compile(rb"^PuTTY-User-Key-File-\d+: ", re.MULTILINE)
+KEY_FILE_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"})
+# Larger files are not read for keys: a key is a few kB, a PEM bundle a few dozen.
+MAX_KEY_SCAN_BYTES = 1024 * 1024
+BINARY_SUFFIXES = frozenset(
+    ".npy .npz .h5 .hdf5 .nc .parquet .feather .pkl .pickle .pt .pth .ckpt .onnx .png .jpg .jpeg .gif .pdf "
+    ".zip .gz .bz2 .xz .tar .tif .tiff .fits .mat .so .dylib .dll .whl .ipynb".split()
+)
+MEGABYTE = 1024 * 1024
+
+
+def holds_private_key(content: bytes) -> bool:
+    return bool(PRIVATE_KEY_PATTERN.search(content) or PUTTY_PATTERN.search(content))
+
+
+def _fake_key() -> str:
+    """Key-shaped text for the documentation: a header and random-looking base64, no key."""
+    body = "MHcCAQEEIDocumentationExampleNotAKeyAtAll0123456789abcdefoAoGCCqGSM49"
+    return f"{_DASHES}BEGIN EC PRIVATE KEY{_DASHES}\n{body}\n{_DASHES}END EC PRIVATE KEY{_DASHES}\n"
+
+
+class CommittedPrivateKey(ProjectRule):
+    """
+    A private key in git is readable by everyone who can clone the repository,
+    forever: deleting the file leaves it in every earlier commit, every fork and
+    every clone.  Whoever has it can log in to the cluster or impersonate the
+    server it belongs to.  Remove it, purge it from the history (`git filter-repo`)
+    and, above all, rotate the key: treat it as leaked.
+    """
+
+    code = "PC701"
+    name = "committed-private-key"
+    summary = "A tracked file holds a private key (SSH, TLS, PGP) or is named like one"
+    MESSAGE = (
+        "{what}: remove it, purge it from the history (git filter-repo) and rotate the key — "
+        "treat it as leaked"
+    )
+    severity = Severity.ERROR
+    fix_safety = FixSafety.SUGGESTION
+    fix_note = "Removing the file is not enough: the key stays in the history, so it must be rotated."
+    references = ("https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/removing-sensitive-data-from-a-repository",)
+    INVALID = (ProjectExample({"ops/tls/server.key": _fake_key(), "README.md": "# lab\n"}),)
+    VALID = (ProjectExample({"keys/deploy_ed25519.pub": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample ci@lab\n",
+                             "docs/security.md": "Never commit id_rsa or *.key files.\n"}),)
+
+    def check(self) -> Iterator[Finding]:
+        facts = self.facts
+        for path, entry in facts.tracked.items():
+            name = path.rpartition("/")[2]
+            if name in KEY_FILE_NAMES and entry.size > 0:
+                yield Finding(facts.path(path), self.MESSAGE.format(what=f"{path} is a private SSH key file in git"))
+                continue
+            if entry.size > MAX_KEY_SCAN_BYTES or Path(name).suffix.lower() in BINARY_SUFFIXES:
+                continue
+            content = self._content(path, entry.binsha)
+            if content is not None and holds_private_key(content):
+                yield Finding(facts.path(path), self.MESSAGE.format(what=f"{path} holds a private key"))
+        yield from self._deleted_keys()
+
+    def _content(self, path: str, binsha: bytes) -> bytes | None:
+        try:
+            return self.facts.path(path).read_bytes()
+        except OSError:
+            pass
+        try:
+            return self.facts.repo.odb.stream(binsha).read()
+        except Exception:  # noqa: BLE001 - a missing object is not our finding
+            return None
+
+    def _deleted_keys(self) -> Iterator[Finding]:
+        """Keys deleted on the current branch: gone from HEAD, still in its history."""
+        facts = self.facts
+        if not facts.has_commits:
+            return
+        try:
+            log = facts.repo.git.log(
+                "--diff-filter=D", "--no-renames", "--name-only", "--format=%x00%H", "HEAD", "--", facts.git_prefix or "."
+            )
+        except Exception:  # noqa: BLE001 - a shallow or odd repository: nothing to say
+            return
+        seen: set[str] = set()
+        for record in log.split("\0"):
+            lines = [line for line in record.splitlines() if line.strip()]
+            if len(lines) < 2:
+                continue
+            commit, paths = lines[0], lines[1:]
+            for git_path in paths:
+                path = git_path[len(facts.git_prefix) :]
+                if path in seen or path in facts.tracked:
+                    continue
+                seen.add(path)
+                if self._was_key(commit, git_path):
+                    what = f"{path} held a private key; deleted in {commit[:8]} but still in the history of this branch"
+                    yield Finding(facts.path(path), self.MESSAGE.format(what=what))
+            if len(seen) > 5000:
+                break  # a huge history: the newest deletions are the likely leaks
+
+    def _was_key(self, commit: str, path: str) -> bool:
+        name = path.rpartition("/")[2]
+        if Path(name).suffix.lower() in BINARY_SUFFIXES:
+            return False
+        try:
+            blob = self.facts.repo.commit(commit).parents[0].tree / path
+        except Exception:  # noqa: BLE001 - not found in the parent (merge oddities)
+            return False
+        if name in KEY_FILE_NAMES:
+            return True
+        if blob.size > MAX_KEY_SCAN_BYTES:
+            return False
+        return holds_private_key(blob.data_stream.read())
+
+
+class LargeDataFile(ProjectRule):
+    """
+    Git keeps every version of every file forever and every clone downloads all
+    of them: a 200 MB array committed three times makes every clone 600 MB slower,
+    for good.  Data and model files belong in git-lfs, DVC or external storage
+    (a data repository, object storage) with a small script or pointer in git.
+    """
+
+    code = "PC702"
+    name = "large-data-file"
+    summary = "A tracked file over `max-file-mb` (default 5)"
+    MESSAGE = "{path} is {size:.1f} MB in git (limit {limit:g} MB): track it with git-lfs or DVC, or store it outside git"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SUGGESTION
+    fix_note = "Moving a file to git-lfs or DVC changes how everyone fetches it, so there is no automatic fix."
+    references = ("https://git-lfs.com/", "https://dvc.org/")
+    INVALID = (ProjectExample({"data/fields.npy": b"\x93NUMPY" + bytes(6 * MEGABYTE)}),)
+    VALID = (
+        ProjectExample({"data/small.csv": "a,b\n1,2\n"}),
+        ProjectExample({"data/fields.npy": b"\x93NUMPY" + bytes(6 * MEGABYTE)}, config={"max-file-mb": 10}),
+    )
+
+    def check(self) -> Iterator[Finding]:
+        facts = self.facts
+        limit = facts.settings.max_file_mb
+        for path, entry in facts.tracked.items():
+            if entry.size <= limit * MEGABYTE or is_excluded(path, facts.settings):
+                continue
+            # The index records the working-tree size; the blob is what git stores
+            # (a git-lfs pointer is a few hundred bytes).
+            try:
+                stored = facts.repo.odb.info(entry.binsha).size
+            except Exception:  # noqa: BLE001 - staged object missing: trust the index
+                stored = entry.size
+            if stored <= limit * MEGABYTE:
+                continue
+            message = self.MESSAGE.format(path=path, size=stored / MEGABYTE, limit=limit)
+            yield Finding(facts.path(path), message)
+
+
+def strip_outputs(notebook: dict[str, Any]) -> bool:
+    """Empty every code cell's outputs and execution count; True when anything changed."""
+    changed = False
+    for cell in notebook.get("cells", []):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        if cell.get("outputs"):
+            cell["outputs"] = []
+            changed = True
+        if cell.get("execution_count") is not None:
+            cell["execution_count"] = None
+            changed = True
+    return changed
+
+
+def _indent_of(text: str) -> int:
+    match = re.search(r"\n( +)\"", text)
+    return len(match.group(1)) if match else 1
+
+
+class NotebookOutputs(ProjectRule):
+    """
+    Outputs make a notebook's diff unreadable (a plot is kilobytes of base64), bloat
+    the history, and can leak data — patient records, file paths, tokens printed in
+    a cell.  They also claim results the code in git may no longer produce.  Commit
+    notebooks clean and regenerate outputs by running them.
+    """
+
+    code = "PC703"
+    name = "notebook-outputs"
+    summary = "A tracked `.ipynb` holds outputs"
+    MESSAGE = "{path} is committed with {count} cell outputs: strip them before committing"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
+    fix_note = "The fix empties outputs and execution counts; sources and metadata are kept."
+    CLEAN = json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {},
+                                   "outputs": [], "source": ["1 + 1"]}],
+                        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+    WITH_OUTPUT = json.dumps({"cells": [{"cell_type": "code", "execution_count": 3, "id": "c1", "metadata": {},
+                                         "outputs": [{"data": {"text/plain": ["2"]}, "execution_count": 3,
+                                                      "metadata": {}, "output_type": "execute_result"}],
+                                         "source": ["1 + 1"]}],
+                              "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+    INVALID = (ProjectExample({"notebooks/calibration.ipynb": WITH_OUTPUT}, fixed={"notebooks/calibration.ipynb": CLEAN}),)
+    VALID = (ProjectExample({"notebooks/calibration.ipynb": CLEAN}),)
+
+    def check(self) -> Iterator[Finding]:
+        facts = self.facts
+        for path in facts.tracked:
+            if not path.endswith(".ipynb") or is_excluded(path, facts.settings):
+                continue
+            notebook = _read_notebook(facts.path(path))
+            if notebook is None:
+                continue
+            count = sum(
+                max(len(cell.get("outputs") or []), cell.get("execution_count") is not None)
+                for cell in notebook.get("cells", [])
+                if isinstance(cell, dict) and cell.get("cell_type") == "code"
+            )
+            if count:
+                fix = ProjectFix("strip the outputs", Applicability.SAFE, partial(_strip_file, facts.path(path)))
+                yield Finding(facts.path(path), self.MESSAGE.format(path=path, count=count), fix)
+
+
+def _read_notebook(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _strip_file(path: Path, workspace: Workspace) -> None:
+    text = workspace.read(path)
+    if text is None:
+        return
+    try:
+        notebook = json.loads(text)
+    except ValueError:
+        return
+    if strip_outputs(notebook):
+        stripped = json.dumps(notebook, indent=_indent_of(text), ensure_ascii=False)
+        workspace.write(path, stripped + ("\n" if text.endswith("\n") else ""))
+
+
+RULES: tuple[type[ProjectRule], ...] = (CommittedPrivateKey, LargeDataFile, NotebookOutputs)

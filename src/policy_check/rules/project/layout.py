@@ -1,0 +1,475 @@
+"""PC1 — layout and packaging: the project installs with ``pip install -e .``, its
+package sits under ``src/``, pytest knows where the tests are and pre-commit runs
+the checks.  Each rule is a few lines over the facts in ``facts.py``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from policy_check.diagnostics import Applicability, Severity
+from policy_check.rules.base import FixSafety
+from policy_check.rules.project import precommit
+from policy_check.rules.project.base import Finding, ProjectExample, ProjectFix, ProjectRule
+from policy_check.rules.project.facts import TEST_FOLDERS, PythonProject
+from policy_check.rules.project.migrate import MIGRATABLE_BACKENDS, migrate_to_src
+from policy_check.rules.project.workspace import Workspace
+
+SETUPTOOLS_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "riverflow"
+version = "0.1.0"
+"""
+INIT = "from riverflow.routing import route\n"
+BUILD_SYSTEMS = {
+    "setuptools": ('["setuptools>=61"]', "setuptools.build_meta"),
+    "hatch": ('["hatchling"]', "hatchling.build"),
+    "flit": ('["flit_core>=3.4"]', "flit_core.buildapi"),
+    "pdm": ('["pdm-backend"]', "pdm.backend"),
+    "poetry": ('["poetry-core>=1.0"]', "poetry.core.masonry.api"),
+}
+
+
+def _is_python_project(project: PythonProject) -> bool:
+    return project.backend is not None or any(name.endswith(".py") for name in project.files)
+
+
+def _python_projects(rule: ProjectRule) -> Iterator[PythonProject]:
+    return (project for project in rule.facts.projects if _is_python_project(project))
+
+
+class FlatLayout(ProjectRule):
+    """
+    With the package at the repository root, `import riverflow` works from the root
+    folder whether or not the package is installed, so tests and scripts silently
+    run the files next to them instead of what `pip install` built: a missing data
+    file, a forgotten dependency or a module left out of the wheel only shows up on
+    a colleague's machine.  Under `src/`, nothing imports until the package is
+    installed (`pip install -e .`), so what you test is what others get.
+    """
+
+    code = "PC101"
+    name = "flat-layout"
+    summary = "An importable package sits at the project root instead of under `src/`"
+    MESSAGE = "package {packages} at the project root: move it under src/ (src layout)"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
+    fix_note = (
+        "The fix moves each package under `src/` (`git mv` when tracked) and updates the build "
+        "configuration (setuptools, hatch, flit, pdm, poetry); review other references to the old paths."
+    )
+    references = ("https://packaging.python.org/en/latest/discussions/src-layout-vs-flat-layout/",)
+    INVALID = (
+        ProjectExample(
+            {"pyproject.toml": SETUPTOOLS_PYPROJECT, "riverflow/__init__.py": INIT, "riverflow/routing.py": ""},
+            fixed={"src/riverflow/__init__.py": INIT, "riverflow/__init__.py": None},
+        ),
+    )
+    VALID = (
+        ProjectExample({"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": INIT, "tests/__init__.py": ""}),
+    )
+
+    def check(self) -> Iterator[Finding]:
+        for project in _python_projects(self):
+            packages = project.root_packages
+            if not packages:
+                continue
+            names = ", ".join(f"{name}/" for name in packages)
+            message = self.MESSAGE.format(packages=names)
+            fix = None
+            blocked = [name for name in packages if (project.root / "src" / name).exists()]
+            if project.backend in MIGRATABLE_BACKENDS and not blocked and project.pyproject_error is None:
+                tracked = set(self.facts.tracked)
+                fix = ProjectFix(
+                    f"move {names} to src/ and update the build configuration",
+                    Applicability.UNSAFE,
+                    partial(migrate_to_src, project, packages, tracked),
+                )
+            yield Finding(project.root / packages[0], message, fix)
+
+
+class MissingPyproject(ProjectRule):
+    """
+    `pyproject.toml` is where pip, build tools and every modern Python tool look
+    for how to build and install a project.  Without a `[build-system]` table pip
+    falls back to legacy behaviour, and without `[project]` name and version the
+    project has no identity that `pip install -e .` can install.
+    """
+
+    code = "PC102"
+    name = "missing-pyproject"
+    summary = "No `pyproject.toml`, or it lacks `[build-system]` or `[project]` name/version"
+    MESSAGE = "{problem}: the project cannot be built and installed the standard way"
+    severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
+    fix_note = (
+        "The fix creates or completes `pyproject.toml` (comments and existing content kept); "
+        "with a `setup.py` that holds the metadata it adds only `[build-system]`."
+    )
+    references = ("https://packaging.python.org/en/latest/guides/writing-pyproject-toml/",)
+    INVALID = (
+        ProjectExample({"src/riverflow/__init__.py": ""}, fixed={"pyproject.toml": SETUPTOOLS_PYPROJECT}),
+        ProjectExample(
+            {"pyproject.toml": "# formatting only\n[tool.black]\nline-length = 100\n", "src/riverflow/__init__.py": ""}
+        ),
+    )
+    VALID = (ProjectExample({"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": ""}),)
+
+    def check(self) -> Iterator[Finding]:
+        for project in _python_projects(self):
+            if project.pyproject_error is not None:
+                yield Finding(project.pyproject_path, f"pyproject.toml is not valid TOML ({project.pyproject_error})")
+                continue
+            problems = self.problems(project)
+            if problems:
+                message = self.MESSAGE.format(problem="; ".join(problems))
+                fix = ProjectFix("create or complete pyproject.toml", Applicability.SAFE, partial(complete_pyproject, project))
+                yield Finding(project.pyproject_path, message, fix)
+
+    @staticmethod
+    def problems(project: PythonProject) -> list[str]:
+        if project.pyproject_text is None:
+            return ["no pyproject.toml"]
+        config = project.config
+        problems = []
+        if "build-system" not in config:
+            problems.append("pyproject.toml has no [build-system]")
+        if project.has_setup_py or project.has_setup_cfg:
+            return problems  # the metadata lives in setup.py/setup.cfg: PC103's business
+        poetry = project.table("tool", "poetry")
+        if project.backend == "poetry" and "name" in poetry and "version" in poetry:
+            return problems
+        table = project.table("project")
+        missing = [key for key in ("name", "version") if key not in table and key not in table.get("dynamic", [])]
+        if "project" not in config:
+            problems.append("pyproject.toml has no [project] table")
+        elif missing:
+            problems.append(f"[project] has no {' or '.join(missing)}")
+        return problems
+
+
+def _guess_backend(project: PythonProject) -> str:
+    tool = project.table("tool")
+    for key in ("hatch", "poetry", "pdm", "flit"):
+        if key in tool:
+            return key
+    return "setuptools"
+
+
+def _project_name(project: PythonProject) -> str:
+    packages = project.src_packages or project.root_packages
+    base = packages[0] if len(packages) == 1 else project.root.name
+    return base.replace("_", "-").lower()
+
+
+def complete_pyproject(project: PythonProject, workspace: Workspace) -> None:
+    text = workspace.read(project.pyproject_path)
+    needs_metadata = not (project.has_setup_py or project.has_setup_cfg)
+    document = tomlkit.parse(text or "")
+    prefix = ""
+    if "build-system" not in document:
+        requires, backend = BUILD_SYSTEMS[_guess_backend(project)]
+        prefix += f'[build-system]\nrequires = {requires}\nbuild-backend = "{backend}"\n\n'
+    poetry = project.table("tool", "poetry")
+    if needs_metadata and not ("name" in poetry and "version" in poetry):
+        if "project" not in document:
+            prefix += f'[project]\nname = "{_project_name(project)}"\nversion = "0.1.0"\n\n'
+        else:
+            table: Any = document["project"]
+            dynamic = [str(item) for item in table.get("dynamic", [])]
+            if "name" not in table and "name" not in dynamic:
+                table["name"] = _project_name(project)
+            if "version" not in table and "version" not in dynamic:
+                table["version"] = "0.1.0"
+    body = tomlkit.dumps(document)
+    if prefix and not body.strip():
+        new_text = prefix.rstrip("\n") + "\n"
+    else:
+        new_text = prefix + body
+    if new_text != (text or ""):
+        workspace.write(project.pyproject_path, new_text)
+
+
+class LegacySetupPy(ProjectRule):
+    """
+    `python setup.py install`/`sdist` are deprecated and run arbitrary code to find
+    out what a project is.  Declaring the metadata in `pyproject.toml` makes it
+    readable by every tool without running anything, and `python -m build` (or
+    `pip install .`) builds it the supported way.
+    """
+
+    code = "PC103"
+    name = "legacy-setup-py"
+    summary = "The build is configured only through `setup.py`"
+    MESSAGE = (
+        "the build is configured only through setup.py: move its metadata to [project] in "
+        "pyproject.toml and build with `python -m build` instead of `python setup.py sdist`"
+    )
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SUGGESTION
+    fix_note = "The message shows the equivalent `pyproject.toml` tables to start from."
+    references = ("https://packaging.python.org/en/latest/guides/modernize-setup-py-project/",)
+    INVALID = (
+        ProjectExample(
+            {"setup.py": 'from setuptools import setup\n\nsetup(name="riverflow", version="1.3.0", packages=["riverflow"])\n',
+             "src/riverflow/__init__.py": ""}
+        ),
+    )
+    VALID = (ProjectExample({"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": ""}),)
+
+    def check(self) -> Iterator[Finding]:
+        for project in _python_projects(self):
+            if not project.has_setup_py or "project" in project.config:
+                continue
+            if project.backend == "poetry" and "name" in project.table("tool", "poetry"):
+                continue
+            equivalent = equivalent_pyproject(project.root / "setup.py")
+            message = self.MESSAGE + (f"; equivalent:\n{equivalent}" if equivalent else "")
+            yield Finding(project.root / "setup.py", message)
+
+
+def equivalent_pyproject(setup_py: Path) -> str:
+    """The ``pyproject.toml`` tables for the literal arguments of ``setup(...)``."""
+    try:
+        tree = ast.parse(setup_py.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return ""
+    keywords: dict[str, Any] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "setup":
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    continue
+                try:
+                    keywords[keyword.arg] = ast.literal_eval(keyword.value)
+                except ValueError:
+                    keywords[keyword.arg] = ast.unparse(keyword.value)
+    if not keywords:
+        return ""
+    document = tomlkit.document()
+    build = tomlkit.table()
+    build.update({"requires": ["setuptools>=61"], "build-backend": "setuptools.build_meta"})
+    document["build-system"] = build
+    project = tomlkit.table()
+    for source, target in (("name", "name"), ("version", "version"), ("description", "description"),
+                           ("python_requires", "requires-python"), ("install_requires", "dependencies")):
+        if isinstance(keywords.get(source), (str, list)):
+            project[target] = keywords[source]
+    scripts = keywords.get("entry_points", {})
+    if isinstance(scripts, dict) and isinstance(scripts.get("console_scripts"), list):
+        table = tomlkit.table()
+        for line in scripts["console_scripts"]:
+            name, _, target = str(line).partition("=")
+            table[name.strip()] = target.strip()
+        project["scripts"] = table
+    document["project"] = project
+    package_dir = keywords.get("package_dir")
+    if isinstance(package_dir, dict) and package_dir.get(""):
+        find = tomlkit.table()
+        find["where"] = [package_dir[""]]
+        document.add(tomlkit.nl())
+        document["tool"] = {"setuptools": {"packages": {"find": find}}}
+    return tomlkit.dumps(document)
+
+
+class MissingTests(ProjectRule):
+    """
+    Research code is re-run months later on new data; tests are what tells you it
+    still gives the same answer.  When pytest is told where they are
+    (`testpaths`), a bare `pytest` finds them fast from any folder and never wanders
+    into data folders, notebooks or a virtual environment.
+    """
+
+    code = "PC104"
+    name = "missing-tests"
+    summary = "No `tests/` directory, or pytest is not configured (`testpaths`)"
+    MESSAGE = "{problem}"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
+    fix_note = (
+        "When `tests/` exists the fix adds `[tool.pytest.ini_options] testpaths`; a missing `tests/` "
+        "folder is only suggested, never invented."
+    )
+    INVALID = (
+        ProjectExample(
+            {"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": "", "tests/test_routing.py": ""},
+            fixed={"pyproject.toml": SETUPTOOLS_PYPROJECT + '\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'},
+        ),
+        ProjectExample(
+            {"pyproject.toml": SETUPTOOLS_PYPROJECT + '\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+             "src/riverflow/__init__.py": ""}
+        ),
+    )
+    VALID = (
+        ProjectExample(
+            {"pyproject.toml": SETUPTOOLS_PYPROJECT + '\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+             "src/riverflow/__init__.py": "", "tests/test_routing.py": ""}
+        ),
+    )
+
+    def check(self) -> Iterator[Finding]:
+        for project in _python_projects(self):
+            where = project.pyproject_path if project.pyproject_text is not None else project.root
+            configured = project.pytest_config
+            tests = project.tests_folder
+            if configured and configured[1]:
+                if not any(project.folder_exists(path) for path in configured[1]):
+                    paths = ", ".join(configured[1])
+                    yield Finding(
+                        project.root / configured[0],
+                        f"pytest testpaths ({paths}) names no existing folder: add the tests there "
+                        f"(e.g. tests/test_<module>.py)",
+                    )
+                continue
+            if tests is None:
+                yield Finding(where, "no tests/ folder and pytest is not configured: add tests/ with "
+                              'test_*.py files and [tool.pytest.ini_options] testpaths = ["tests"]')
+                continue
+            fix = None
+            if configured is None or configured[0] == "pyproject.toml":
+                fix = ProjectFix(f'add [tool.pytest.ini_options] testpaths = ["{tests}"]', Applicability.SAFE,
+                                 partial(add_testpaths, project, tests))
+            target = project.root / configured[0] if configured else where
+            yield Finding(target, f'pytest is not told where the tests are: add testpaths = ["{tests}"]', fix)
+
+
+def add_testpaths(project: PythonProject, tests: str, workspace: Workspace) -> None:
+    text = workspace.read(project.pyproject_path) or ""
+    document = tomlkit.parse(text)
+    tool: Any = document.get("tool")
+    if tool is None:
+        tool = tomlkit.table(True)
+        document["tool"] = tool
+    pytest_table: Any = tool.get("pytest")
+    if pytest_table is None:
+        pytest_table = tomlkit.table(True)
+        tool["pytest"] = pytest_table
+    options: Any = pytest_table.get("ini_options")
+    if options is None:
+        options = tomlkit.table()
+        pytest_table["ini_options"] = options
+    options["testpaths"] = [tests]
+    workspace.write(project.pyproject_path, tomlkit.dumps(document))
+
+
+class MissingInit(ProjectRule):
+    """
+    A folder of modules without `__init__.py` inside a package is an implicit
+    namespace package: it imports from your checkout, but setuptools'
+    `find_packages` and most build tools leave it out of the wheel, so the installed
+    package is missing modules and fails with `ModuleNotFoundError` elsewhere.
+    """
+
+    code = "PC105"
+    name = "missing-init"
+    summary = "A package directory under `src/` without `__init__.py`"
+    MESSAGE = "{folder}/ holds modules but no __init__.py: build tools leave it out of the package"
+    severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
+    fix_note = "The fix creates an empty `__init__.py`."
+    INVALID = (
+        ProjectExample(
+            {"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": "",
+             "src/riverflow/routing/muskingum.py": "K = 2.0\n"},
+            fixed={"src/riverflow/routing/__init__.py": ""},
+        ),
+    )
+    VALID = (
+        ProjectExample(
+            {"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": "",
+             "src/riverflow/routing/__init__.py": "", "src/riverflow/routing/muskingum.py": "K = 2.0\n",
+             "src/riverflow/templates/report.html": "<html></html>\n"}
+        ),
+        # A PEP 420 namespace package: the shared top level has no modules of its own.
+        ProjectExample({"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/lab/riverflow/__init__.py": ""}),
+    )
+
+    def check(self) -> Iterator[Finding]:
+        for project in _python_projects(self):
+            for folder in self.folders_without_init(project):
+                create = partial(_create_init, project.root / folder / "__init__.py")
+                fix = ProjectFix(f"create {folder}/__init__.py", Applicability.SAFE, create)
+                yield Finding(project.root / folder, self.MESSAGE.format(folder=folder), fix)
+
+    @staticmethod
+    def folders_without_init(project: PythonProject) -> list[str]:
+        with_modules = {
+            name.rpartition("/")[0]
+            for name in project.files
+            if name.startswith("src/") and name.endswith(".py") and name.count("/") >= 2
+        }
+        missing = []
+        for folder in sorted(with_modules):
+            parts = folder.split("/")
+            if f"{folder}/__init__.py" in project.file_set:
+                continue
+            if not all(part.isidentifier() for part in parts[1:]) or any(p in TEST_FOLDERS for p in parts):
+                continue
+            inside_package = any(
+                f"{'/'.join(parts[:depth])}/__init__.py" in project.file_set for depth in range(2, len(parts))
+            )
+            if len(parts) == 2 or inside_package:
+                missing.append(folder)
+        return missing
+
+
+def _create_init(path: Path, workspace: Workspace) -> None:
+    if not workspace.exists(path):
+        workspace.write(path, "")
+
+
+class MissingPreCommit(ProjectRule):
+    """
+    Checks that run only when someone remembers to run them are not run.  A
+    `.pre-commit-config.yaml` that runs policy-check checks every commit on every
+    machine, before the problem reaches the shared repository or a paper's results.
+    """
+
+    code = "PC106"
+    name = "missing-pre-commit"
+    summary = "No `.pre-commit-config.yaml`, or it does not run policy-check"
+    MESSAGE = "{problem}: add the policy-check hooks so every commit is checked"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
+    fix_note = "The fix writes the file, or adds the policy-check repository to it keeping its content and comments."
+    references = ("https://pre-commit.com/",)
+    INVALID = (
+        ProjectExample({"pyproject.toml": SETUPTOOLS_PYPROJECT}, fixed={".pre-commit-config.yaml": precommit.new_config()}),
+        ProjectExample(
+            {".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/psf/black\n    rev: 24.4.2\n"
+             "    hooks:\n      - id: black\n# - repo: https://github.com/research-tooling/policy-check\n"}
+        ),
+    )
+    VALID = (ProjectExample({".pre-commit-config.yaml": precommit.new_config()}),)
+
+    def check(self) -> Iterator[Finding]:
+        path = self.facts.pre_commit_config
+        text = path.read_text(encoding="utf-8") if path.is_file() else None
+        if text is not None and precommit.runs_policy_check(text):
+            return
+        problem = "no .pre-commit-config.yaml" if text is None else ".pre-commit-config.yaml does not run policy-check"
+        fix = None
+        if precommit.add_hooks(text) is not None:
+            fix = ProjectFix("add the policy-check hooks to .pre-commit-config.yaml", Applicability.SAFE,
+                             partial(_write_hooks, path))
+        yield Finding(path, self.MESSAGE.format(problem=problem), fix)
+
+
+def _write_hooks(path: Path, workspace: Workspace) -> None:
+    updated = precommit.add_hooks(workspace.read(path))
+    if updated is not None:
+        workspace.write(path, updated)
+
+
+RULES: tuple[type[ProjectRule], ...] = (
+    FlatLayout, MissingPyproject, LegacySetupPy, MissingTests, MissingInit, MissingPreCommit,
+)

@@ -1,0 +1,212 @@
+"""The src-layout migration behind PC101's fix: move each root package under
+``src/`` (``git mv`` when tracked) and tell the build backend where the packages
+went — ``pyproject.toml`` edited with tomlkit (comments and formatting kept),
+``setup.py`` with libcst, ``setup.cfg`` line by line."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import libcst as cst
+import tomlkit
+from tomlkit.items import AoT, Array, InlineTable, Table
+
+from policy_check.rules.project.facts import PythonProject
+from policy_check.rules.project.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+MIGRATABLE_BACKENDS = ("setuptools", "hatch", "flit", "pdm", "poetry")
+
+
+def migrate_to_src(project: PythonProject, packages: Sequence[str], tracked: set[str], workspace: Workspace) -> None:
+    for package in packages:
+        source = project.root / package
+        is_tracked = any(path.startswith(f"{project.relative}/{package}/".lstrip("/")) for path in tracked)
+        workspace.move(source, project.root / "src" / package, tracked=is_tracked)
+    text = workspace.read(project.pyproject_path)
+    if text is not None:
+        updated = update_pyproject(text, project.backend, packages)
+        if updated != text:
+            workspace.write(project.pyproject_path, updated)
+    setup_py = project.root / "setup.py"
+    text = workspace.read(setup_py)
+    if text is not None:
+        updated = update_setup_py(text)
+        if updated != text:
+            workspace.write(setup_py, updated)
+    setup_cfg = project.root / "setup.cfg"
+    text = workspace.read(setup_cfg)
+    if text is not None:
+        updated = update_setup_cfg(text)
+        if updated != text:
+            workspace.write(setup_cfg, updated)
+
+
+def _table(container: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(container, (dict, Table, InlineTable)) or key not in container:
+            return None
+        container = container[key]
+    return container
+
+
+def _rewrite_paths(item: Any, packages: Sequence[str]) -> None:
+    """Paths in tool settings that point into a moved package (``pkg/__about__.py``)
+    point into ``src/`` afterwards.  Import names (no slash) are left alone."""
+    prefixes = tuple(f"{package}/" for package in packages)
+    if isinstance(item, (dict, Table, InlineTable)):
+        for key in list(item.keys()):
+            value = item[key]
+            if isinstance(value, str) and value.startswith(prefixes):
+                item[key] = "src/" + str(value)
+            else:
+                _rewrite_paths(value, packages)
+    elif isinstance(item, (list, Array, AoT)):
+        for index, value in enumerate(list(item)):
+            if isinstance(value, str) and value.startswith(prefixes):
+                item[index] = "src/" + str(value)
+            else:
+                _rewrite_paths(value, packages)
+
+
+def update_pyproject(text: str, backend: str | None, packages: Sequence[str]) -> str:
+    document = tomlkit.parse(text)
+    tool = _table(document, "tool")
+    if tool is not None:
+        _rewrite_paths(tool, packages)
+    if backend == "setuptools":
+        _update_setuptools(document)
+    elif backend == "hatch":
+        _update_hatch(document, packages)
+    elif backend == "pdm":
+        build = _table(document, "tool", "pdm", "build")
+        if build is not None:
+            build["package-dir"] = "src"
+    elif backend == "poetry":
+        _update_poetry(document, packages)
+    # flit_core finds a module under src/ by itself.
+    return tomlkit.dumps(document)
+
+
+def _update_setuptools(document: Any) -> None:
+    setuptools = _table(document, "tool", "setuptools")
+    if setuptools is None:
+        return  # automatic discovery finds the src layout on its own
+    find = _table(setuptools, "packages", "find")
+    if find is not None:
+        find["where"] = ["src"]
+        return
+    package_dir = setuptools.get("package-dir")
+    if isinstance(package_dir, (dict, Table, InlineTable)):
+        package_dir[""] = "src"
+        return
+    if "packages" in setuptools or "py-modules" in setuptools:
+        inline = tomlkit.inline_table()
+        inline[""] = "src"
+        setuptools["package-dir"] = inline
+
+
+def _update_hatch(document: Any, packages: Sequence[str]) -> None:
+    wheel = _table(document, "tool", "hatch", "build", "targets", "wheel")
+    listed = wheel.get("packages") if wheel is not None else None
+    if isinstance(listed, (list, Array)):
+        for index, value in enumerate(list(listed)):
+            if str(value).strip("/") in packages:
+                listed[index] = f"src/{str(value).strip('/')}"
+        return
+    # Hatch only finds src/<project name> by itself; name every package.
+    if wheel is None:
+        document.setdefault("tool", tomlkit.table(True))
+        tool = document["tool"]
+        tool.setdefault("hatch", tomlkit.table(True))
+        tool["hatch"].setdefault("build", tomlkit.table(True))
+        tool["hatch"]["build"].setdefault("targets", tomlkit.table(True))
+        wheel = tomlkit.table()
+        tool["hatch"]["build"]["targets"]["wheel"] = wheel
+    wheel["packages"] = [f"src/{package}" for package in packages]
+
+
+def _update_poetry(document: Any, packages: Sequence[str]) -> None:
+    poetry = _table(document, "tool", "poetry")
+    if poetry is None:
+        return
+    listed = poetry.get("packages")
+    if isinstance(listed, (list, Array, AoT)):
+        for entry in listed:
+            if isinstance(entry, (dict, Table, InlineTable)) and str(entry.get("include", "")).split("/")[0] in packages:
+                entry.setdefault("from", "src")
+        return
+    array = tomlkit.array()
+    for package in packages:
+        entry = tomlkit.inline_table()
+        entry.update({"include": package, "from": "src"})
+        array.append(entry)
+    poetry["packages"] = array
+
+
+class _SetupCallUpdater(cst.CSTTransformer):
+    """``setup(...)`` gets ``package_dir={"": "src"}``; a bare ``find_packages()``
+    becomes ``find_packages(where="src")``."""
+
+    def __init__(self) -> None:
+        self.changed = False
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        name = _call_name(updated)
+        if name in ("find_packages", "find_namespace_packages") and not any(
+            arg.keyword is None or arg.keyword.value == "where" for arg in updated.args
+        ):
+            self.changed = True
+            where = cst.Arg(
+                cst.SimpleString('"src"'),
+                keyword=cst.Name("where"),
+                equal=_EQUAL,
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if updated.args else cst.MaybeSentinel.DEFAULT,
+            )
+            return updated.with_changes(args=[where, *updated.args])
+        if name == "setup" and not any(arg.keyword and arg.keyword.value == "package_dir" for arg in updated.args):
+            self.changed = True
+            new_arg = cst.Arg(cst.parse_expression('{"": "src"}'), keyword=cst.Name("package_dir"), equal=_EQUAL)
+            args = list(updated.args)
+            if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                args[-1] = args[-1].with_changes(comma=comma)
+            return updated.with_changes(args=[*args, new_arg])
+        return updated
+
+
+_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+
+
+def _call_name(call: cst.Call) -> str:
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
+def update_setup_py(text: str) -> str:
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        return text
+    if "package_dir" in text:
+        return text  # already mapped somewhere: moving on would guess
+    updater = _SetupCallUpdater()
+    return module.visit(updater).code if updater.changed else text
+
+
+def update_setup_cfg(text: str) -> str:
+    if "package_dir" in text or not re.search(r"^\[options\]", text, re.MULTILINE):
+        return text
+    text = re.sub(r"^\[options\][ \t]*\n", "[options]\npackage_dir =\n    =src\n", text, count=1, flags=re.MULTILINE)
+    if re.search(r"^packages\s*=\s*find(_namespace)?:", text, re.MULTILINE):
+        if re.search(r"^\[options\.packages\.find\]", text, re.MULTILINE):
+            text = re.sub(r"^\[options\.packages\.find\][ \t]*\n", "[options.packages.find]\nwhere = src\n", text, count=1, flags=re.MULTILINE)
+        else:
+            text = text.rstrip("\n") + "\n\n[options.packages.find]\nwhere = src\n"
+    return text

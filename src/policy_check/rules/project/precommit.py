@@ -1,0 +1,95 @@
+"""Reading and extending ``.pre-commit-config.yaml`` as text, so the user's comments,
+ordering and quoting survive: the new repository entry is inserted at the end of
+the ``repos:`` block, indented like its neighbours, and the result must parse."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from policy_check import __version__
+
+# Where users fetch the hooks from; pre-commit pins it with `rev`.
+HOOK_REPO_URL = "https://github.com/research-tooling/policy-check"
+HOOK_IDS = ("policy-check", "policy-check-project")
+
+
+def hook_ids(text: str) -> set[str]:
+    """The hook ids that the config runs (commented-out hooks do not count)."""
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return set()
+    ids: set[str] = set()
+    if not isinstance(data, dict) or not isinstance(data.get("repos"), list):
+        return ids
+    for repo in data["repos"]:
+        if isinstance(repo, dict) and isinstance(repo.get("hooks"), list):
+            ids |= {str(hook.get("id")) for hook in repo["hooks"] if isinstance(hook, dict)}
+    return ids
+
+
+def runs_policy_check(text: str) -> bool:
+    return any(hook_id.startswith("policy-check") for hook_id in hook_ids(text))
+
+
+def _entry(indent: str, hooks: tuple[str, ...]) -> str:
+    lines = [
+        f"{indent}- repo: {HOOK_REPO_URL}",
+        f"{indent}  rev: v{__version__}",
+        f"{indent}  hooks:",
+        *[f"{indent}    - id: {hook}" for hook in hooks],
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def new_config(hooks: tuple[str, ...] = HOOK_IDS) -> str:
+    return "repos:\n" + _entry("  ", hooks)
+
+
+def add_hooks(text: str | None, hooks: tuple[str, ...] = HOOK_IDS) -> str | None:
+    """The config with a policy-check repository entry running ``hooks`` that are not
+    there yet; the text unchanged when all are; None when it cannot be edited safely
+    (not valid YAML, no block-style ``repos:`` list)."""
+    if text is None or not text.strip():
+        return new_config(hooks)
+    present = hook_ids(text)
+    missing = tuple(hook for hook in hooks if hook not in present)
+    if not missing:
+        return text
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    header = next((i for i, line in enumerate(lines) if re.match(r"^repos\s*:\s*(#.*)?$", line)), None)
+    if header is None:
+        if "repos" in data:
+            return None  # flow style (`repos: []`) or unusual: leave it to the user
+        return "".join(lines) + new_config(missing)
+    # The block ends before the next top-level key; trailing comments stay after us.
+    end = len(lines)
+    for index in range(header + 1, len(lines)):
+        line = lines[index]
+        if line.strip() and not line.startswith((" ", "\t", "-", "#")):
+            end = index
+            break
+    indent = "  "
+    for line in lines[header + 1 : end]:
+        match = re.match(r"^(\s*)- ", line)
+        if match:
+            indent = match.group(1)
+            break
+    insert_at = end
+    while insert_at > header + 1 and (not lines[insert_at - 1].strip() or lines[insert_at - 1].startswith("#")):
+        insert_at -= 1
+    result = "".join(lines[:insert_at]) + _entry(indent, missing) + "".join(lines[insert_at:])
+    if not set(missing) <= hook_ids(result):
+        return None
+    return result

@@ -1,0 +1,102 @@
+"""Where project fixes write: a workspace that changes the files for ``--fix`` or only
+records the changes for ``--diff``, so one fix function serves both."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+class Workspace:
+    """File writes and moves under a project root.  With ``dry_run`` nothing touches
+    the disk; reads see the earlier writes of the same run either way, so fixes
+    applied one after the other compose."""
+
+    def __init__(self, root: Path, dry_run: bool, git_repo: object | None = None) -> None:
+        self.root = root
+        self.dry_run = dry_run
+        self.git_repo = git_repo
+        self._original: dict[Path, str | None] = {}
+        self._current: dict[Path, str | None] = {}
+        self.moves: list[tuple[Path, Path]] = []
+
+    def read(self, path: Path) -> str | None:
+        if path in self._current:
+            return self._current[path]
+        try:
+            return path.read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+
+    def exists(self, path: Path) -> bool:
+        if path in self._current:
+            return self._current[path] is not None
+        return path.exists()
+
+    def write(self, path: Path, text: str) -> None:
+        if path not in self._original:
+            self._original[path] = self.read(path)
+        self._current[path] = text
+        if not self.dry_run:
+            _write_atomically(path, text)
+
+    def move(self, source: Path, target: Path, tracked: bool) -> None:
+        """Move a file or folder: ``git mv`` when git tracks it, so history follows."""
+        self.moves.append((source, target))
+        if self.dry_run:
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if tracked and self.git_repo is not None:
+            self.git_repo.git.mv(str(source), str(target))  # type: ignore[attr-defined]
+        else:
+            shutil.move(str(source), str(target))
+
+    def changed(self) -> bool:
+        return bool(self.moves) or any(self._original[p] != self._current[p] for p in self._original)
+
+    def diff(self, display: callable) -> str:  # type: ignore[valid-type]
+        """Unified diffs of every change, git-style rename headers for moves."""
+        parts: list[str] = []
+        for source, target in self.moves:
+            parts.append(f"rename from {display(source)}\nrename to {display(target)}\n")
+        for path in sorted(self._original):
+            before, after = self._original[path], self._current[path]
+            if before == after:
+                continue
+            name = display(path)
+            parts.append(
+                "".join(
+                    difflib.unified_diff(
+                        (before or "").splitlines(keepends=True),
+                        (after or "").splitlines(keepends=True),
+                        fromfile="/dev/null" if before is None else f"a/{name}",
+                        tofile=f"b/{name}",
+                    )
+                )
+            )
+        return "".join(parts)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        if path.exists():
+            shutil.copymode(path, temporary)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
