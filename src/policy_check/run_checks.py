@@ -12,7 +12,6 @@ from policy_check.config import Settings
 from policy_check.diagnostics import Diagnostic
 from policy_check.discovery import SourceFile
 from policy_check.engine import FixOptions
-from policy_check.integrations.ruff import check_with_ruff
 from policy_check.rules.project.runner import run_project_checks
 
 
@@ -37,6 +36,5 @@ class RunContext:
 RunCheck = Callable[[RunContext], Sequence[Diagnostic]]
 
 RUN_CHECKS: list[RunCheck] = [
-    check_with_ruff,
     run_project_checks,
 ]
