@@ -1,0 +1,543 @@
+"""ruff beside the policy rules: one ruff run per policy-check run, its findings in our
+report under ruff's own codes, its fixes applied by the same ``--fix``/``--diff`` run.
+
+What policy-check decides and what the user's ruff configuration keeps:
+
+- **Which ruff rules run** is policy-check's decision: the curated ``DEFAULT_SELECTION``
+  (stable rules only), adjusted by ``[tool.policy-check]`` / command-line ``select``,
+  ``extend-select`` and ``ignore`` (they accept ruff codes and prefixes), minus the
+  rules a policy rule covers (``LEFT_OUT``).  The user's ``[tool.ruff]`` ``ignore`` /
+  ``extend-ignore`` (read from ``ruff.toml``, ``.ruff.toml`` or ``pyproject.toml`` at
+  the project root) still removes codes from that selection.  ruff's own ``select``
+  and ``extend-select`` are not used: the suite's selection lives in one place.
+- **Everything else is ruff's**, read by ruff itself from the user's configuration as
+  usual: ``line-length``, ``target-version`` / ``requires-python``, ``per-file-ignores``,
+  rule options (``[tool.ruff.lint.flake8-bugbear]``…), ``exclude`` /
+  ``extend-exclude`` (enforced on the files we pass, ``--force-exclude``), ``# noqa``.
+
+ruff is found next to the running interpreter, then on ``PATH``, then through the
+``ruff`` package (``find_ruff_bin``); ``POLICY_CHECK_RUFF`` names a binary explicitly.
+It never touches the network.  Missing or failing, it is one warning and the run goes
+on without ruff's findings.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import tomlkit
+import tomlkit.exceptions
+
+from policy_check.config import Settings
+from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
+from policy_check.engine import FileJob, FileResult, FixOptions, Mode, check_text, fix_text
+from policy_check.fixes import unified_diff
+from policy_check.rules.base import Rule
+from policy_check.source import UnreadableSource, read_source
+from policy_check.suppression import filter_suppressed
+
+if TYPE_CHECKING:
+    # run_checks registers this module's check: importing it here would be a cycle.
+    from policy_check.run_checks import RunContext
+
+logger = logging.getLogger(__name__)
+
+RUFF_ENV = "POLICY_CHECK_RUFF"
+
+# The curated selection for research code, by ruff prefix, and why each is in:
+DEFAULT_SELECTION: dict[str, str] = {
+    "F": "pyflakes: undefined names, unused imports and variables - real bugs, safe fixes",
+    "B": "flake8-bugbear: mutable defaults, loop-variable closures, bare raises in except",
+    "NPY": "NumPy: legacy np.random, deprecated aliases and functions",
+    "PERF": "perflint: list building and dict iteration patterns that cost time",
+    "LOG": "logging: misused loggers and levels",
+    "G": "logging format: eager formatting in logging calls (G004 is PC304's)",
+    "UP": "pyupgrade: syntax older than the project's Python, with safe fixes",
+}
+# Left out of every selection, with the policy-check rule that covers the same ground
+# (or the reason): nothing is reported twice.
+LEFT_OUT: dict[str, str] = {
+    "T201": "PC301",
+    "T203": "PC301",
+    "G004": "PC304",
+    "C901": "PC601",
+    # zip(strict=) is a style choice that depends on the oldest supported Python;
+    # it flooded the corpus (700 findings) with no bug among those sampled.
+    "B905": "noise",
+}
+# The engine reports unreadable files and syntax errors under these codes itself.
+ENGINE_OWNED = frozenset({"E902", "E999"})
+# pyflakes findings that are certain failures at run time: errors, not warnings.
+ERROR_CODES = frozenset({"F821", "F822", "F823", "F632", "F701", "F702", "F704", "F706", "F707"})
+# Windows limits a command line to 32,767 characters; elsewhere the limit is megabytes.
+COMMAND_LINE_BUDGET = 30_000 if os.name == "nt" else 1_000_000
+DIFF_WORKERS = 4
+
+
+class RuffUnavailable(Exception):
+    """ruff is missing or failed; the message is the one-line warning."""
+
+
+# ---------------------------------------------------------------------------
+# Finding the binary and the catalogue of its rules
+
+
+def find_ruff(environ: Mapping[str, str] | None = None, executable: str | None = None) -> str:
+    """The ruff binary: ``POLICY_CHECK_RUFF``, next to the interpreter, on ``PATH``, or
+    the ``ruff`` package's own; raises ``RuffUnavailable`` naming where it looked."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get(RUFF_ENV)
+    if explicit:
+        if Path(explicit).is_file():
+            return explicit
+        raise RuffUnavailable(f"{RUFF_ENV}={explicit} is not a file")
+    name = "ruff.exe" if os.name == "nt" else "ruff"
+    beside = Path(executable or sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    on_path = shutil.which("ruff", path=environ.get("PATH", ""))
+    if on_path:
+        return on_path
+    try:
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-not-found]
+
+        return str(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        pass
+    raise RuffUnavailable("ruff is not installed (not next to the interpreter, not on PATH, no ruff package)")
+
+
+@dataclass(frozen=True)
+class RuffRule:
+    code: str
+    name: str
+    summary: str
+    linter: str
+    fixable: bool
+
+
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        logger.warning("%s; ruff's findings are left out of this run", message)
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue_of(binary: str) -> dict[str, RuffRule]:
+    try:
+        completed = subprocess.run(
+            [binary, "rule", "--all", "--output-format", "json"], capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise RuffUnavailable(f"cannot run ruff ({binary}): {error}") from None
+    try:
+        rows = json.loads(completed.stdout) if completed.returncode == 0 else None
+    except ValueError:
+        rows = None
+    if not isinstance(rows, list):
+        raise RuffUnavailable(f"ruff ({binary}) failed to list its rules: {_first_line(completed.stderr)}")
+    catalogue = {}
+    for row in rows:
+        status = row.get("status")
+        stable = row.get("preview") is False and (not isinstance(status, dict) or "Stable" in status)
+        code = row.get("code")
+        if stable and code and code not in LEFT_OUT and code not in ENGINE_OWNED:
+            catalogue[code] = RuffRule(
+                code,
+                row.get("name", ""),
+                row.get("summary", ""),
+                row.get("linter", ""),
+                row.get("fix_availability", "None") != "None",
+            )
+    return catalogue
+
+
+def ruff_catalogue(settings: Settings | None = None) -> dict[str, RuffRule]:
+    """ruff's stable rules policy-check may run (empty when ruff is off or missing)."""
+    if settings is not None and not settings.ruff:
+        return {}
+    try:
+        return _catalogue_of(find_ruff())
+    except RuffUnavailable as error:
+        warn_once(str(error))
+        return {}
+
+
+def is_default(code: str) -> bool:
+    return any(code.startswith(prefix) for prefix in DEFAULT_SELECTION) and code not in LEFT_OUT
+
+
+def rejects_selector(selector: str) -> str | None:
+    """Why a ``--select``/``--ignore`` selector that names no policy-check code is not
+    a ruff selector either (None: it is ruff's)."""
+    owner = LEFT_OUT.get(selector, "")
+    if owner.startswith("PC"):
+        return f"ruff's {selector} is left out: policy-check's {owner} covers the same ground"
+    try:
+        catalogue = _catalogue_of(find_ruff())
+    except RuffUnavailable:
+        # Without ruff nothing can be checked against its list: accept (ruff warns at run time).
+        return None if not selector.startswith("PC") else f"unknown rule code or prefix '{selector}'"
+    if selector in LEFT_OUT or any(code.startswith(selector) for code in catalogue):
+        return None
+    return f"unknown rule code or prefix '{selector}' (neither policy-check's nor a stable ruff rule's)"
+
+
+def user_ruff_ignores(root: Path) -> tuple[str, ...]:
+    """``ignore`` + ``extend-ignore`` of the project's ruff configuration at ``root``."""
+    for name, table_path in (("ruff.toml", ()), (".ruff.toml", ()), ("pyproject.toml", ("tool", "ruff"))):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            document: Any = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+        except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
+            continue
+        for key in table_path:
+            document = document.get(key) if isinstance(document, dict) else None
+        if not isinstance(document, dict):
+            continue
+        ignores: list[str] = []
+        for table in (document, document.get("lint")):
+            if isinstance(table, dict):
+                for key in ("ignore", "extend-ignore"):
+                    value = table.get(key)
+                    if isinstance(value, list):
+                        ignores += [str(code).upper() for code in value]
+        return tuple(ignores)
+    return ()
+
+
+def ruff_codes_to_run(settings: Settings, selected: Iterable[str]) -> list[str]:
+    """The concrete ruff codes a run passes to ``ruff --select``."""
+    catalogue = ruff_catalogue(settings)
+    ignored = user_ruff_ignores(settings.root)
+    return sorted(
+        code for code in selected if code in catalogue and not any(code.startswith(prefix) for prefix in ignored)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Running ruff
+
+
+def _first_line(data: bytes | str) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "no message"
+
+
+def _base_command(binary: str, codes: Sequence[str]) -> list[str]:
+    return [
+        binary,
+        "check",
+        "--no-cache",
+        "--force-exclude",
+        "--select",
+        ",".join(codes),
+        # `# noqa: PC301` is ours: ruff should neither warn about it nor drop it.
+        "--config",
+        "lint.external = ['PC']",
+    ]
+
+
+def _chunks(paths: Sequence[str]) -> Iterable[list[str]]:
+    chunk: list[str] = []
+    size = 0
+    for path in paths:
+        if chunk and size + len(path) + 1 > COMMAND_LINE_BUDGET:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(path)
+        size += len(path) + 1
+    if chunk:
+        yield chunk
+
+
+def run_ruff(binary: str, codes: Sequence[str], paths: Sequence[str], extra: Sequence[str] = (), cwd: Path | None = None) -> list[dict[str, Any]]:
+    """ruff's JSON rows for ``paths`` (several invocations only past the command-line limit)."""
+    rows: list[dict[str, Any]] = []
+    for chunk in _chunks(paths):
+        command = [*_base_command(binary, codes), "--output-format", "json", *extra, "--", *chunk]
+        try:
+            completed = subprocess.run(command, capture_output=True, cwd=cwd, timeout=600, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise RuffUnavailable(f"cannot run ruff ({binary}): {error}") from None
+        if completed.returncode not in (0, 1):
+            raise RuffUnavailable(f"ruff failed (exit {completed.returncode}): {_first_line(completed.stderr)}")
+        try:
+            found = json.loads(completed.stdout or b"[]")
+        except ValueError:
+            raise RuffUnavailable(f"ruff's output is not JSON: {_first_line(completed.stdout)}") from None
+        if not isinstance(found, list):
+            raise RuffUnavailable("ruff's output is not a list of findings")
+        rows.extend(found)
+    return rows
+
+
+def _location(data: Mapping[str, Any]) -> Location:
+    return Location(int(data["row"]), int(data["column"]))
+
+
+def _fix(data: Mapping[str, Any] | None) -> Fix | None:
+    if not data or data.get("applicability") not in ("safe", "unsafe"):
+        # "display-only" fixes are never applied, not even by ruff itself.
+        return None
+    edits = tuple(Edit(edit["content"], _location(edit["location"]), _location(edit["end_location"])) for edit in data["edits"])
+    return Fix(data.get("message") or "Apply ruff's fix", Applicability(data["applicability"]), edits)
+
+
+def _snippet(lines: Sequence[str], start: Location, end: Location) -> str:
+    """The flagged text, whitespace-normalised, as baselines fingerprint it."""
+    if not lines or start.row > len(lines):
+        return ""
+    if start.row == end.row:
+        text = lines[start.row - 1][start.column - 1 : end.column - 1]
+    else:
+        text = " ".join(lines[start.row - 1 : end.row])
+    return " ".join(text.split())[:300]
+
+
+def to_diagnostic(row: Mapping[str, Any], display_path: str, lines: Sequence[str]) -> Diagnostic:
+    code = row["code"]
+    start, end = _location(row["location"]), _location(row["end_location"])
+    return Diagnostic(
+        code=code,
+        message=row["message"],
+        path=display_path,
+        start=start,
+        end=end,
+        severity=Severity.ERROR if code in ERROR_CODES else Severity.WARNING,
+        name=row.get("name") or "",
+        fix=_fix(row.get("fix")),
+        snippet=_snippet(lines, start, end),
+        extra={"source": "ruff", "url": row.get("url")},
+    )
+
+
+def _lines_of(path: Path) -> list[str]:
+    try:
+        return read_source(path).text.splitlines()
+    except UnreadableSource:
+        return []
+
+
+def _diagnostics(rows: Iterable[Mapping[str, Any]], context: RunContext) -> list[Diagnostic]:
+    by_path = {os.path.abspath(source.path): source for source in context.files}
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        # Syntax errors come without a code: the engine reports them as E999.
+        if row.get("code") and row["code"] not in ENGINE_OWNED:
+            grouped.setdefault(os.path.abspath(row["filename"]), []).append(row)
+    diagnostics = []
+    for filename, file_rows in grouped.items():
+        source = by_path.get(filename)
+        display = context.display_path(Path(filename))
+        lines = _lines_of(Path(filename))
+        found = [to_diagnostic(row, display, lines) for row in file_rows]
+        # ruff applied `# noqa` itself; per-file-ignores of [tool.policy-check] are ours to apply.
+        relative = source.relative_path if source else display
+        diagnostics += filter_suppressed(found, None, relative, context.settings)
+    return diagnostics
+
+
+def _prepare(context: RunContext) -> tuple[str, list[str]] | None:
+    if not context.settings.ruff:
+        return None
+    codes = ruff_codes_to_run(context.settings, context.selected_codes)
+    if not codes or not context.files:
+        return None
+    try:
+        return find_ruff(), codes
+    except RuffUnavailable as error:
+        warn_once(str(error))
+        return None
+
+
+def check_with_ruff(context: RunContext) -> list[Diagnostic]:
+    """The run check: ruff's findings on the run's files (after any fixes were applied)."""
+    prepared = _prepare(context)
+    if prepared is None:
+        return []
+    binary, codes = prepared
+    try:
+        rows = run_ruff(binary, codes, [str(source.path) for source in context.files], cwd=context.settings.root)
+    except RuffUnavailable as error:
+        warn_once(str(error))
+        return []
+    diagnostics = _diagnostics(rows, context)
+    if context.options.mode is Mode.DIFF:
+        # What --diff shows as changed is not left to report.
+        diagnostics = [d for d in diagnostics if not (d.fix and context.options.allows(d.fix.applicability))]
+    return diagnostics
+
+
+# ---------------------------------------------------------------------------
+# Fixing: ruff's fixes first, then ours on the result, in one run
+
+
+@dataclass
+class RuffFixes:
+    """What the ruff fix pass leaves for the engine and what it already did."""
+
+    jobs: list[FileJob]
+    results: list[FileResult] = field(default_factory=list)
+    fixed: list[Diagnostic] = field(default_factory=list)
+
+
+def _fixed_findings(before: Sequence[Diagnostic], after: Sequence[Diagnostic], options: FixOptions) -> list[Diagnostic]:
+    """The findings whose fixes were applied: those with an allowed fix that are gone
+    afterwards (matched by file, code and message, since rows move)."""
+    remaining = Counter((d.path, d.code, d.message) for d in after)
+    fixed = []
+    for diagnostic in before:
+        if diagnostic.fix is None or not options.allows(diagnostic.fix.applicability):
+            continue
+        key = (diagnostic.path, diagnostic.code, diagnostic.message)
+        if remaining[key]:
+            remaining[key] -= 1
+        else:
+            fixed.append(diagnostic)
+    return fixed
+
+
+def fix_before_engine(
+    jobs: Sequence[FileJob],
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    options: FixOptions,
+    selected: Iterable[str],
+) -> RuffFixes:
+    """In ``--fix``/``--diff`` mode, apply ruff's fixes before the engine applies ours.
+
+    ``--fix``: ``ruff check --fix-only`` rewrites the files that have fixable findings;
+    the engine then fixes the result.  ``--diff``: nothing may be written, so each such
+    file's ruff-fixed text comes from ruff over standard input, the engine's fixes are
+    applied on top in this process, and the file gets one diff from the original text.
+    """
+    outcome = RuffFixes(list(jobs))
+    if options.mode is Mode.CHECK or not jobs:
+        return outcome
+    from policy_check.discovery import SourceFile
+    from policy_check.run_checks import RunContext
+
+    files = tuple(SourceFile(job.path, job.relative_path) for job in jobs)
+    context = RunContext(settings, (), files, frozenset(selected), FixOptions(Mode.CHECK, options.unsafe))
+    prepared = _prepare(context)
+    if prepared is None:
+        return outcome
+    binary, codes = prepared
+    try:
+        before = _diagnostics(run_ruff(binary, codes, [str(f.path) for f in files], cwd=settings.root), context)
+    except RuffUnavailable as error:
+        warn_once(str(error))
+        return outcome
+    fixable_paths = {d.path for d in before if d.fix and options.allows(d.fix.applicability)}
+    fixable_jobs = [job for job in jobs if job.display_path in fixable_paths]
+    if not fixable_jobs:
+        return outcome
+    unsafe = ["--unsafe-fixes"] if options.unsafe else []
+    if options.mode is Mode.FIX:
+        try:
+            paths = [str(job.path) for job in fixable_jobs]
+            run_ruff(binary, codes, paths, ["--fix-only", *unsafe], cwd=settings.root)
+            after = _diagnostics(run_ruff(binary, codes, paths, cwd=settings.root), context)
+        except RuffUnavailable as error:
+            warn_once(str(error))
+            return outcome
+        outcome.fixed = _fixed_findings([d for d in before if d.path in fixable_paths], after, options)
+        return outcome
+    with ThreadPoolExecutor(DIFF_WORKERS) as pool:
+        results = list(pool.map(lambda job: _ruff_fixed_text(binary, codes, job, unsafe, settings.root), fixable_jobs))
+    done = set()
+    for job, (original, ruff_text) in zip(fixable_jobs, results):
+        if original is None or ruff_text is None:
+            continue
+        done.add(job.display_path)
+        outcome.results.append(_diff_with_engine(job, original, ruff_text, settings, rules, options))
+        outcome.fixed += _fixed_findings(
+            [d for d in before if d.path == job.display_path],
+            _stdin_diagnostics(binary, codes, job, ruff_text, settings.root, context),
+            options,
+        )
+    outcome.jobs = [job for job in jobs if job.display_path not in done]
+    return outcome
+
+
+def _ruff_over_stdin(binary: str, codes: Sequence[str], job: FileJob, text: str, extra: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    command = [*_base_command(binary, codes), *extra, "--stdin-filename", str(job.path), "-"]
+    return subprocess.run(command, input=text.encode("utf-8"), capture_output=True, cwd=cwd, timeout=120, check=False)
+
+
+def _ruff_fixed_text(binary: str, codes: Sequence[str], job: FileJob, unsafe: Sequence[str], cwd: Path) -> tuple[str | None, str | None]:
+    try:
+        original = read_source(job.path).text
+    except UnreadableSource:
+        return None, None
+    try:
+        completed = _ruff_over_stdin(binary, codes, job, original, ["--fix-only", "--exit-zero", *unsafe], cwd)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        warn_once(f"cannot run ruff ({binary}): {error}")
+        return original, None
+    if completed.returncode != 0:
+        warn_once(f"ruff failed (exit {completed.returncode}): {_first_line(completed.stderr)}")
+        return original, None
+    return original, completed.stdout.decode("utf-8")
+
+
+def _stdin_diagnostics(binary: str, codes: Sequence[str], job: FileJob, text: str, cwd: Path, context: RunContext) -> list[Diagnostic]:
+    try:
+        completed = _ruff_over_stdin(binary, codes, job, text, ["--output-format", "json", "--exit-zero"], cwd)
+        rows = json.loads(completed.stdout or b"[]")
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return []
+    for row in rows:
+        row["filename"] = str(job.path)
+    return _diagnostics(rows, context)
+
+
+def _diff_with_engine(
+    job: FileJob,
+    original: str,
+    ruff_text: str,
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    options: FixOptions,
+) -> FileResult:
+    def check(text: str) -> list[Diagnostic]:
+        return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
+
+    final, remaining, fixed = fix_text(ruff_text, check, options)
+    return FileResult(job.display_path, remaining, fixed, unified_diff(job.display_path, original, final))
+
+
+# ---------------------------------------------------------------------------
+# The catalogue rows `policy-check rules` prints
+
+
+def catalogue_rows(settings: Settings | None = None) -> list[tuple[str, str, str, str]]:
+    """(code, name, fix, summary) of every ruff rule that runs by default, marked as ruff's."""
+    settings = settings or Settings()
+    from policy_check.rules import selected_codes
+
+    codes = ruff_codes_to_run(settings, selected_codes(settings))
+    catalogue = ruff_catalogue(settings)
+    return [
+        (code, catalogue[code].name, "ruff fix" if catalogue[code].fixable else "-", f"[ruff] {catalogue[code].summary}")
+        for code in codes
+    ]
