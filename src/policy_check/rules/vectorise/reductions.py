@@ -228,6 +228,7 @@ class ReductionLoop(Rule):
         fix = None
         if (
             all(a.kind in ("sum", "count") and a.mask is None for a in accumulations)
+            and all(a.kind != "sum" or _initialised_with_float(self.context.stack, node, a.name) for a in accumulations)
             and vec.exact
             and not site.loop_names_escape()
             and not any(site.used_outside(t) for t in temporaries)
@@ -263,6 +264,31 @@ class ReductionLoop(Rule):
         return f"{a.name} = {a.kind}({a.name}, {term}.{a.kind}(initial={a.name}))"
 
 
+def _initialised_with_float(stack: list[cst.CSTNode], loop: cst.For, name: str) -> bool:
+    """Whether the accumulator's last binding before the loop (in the same block) is a
+    float literal: then an empty loop and an empty `.sum()` give the same type."""
+    body = getattr(stack[-2], "body", None) if len(stack) >= 2 else None
+    if not isinstance(body, (list, tuple)):
+        return False
+    statements = list(body)
+    position = next((k for k, s in enumerate(statements) if s is loop), None)
+    if position is None:
+        return False
+    for statement in reversed(statements[:position]):
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in reversed(statement.body):
+                if isinstance(small, cst.Assign) and any(
+                    isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
+                ):
+                    value = small.value
+                    if isinstance(value, cst.UnaryOperation):
+                        value = value.expression
+                    return isinstance(value, cst.Float)
+        if any(isinstance(n, cst.Name) and n.value == name for n in walk_local(statement)):
+            return False
+    return False
+
+
 _BUILTIN_REDUCTIONS = {"sum": "sum", "max": "max", "min": "min", "any": "any", "all": "all"}
 
 
@@ -282,9 +308,10 @@ class BuiltinOnArray(Rule):
     MESSAGE = "builtin reduction on a NumPy array: use the array method"
     fix_safety = FixSafety.SAFE
     fix_note = (
-        "`any`/`all` and `sum` of a comparison (a count) are safe; `sum` of floats is unsafe "
-        "(NumPy adds pairwise: the last bits can differ) and becomes `.sum(axis=0)` when the array's "
-        "dimensions are unknown; `max`/`min` are unsafe (NaN handling differs)."
+        "`any`/`all` and `sum` of a comparison on a 1-D array (a count) are safe; a count on an array "
+        "of unknown dimensions becomes `.sum(axis=0)` (unsafe); `max`/`min` are unsafe (NaN handling "
+        "differs); other sums get no edit (Python's `sum` of an empty array is the int 0, NumPy's "
+        "is 0.0, and NumPy adds pairwise)."
     )
     trigger_words = ("sum(", "max(", "min(", "any(", "all(")
 
@@ -309,10 +336,8 @@ class BuiltinOnArray(Rule):
             "import numpy as np\n\ndef finite(q):\n    q = np.asarray(q, dtype=float).ravel()\n    return all(np.isfinite(q))\n",
             expected="import numpy as np\n\ndef finite(q):\n    q = np.asarray(q, dtype=float).ravel()\n    return np.isfinite(q).all()\n",
         ),
-        Invalid(
-            "import math\nimport numpy as np\n\ndef rms(x: np.ndarray):\n    return math.sqrt(sum(x ** 2) / x.size)\n",
-            expected="import math\nimport numpy as np\n\ndef rms(x: np.ndarray):\n    return math.sqrt((x ** 2).sum(axis=0) / x.size)\n",
-        ),
+        # A float sum: the empty case differs (0 vs 0.0), so suggestion only.
+        Invalid("import math\nimport numpy as np\n\ndef rms(x: np.ndarray):\n    return math.sqrt(sum(x ** 2) / x.size)\n"),
         Invalid(
             "import pandas as pd\n\ndef fastest(trials: pd.DataFrame):\n    return min(trials['rt'].to_numpy())\n",
             expected="import pandas as pd\n\ndef fastest(trials: pd.DataFrame):\n    return trials['rt'].to_numpy().min()\n",
@@ -353,6 +378,10 @@ class BuiltinOnArray(Rule):
             "min": " (NaN: `.min()` returns NaN where Python's `min` may skip it)",
         }
         message = f"builtin `{name}()` on a NumPy array: use `{method}`{notes.get(name, '')}"
+        if name == "sum" and not is_count:
+            # Python's sum of an empty float array is the int 0, `.sum()` gives 0.0: no edit.
+            self.report(node, message)
+            return
         self.report(node, message, NodeFix(f"use `{method}`", applicability, (Replace(node, method),)))
 
 
