@@ -48,6 +48,8 @@ class Settings:
     extend_absolute_path_prefixes: tuple[str, ...] = ()
     ruff: bool = True
     free_threaded: bool = False
+    # Report `# noqa: PCxxx` directives that silence nothing (PC001).
+    report_unused_noqa: bool = False
 
     def fingerprint(self) -> str:
         """A digest of everything that can change a file's findings (for the cache)."""
@@ -117,6 +119,7 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "extend-absolute-path-prefixes": ("extend_absolute_path_prefixes", _string_list),
     "ruff": ("ruff", _boolean),
     "free-threaded": ("free_threaded", _boolean),
+    "report-unused-noqa": ("report_unused_noqa", _boolean),
 }
 
 

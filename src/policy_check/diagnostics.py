@@ -92,6 +92,9 @@ class Diagnostic:
     # Project-level findings are about a whole file or folder, not a line.
     project_level: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # The enclosing function or class ("Model.fit"; "" at module level): with the
+    # snippet, what baselines fingerprint on instead of rows.
+    scope: str = ""
 
     @property
     def noqa_row(self) -> int | None:
@@ -113,6 +116,7 @@ class Diagnostic:
             "snippet": self.snippet,
             "project_level": self.project_level,
             "extra": self.extra,
+            "scope": self.scope,
         }
 
     @classmethod
@@ -129,6 +133,8 @@ class Diagnostic:
             snippet=data["snippet"],
             project_level=data["project_level"],
             extra=data["extra"],
+            # Strict on purpose: a cache entry written before scopes existed is a miss.
+            scope=data["scope"],
         )
 
 
@@ -136,3 +142,4 @@ class Diagnostic:
 INTERNAL_ERROR = "PC000"
 IO_ERROR = "E902"
 SYNTAX_ERROR = "E999"
+UNUSED_NOQA = "PC001"

@@ -31,7 +31,10 @@ from policy_check.diagnostics import (
     Location,
     Severity,
 )
+from policy_check.adoption.scope import enclosing_scope
+from policy_check.adoption.unused_noqa import unused_noqa_diagnostics
 from policy_check.fixes import apply_fixes, resolve_fix, unified_diff
+from policy_check.notebooks import NotebookModule, read_notebook, to_cell_locations, write_back
 from policy_check.positions import SourcePositions
 from policy_check.rules.base import FileContext, Report, Rule
 from policy_check.rules.names import ImportNames
@@ -257,10 +260,12 @@ def check_text(
                 rule.finish()
             except Exception as error:  # noqa: BLE001
                 crashes.append((rule, module, error))
-    if not context.reports and not crashes:
+    if not context.reports and not crashes and not settings.report_unused_noqa:
         return []
     positions = SourcePositions(module, text)
     diagnostics = [_to_diagnostic(report, module, positions, display_path) for report in context.reports]
+    for diagnostic in diagnostics:
+        diagnostic.scope = enclosing_scope(tree, diagnostic.start.row)
     for rule, node, error in crashes:
         logger.debug("rule %s crashed on %s", rule.code, display_path, exc_info=error)
         span = positions.spans.get(node)
@@ -271,7 +276,12 @@ def check_text(
                 positions.location(span[0]) if span else None,
             )
         )
-    return filter_suppressed(diagnostics, text, relative_path, settings)
+    used_noqa: set[tuple[int, str]] = set()
+    kept = filter_suppressed(diagnostics, text, relative_path, settings, used_noqa)
+    if settings.report_unused_noqa:
+        checked_codes = {rule.code for rule in rules}
+        kept.extend(unused_noqa_diagnostics(text, display_path, relative_path, used_noqa, checked_codes, settings))
+    return kept
 
 
 def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePositions, display_path: str) -> Diagnostic:
@@ -338,8 +348,21 @@ def check_file(
         result.diagnostics.append(_unreadable(job.display_path, str(error)))
         return result
 
+    notebook: NotebookModule | None = None
+    text = source.text
+    if job.path.suffix == ".ipynb":
+        try:
+            notebook = read_notebook(source.text)
+        except UnreadableSource as error:
+            result.diagnostics.append(_unreadable(job.display_path, str(error)))
+            return result
+        text = notebook.text
+
     def check(text: str) -> list[Diagnostic]:
         return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
+
+    def as_reported(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        return [to_cell_locations(notebook, d) for d in diagnostics] if notebook else diagnostics
 
     if options.mode is Mode.CHECK:
         key = cache.key(job.relative_path, source.text) if cache else ""
@@ -347,16 +370,25 @@ def check_file(
         if cached is not None:
             result.diagnostics, result.cached = cached, True
             return result
-        result.diagnostics = check(source.text)
+        result.diagnostics = as_reported(check(text))
         if cache:
             cache.store(key, result.diagnostics)
         return result
-    fixed_text, result.diagnostics, result.fixed = fix_text(source.text, check, options)
-    if fixed_text != source.text:
-        if options.mode is Mode.FIX:
-            _write(job, source, fixed_text, result)
-        else:
-            result.diff = unified_diff(job.display_path, source.text, fixed_text)
+    fixed_text, remaining, fixed = fix_text(text, check, options)
+    result.diagnostics, result.fixed = as_reported(remaining), as_reported(fixed)
+    if fixed_text == text:
+        return result
+    if notebook is not None:
+        try:
+            fixed_text = write_back(notebook, fixed_text)
+        except ValueError as error:
+            result.fixed = []
+            result.diagnostics.append(_unreadable(job.display_path, f"fixes not written: {error}"))
+            return result
+    if options.mode is Mode.FIX:
+        _write(job, source, fixed_text, result)
+    else:
+        result.diff = unified_diff(job.display_path, source.text, fixed_text)
     return result
 
 
