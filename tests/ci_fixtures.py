@@ -65,8 +65,11 @@ def clean_environment(**extra: str) -> dict[str, str]:
 
 
 def run_policy_check(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """A check run (isolated from any configuration, no cache) or, when ``args``
+    start with a subcommand, that subcommand."""
+    flags = [] if args and args[0] in ("bitbucket-upload", "rule", "rules") else ["--isolated", "--no-cache"]
     return subprocess.run(
-        [str(VENV_BIN / "policy-check"), "--isolated", "--no-cache", *args],
+        [str(VENV_BIN / "policy-check"), *flags, *args],
         cwd=cwd,
         capture_output=True,
         text=True,

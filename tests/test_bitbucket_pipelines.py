@@ -1,0 +1,50 @@
+"""The ready Bitbucket Pipelines step, its script run line by line with bash as
+Pipelines runs it, against a local proxy on 127.0.0.1.  The pip install (network)
+is left out: the policy-check of this checkout is on PATH."""
+
+from __future__ import annotations
+
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import yaml
+from ci_fixtures import REPO, clean_environment, make_lab
+from test_bitbucket_upload import API, PIPELINE, FakeProxy, proxy  # noqa: F401 - the fixture
+
+PIPELINE_FILE = REPO / "hooks" / "bitbucket" / "bitbucket-pipelines.yml"
+
+
+def _run_step(workspace: Path, proxy_url: str) -> subprocess.CompletedProcess[str]:
+    document = yaml.safe_load(PIPELINE_FILE.read_text())
+    (step,) = document["pipelines"]["default"]
+    lines = [line for line in step["step"]["script"] if "pip install" not in line]
+    (workspace / "pyproject.toml").write_text('[project]\nname = "lab"\nversion = "0.1"\n\n[tool.policy-check]\nselect = ["PC3"]\n')
+    env = clean_environment(CI="true", POLICY_CHECK_BITBUCKET_PROXY=proxy_url, **PIPELINE)
+    return subprocess.run(
+        ["bash", "-e", "-c", "\n".join(lines)], cwd=workspace, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_step_uploads_insights_writes_junit_and_fails_on_findings(tmp_path: Path, proxy: FakeProxy) -> None:
+    workspace = make_lab(tmp_path / "repo")
+    result = _run_step(workspace, proxy.url)
+    assert result.returncode == 1, result.stderr
+    assert [(method, url) for method, url, _, _ in proxy.requests] == [("PUT", API), ("POST", API + "/annotations")]
+    suites = ET.parse(workspace / "test-results" / "policy-check.xml").getroot()
+    assert suites.get("failures") == "5"
+
+
+def test_step_passes_on_a_clean_project(tmp_path: Path, proxy: FakeProxy) -> None:
+    workspace = make_lab(tmp_path / "repo", clean=True)
+    result = _run_step(workspace, proxy.url)
+    assert result.returncode == 0, result.stderr
+    assert proxy.requests[0][3]["result"] == "PASSED"
+    assert len(proxy.requests) == 1, "no annotations to post"
+
+
+def test_step_is_a_reusable_definition() -> None:
+    document = yaml.safe_load(PIPELINE_FILE.read_text())
+    step = document["definitions"]["steps"][0]["step"]
+    assert step["name"] == "policy-check"
+    assert any("test-results/" in line for line in step["script"])
