@@ -27,6 +27,7 @@ from policy_check.runner import run_jobs
 from policy_check.adoption.options import Adoption, AdoptionError, add_adoption_arguments
 from policy_check.progress import progress_for_run
 from policy_check.integrations.bitbucket_upload import bitbucket_upload_command
+from policy_check.rules.project.init_command import init_command
 from policy_check.reporters import github as github_reporter
 
 logger = logging.getLogger("policy_check")
@@ -258,6 +259,7 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "rule": rule_command,
     "rules": rules_command,
     "bitbucket-upload": bitbucket_upload_command,
+    "init": init_command,
 }
 
 
