@@ -26,7 +26,7 @@ def _run_step(workspace: Path, proxy_url: str) -> subprocess.CompletedProcess[st
     )
 
 
-def test_step_uploads_insights_writes_junit_and_fails_on_findings(tmp_path: Path, proxy: FakeProxy) -> None:
+def test_step_uploads_insights_writes_junit_and_fails_on_findings(tmp_path: Path, proxy: FakeProxy) -> None:  # noqa: F811 - the imported fixture
     workspace = make_lab(tmp_path / "repo")
     result = _run_step(workspace, proxy.url)
     assert result.returncode == 1, result.stderr
@@ -35,7 +35,7 @@ def test_step_uploads_insights_writes_junit_and_fails_on_findings(tmp_path: Path
     assert suites.get("failures") == "5"
 
 
-def test_step_passes_on_a_clean_project(tmp_path: Path, proxy: FakeProxy) -> None:
+def test_step_passes_on_a_clean_project(tmp_path: Path, proxy: FakeProxy) -> None:  # noqa: F811 - the imported fixture
     workspace = make_lab(tmp_path / "repo", clean=True)
     result = _run_step(workspace, proxy.url)
     assert result.returncode == 0, result.stderr
