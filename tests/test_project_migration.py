@@ -4,6 +4,8 @@ packages is migrated by `policy-check --fix --unsafe-fixes`, installed with
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -53,7 +55,12 @@ def test_migrated_flat_project_installs_and_imports(tmp_path: Path) -> None:
     text = (root / "pyproject.toml").read_text()
     assert "# both packages ship in one distribution" in text and 'package-dir = {"" = "src"}' in text
 
-    # A fresh environment that borrows this one's setuptools and pip (no network needed).
+    assert "/src/riverflow/" in install_and_import(root, tmp_path, "riverflow, riverflow_cli")
+
+
+def install_and_import(root: Path, tmp_path: Path, modules: str) -> str:
+    """``pip install -e`` into a fresh environment that borrows this one's setuptools
+    and pip (no network needed), then import from another folder; returns stdout."""
     env_dir = tmp_path / "env"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     env_python = env_dir / "bin" / "python"
@@ -70,8 +77,48 @@ def test_migrated_flat_project_installs_and_imports(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     imported = subprocess.run(
-        [str(env_python), "-c", "import riverflow, riverflow_cli; print(riverflow.__file__)"],
+        [str(env_python), "-c", f"import {modules}; print({modules.split(',')[0]}.__file__)"],
         cwd=elsewhere, capture_output=True, text=True, timeout=60,
     )
     assert imported.returncode == 0, imported.stderr
-    assert "/src/riverflow/" in imported.stdout
+    return imported.stdout
+
+
+MESSY_LAB = Path(__file__).resolve().parent.parent / "fixtures" / "messy-lab"
+KEY = "-" * 5 + "BEGIN RSA PRIVATE KEY" + "-" * 5 + "\nMIIEowIBAAKCAQEAnotarealkeyjustkeyshapedtext000000\n" + "-" * 5 + "END RSA PRIVATE KEY" + "-" * 5 + "\n"
+
+
+@pytest.mark.skipif(not MESSY_LAB.is_dir(), reason="fixtures/messy-lab is not there")
+def test_messy_lab_with_history_reports_layout_and_hygiene_and_fixes_to_an_installable_project(tmp_path: Path) -> None:
+    root = tmp_path / "messy-lab"
+    shutil.copytree(MESSY_LAB, root)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "import")
+    # History built here, never committed to policy-check: a key added then deleted, a large array.
+    (root / "id_rsa").write_text(KEY)
+    (root / "data").mkdir(exist_ok=True)
+    (root / "data" / "fields.npy").write_bytes(bytes(6 * 1024 * 1024))
+    (root / "notebooks" / "run.ipynb").write_text(json.dumps(
+        {"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [
+            {"output_type": "stream", "name": "stdout", "text": ["ok\n"]}], "source": ["print('ok')"]}],
+         "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "results")
+    git(root, "rm", "-q", "id_rsa")
+    git(root, "commit", "-q", "-m", "oops")
+    checked = subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--select", "PC1,PC7",
+         "--output-format", "json", "."],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )
+    reported = {finding["code"] for finding in json.loads(checked.stdout)}
+    assert {"PC101", "PC103", "PC701", "PC702", "PC703"} <= reported
+    assert "MIIEow" not in checked.stdout, "a key is never printed"
+    subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--select", "PC1,PC7", "--fix",
+         "--unsafe-fixes", "."],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )
+    package = next(path.name for path in (root / "src").iterdir() if (path / "__init__.py").is_file())
+    assert f"/src/{package}/" in install_and_import(root, tmp_path, package)

@@ -172,9 +172,13 @@ class _SetupCallUpdater(cst.CSTTransformer):
             self.changed = True
             new_arg = cst.Arg(cst.parse_expression('{"": "src"}'), keyword=cst.Name("package_dir"), equal=_EQUAL)
             args = list(updated.args)
-            if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
-                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-                args[-1] = args[-1].with_changes(comma=comma)
+            if args and isinstance(args[-1].comma, cst.Comma):
+                # One argument a line, trailing comma: the new one goes on its own line.
+                new_arg = new_arg.with_changes(comma=args[-1].comma)
+                if len(args) > 1 and isinstance(args[-2].comma, cst.Comma):
+                    args[-1] = args[-1].with_changes(comma=args[-2].comma)
+            elif args:
+                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             return updated.with_changes(args=[*args, new_arg])
         return updated
 
@@ -197,7 +201,8 @@ def update_setup_py(text: str) -> str:
     if "package_dir" in text:
         return text  # already mapped somewhere: moving on would guess
     updater = _SetupCallUpdater()
-    return module.visit(updater).code if updater.changed else text
+    updated = module.visit(updater)
+    return updated.code if updater.changed else text
 
 
 def update_setup_cfg(text: str) -> str:
