@@ -453,10 +453,12 @@ class ThreadForCpuWork(_ConcurrencyRule):
     """Python threads share one interpreter lock (the GIL): only one thread runs
     Python bytecode at a time.  A Monte Carlo loop, a permutation test or a pair sum
     written in plain Python and spread over 8 threads takes as long as on one thread
-    (often a little longer, from the switching) — measured here: a pure-Python
-    permutation test on 2 cores ran 1.0x as fast with 2 threads and 1.9x as fast with
-    2 processes (`benchmarks/threads_vs_processes.py`).  Processes each have their own
-    interpreter and run truly in parallel.  Threads remain right for waiting (files,
+    (often a little longer, from the switching).  Measured with
+    `benchmarks/threads_vs_processes.py` (a pure-Python permutation test, 2 workers on
+    a 2-core machine that other jobs kept busy, load average ~11): 2 threads ran
+    0.92-1.03x the serial speed, 2 processes up to 1.31x — only processes can use the
+    second core, and on idle cores their gain grows with the core count.  Processes each
+    have their own interpreter and run truly in parallel.  Threads remain right for waiting (files,
     network, sleeping) and for NumPy/SciPy calls that release the GIL; the rule stays
     silent on those and on anything it cannot see through.  Off with
     ``free-threaded = true`` (Python 3.13t/3.14t has no GIL)."""
