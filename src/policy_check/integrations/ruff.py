@@ -42,6 +42,7 @@ import tomlkit.exceptions
 
 from policy_check.config import Settings
 from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
+from policy_check.discovery import SourceFile
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode, check_text, fix_text
 from policy_check.fixes import unified_diff
 from policy_check.rules.base import Rule
@@ -369,6 +370,11 @@ def _prepare(context: RunContext) -> tuple[str, list[str]] | None:
         return None
 
 
+def _python_paths(files: Iterable[SourceFile]) -> list[str]:
+    # Notebooks are left to the engine: ruff numbers their rows per cell, we per notebook.
+    return [str(source.path) for source in files if source.path.suffix in (".py", ".pyi")]
+
+
 def check_with_ruff(context: RunContext) -> list[Diagnostic]:
     """The run check: ruff's findings on the run's files (after any fixes were applied)."""
     prepared = _prepare(context)
@@ -376,7 +382,7 @@ def check_with_ruff(context: RunContext) -> list[Diagnostic]:
         return []
     binary, codes = prepared
     try:
-        rows = run_ruff(binary, codes, [str(source.path) for source in context.files], cwd=context.settings.root)
+        rows = run_ruff(binary, codes, _python_paths(context.files), cwd=context.settings.root)
     except RuffUnavailable as error:
         warn_once(str(error))
         return []
@@ -433,7 +439,6 @@ def fix_before_engine(
     outcome = RuffFixes(list(jobs))
     if options.mode is Mode.CHECK or not jobs:
         return outcome
-    from policy_check.discovery import SourceFile
     from policy_check.run_checks import RunContext
 
     files = tuple(SourceFile(job.path, job.relative_path) for job in jobs)
@@ -443,7 +448,7 @@ def fix_before_engine(
         return outcome
     binary, codes = prepared
     try:
-        before = _diagnostics(run_ruff(binary, codes, [str(f.path) for f in files], cwd=settings.root), context)
+        before = _diagnostics(run_ruff(binary, codes, _python_paths(files), cwd=settings.root), context)
     except RuffUnavailable as error:
         warn_once(str(error))
         return outcome
