@@ -162,6 +162,23 @@ def _masked(value: cst.BaseExpression, test: cst.BaseExpression) -> cst.BaseExpr
     return cst.Subscript(value=parenthesise(value), slice=[cst.SubscriptElement(cst.Index(parenthesise(test)))])
 
 
+def _may_alias_fixed_reads(site: LoopSite, plan: ElementwisePlan) -> bool:
+    """A written array that is not freshly allocated may share memory with an array
+    the loop reads at a fixed index (`lam = np.asarray(cum)`; `lam[j] /= cum[1] ** j`):
+    then an early write changes a later read, a dependency the names hide."""
+    evidence = site.evidence
+    if all(evidence.arrays[node.value.value].fresh for _, node, _ in plan.writes):  # type: ignore[union-attr]
+        return False
+    index = site.header.index
+    for statement in site.statements:
+        for inner in walk_local(statement):
+            if isinstance(inner, cst.Subscript) and isinstance(inner.value, cst.Name):
+                first = inner.slice[0].slice if inner.slice else None
+                if not (isinstance(first, cst.Index) and isinstance(first.value, cst.Name) and first.value.value == index):
+                    return True
+    return False
+
+
 def _written_facts_ok(site: LoopSite, plan: ElementwisePlan) -> bool:
     """The loop covers every written array exactly, and nothing it reads aliases them."""
     header = site.header
@@ -232,6 +249,8 @@ class ElementwiseLoop(Rule):
         "import numpy as np\n\ndef until(a: np.ndarray):\n    out = np.zeros(len(a))\n    for i in range(len(a)):\n        if a[i] < 0:\n            break\n        out[i] = a[i] * 2\n    return out\n",
         # I/O inside the loop.
         "import numpy as np\n\ndef dump(a: np.ndarray, fh):\n    out = np.zeros(len(a))\n    for i in range(len(a)):\n        out[i] = a[i] * 2\n        fh.write(str(out[i]))\n",
+        # The output may share memory with `cum`, read at a fixed index.
+        "import numpy as np\n\ndef coefs(cum):\n    lam = np.asarray(cum)\n    for j in range(lam.shape[0]):\n        lam[j] /= cum[1] ** j\n    return lam\n",
         # An unknown function per element.
         "import numpy as np\n\ndef calibrate(a: np.ndarray, model):\n    out = np.empty_like(a)\n    for i in range(a.size):\n        out[i] = model(a[i])\n    return out\n",
         # array.array and bytearray are not NumPy arrays.
@@ -306,6 +325,8 @@ class ElementwiseLoop(Rule):
         vec = site.vectoriser(self.context)
         plan = plan_elementwise(site.statements, vec)
         if plan is None or not vec.varies or not vec.reads:
+            return
+        if _may_alias_fixed_reads(site, plan):
             return
         lines = []
         for target, _, value in plan.writes:

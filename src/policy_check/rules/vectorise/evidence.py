@@ -185,7 +185,9 @@ class _EvidenceBuilder:
         for name, param in self.params.items():
             if name in self.bindings:
                 continue
-            if _annotation_is_array(param.annotation, self.context) or name in self.used_as_array:
+            if _annotation_is_array(param.annotation, self.context) or (
+                name in self.used_as_array and name not in self.duck_typed
+            ):
                 arrays[name] = ArrayFacts(length_key=name, shape_source=name)
         # Two passes settle chains like `b = a * 2; c = b[1:]`.
         for _ in range(3):
@@ -217,6 +219,7 @@ class _EvidenceBuilder:
 
     def _collect(self) -> None:
         self.used_as_array: set[str] = set()
+        self.duck_typed: set[str] = set()
         self.tuple_shape_lengths: dict[str, str] = {}
         if self.function is not None:
             params = self.function.params
@@ -258,6 +261,10 @@ class _EvidenceBuilder:
                 if isinstance(node.value, cst.Name):
                     self.used_as_array.add(node.value.value)
             elif isinstance(node, cst.Call):
+                if isinstance(node.func, cst.Name) and node.func.value in ("hasattr", "isinstance", "getattr") and node.args:
+                    # Duck typing: the parameter may be anything, whatever attributes it uses.
+                    if isinstance(node.args[0].value, cst.Name):
+                        self.duck_typed.add(node.args[0].value.value)
                 numpy_name = _is_numpy_call(node, self.context)
                 if numpy_name in _LIKE and node.args and isinstance(node.args[0].value, cst.Name):
                     self.used_as_array.add(node.args[0].value.value)

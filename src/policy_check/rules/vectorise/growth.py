@@ -35,12 +35,17 @@ class ArrayGrowthInLoop(Rule):
         "import numpy as np\n\ndef fill(reader, n):\n    buf = np.empty((n, 3))\n    for k in range(n):\n        buf[k] = reader(k)\n    return buf\n",
         # A fresh small array per step is not growth.
         "import numpy as np\n\ndef pairs(a: np.ndarray, b: np.ndarray):\n    out = []\n    for i in range(a.shape[0]):\n        pair = np.concatenate(([a[i]], [b[i]]))\n        out.append(float(pair.mean()))\n    return out\n",
+        # Joining a list of pieces once per outer iteration.
+        "import numpy as np\n\ndef blocks(groups):\n    for g in groups:\n        mat = []\n        for piece in g:\n            mat.append(piece)\n        mat = np.concatenate(mat, axis=1)\n",
+        # Rebuilt every iteration, then one element added: not growth across iterations.
+        "import numpy as np\n\ndef ticks(ts, w):\n    for t in ts:\n        hits = np.nonzero(w == t)[0]\n        hits = np.append(hits, len(w) - 1)\n",
         # list.append is not np.append.
         "def grow(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n    return out\n",
     ]
     INVALID = [
         Invalid("import numpy as np\n\ndef triggers(idx):\n    t = np.zeros(0)\n    for i in idx:\n        t = np.append(t, i * 0.5)\n    return t\n"),
         Invalid("import numpy as onp\n\ndef rows(chans):\n    m = onp.empty((0, 4))\n    for c in chans:\n        m = onp.vstack((m, c))\n    return m\n"),
+        Invalid("import numpy as np\n\ndef lagged(sig: np.ndarray, k):\n    d = sig[k:, None]\n    for lag in range(1, k):\n        d = np.hstack([d, sig[k - lag:-lag, None]])\n    return d\n"),
         Invalid("from numpy import concatenate\n\ndef frames(reader, n):\n    movie = reader(0)\n    k = 1\n    while k < n:\n        movie = concatenate([movie, reader(k)], axis=0)\n        k += 1\n    return movie\n"),
     ]
 
@@ -58,13 +63,28 @@ class ArrayGrowthInLoop(Rule):
             return
         target = node.targets[0].target.value
         first = value.args[0].value
-        candidates = [first]
-        if isinstance(first, (cst.List, cst.Tuple)) and qualified != "numpy.append":
+        if qualified == "numpy.append":
+            candidates = [first]
+        elif isinstance(first, (cst.List, cst.Tuple)):
+            # `np.concatenate(pieces)` of a list named like the target is the join-once idiom.
             candidates = [element.value for element in first.elements]
+        else:
+            return
         if not any(_is_or_transposes(candidate, target) for candidate in candidates):
             return
-        if not _inside_loop(self.context.stack):
+        loop = _innermost_loop(self.context.stack)
+        if loop is None:
             return
+        # Rebound from something else in the same loop: a fresh array each iteration, not growth.
+        for inner in walk_local(loop.body):
+            if inner is node:
+                continue
+            if isinstance(inner, cst.Assign) and any(
+                isinstance(t.target, cst.Name) and t.target.value == target for t in inner.targets
+            ):
+                return
+            if isinstance(inner, (cst.AugAssign, cst.AnnAssign)) and isinstance(inner.target, cst.Name) and inner.target.value == target:
+                return
         self.report(node, f"`{target}` grows with `{code(value.func)}` inside a loop (every step copies the whole array): collect the pieces in a list and join once after the loop, or preallocate")
 
 
@@ -74,13 +94,13 @@ def _is_or_transposes(node: cst.BaseExpression, name: str) -> bool:
     return isinstance(node, cst.Name) and node.value == name
 
 
-def _inside_loop(stack: list[cst.CSTNode]) -> bool:
+def _innermost_loop(stack: list[cst.CSTNode]) -> cst.For | cst.While | None:
     for ancestor in reversed(stack):
         if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            return False
+            return None
         if isinstance(ancestor, (cst.For, cst.While)):
-            return True
-    return False
+            return ancestor
+    return None
 
 
 # ---------------------------------------------------------------------------

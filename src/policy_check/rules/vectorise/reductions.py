@@ -145,6 +145,8 @@ class ReductionLoop(Rule):
         "def total(xs: list[float]):\n    s = 0.0\n    for x in xs:\n        s += x\n    return s\n",
         # Stops at the first exceedance.
         "import numpy as np\n\ndef first(a: np.ndarray, lim):\n    s = 0.0\n    for x in a:\n        if x > lim:\n            break\n        s += x\n    return s\n",
+        # A sum over a range that reads no array.
+        "import numpy as np\n\ndef series(k, c, m):\n    t = 0\n    for j in range(1, m):\n        t += (k ** (m - j)) * (c ** (2 * j))\n    return t\n",
         # Horner's scheme: the accumulator is multiplied.
         "import numpy as np\n\ndef horner(c: np.ndarray, x):\n    acc = 0.0\n    for ci in c:\n        acc = acc * x + ci\n    return acc\n",
     ]
@@ -205,7 +207,7 @@ class ReductionLoop(Rule):
                 return
             accumulations.append(accumulation)
         names = [a.name for a in accumulations]
-        if not accumulations or len(set(names)) != len(names) or not vec.varies:
+        if not accumulations or len(set(names)) != len(names) or not vec.varies or not vec.reads:
             return
         if any(a.name in temporaries for a in accumulations):
             return
@@ -322,6 +324,8 @@ class BuiltinOnArray(Rule):
         "import numpy as np\n\ndef offset(a: np.ndarray):\n    return sum(a, 10.0)\n",
         "import numpy as np\nfrom builtins_compat import sum\n\ndef s(a: np.ndarray):\n    return sum(a)\n",
         "def reads(per_sample: dict):\n    return sum(per_sample.values())\n",
+        # Duck-typed: `column` may be a list.
+        "import numpy as np\n\ndef empty(column):\n    if hasattr(column, 'dtype') and column.dtype == bool:\n        return not column.any()\n    return not any(column)\n",
     ]
     INVALID = [
         Invalid(
