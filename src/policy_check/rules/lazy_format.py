@@ -134,6 +134,9 @@ def from_message(node: cst.BaseExpression, module: cst.Module) -> LazyMessage | 
     """A logging message built eagerly: an f-string, ``"…" % args`` or ``"…".format(…)``."""
     if isinstance(node, cst.FormattedString):
         return from_fstring(node, module)
+    if isinstance(node, cst.ConcatenatedString) and string_value(node) is None:
+        message = LazyMessage()
+        return message if _add_piece(message, node, module) else None
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
         return _from_percent(node)
     if (
@@ -229,6 +232,44 @@ def _from_format_call(node: cst.Call) -> LazyMessage | None:
     return message
 
 
+def _string_pieces(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    """The pieces of a string built by juxtaposition (``"a" f"{b}"``) or by ``+`` with
+    at least one string literal (``"a " + name + "!"``), left to right; ``None`` for
+    anything else.  (``+`` on strings only works when every piece is a string, so
+    formatting the non-literal pieces with ``%s`` prints the same text.)"""
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _string_pieces(node.left), _string_pieces(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+        return [node] if not node.lpar else None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add) and not node.lpar:
+        pieces: list[cst.BaseExpression] = []
+        for side in (node.left, node.right):
+            nested = _string_pieces(side)
+            pieces.extend(nested if nested is not None else [side])
+        if any(string_value(piece) is not None or isinstance(piece, cst.FormattedString) for piece in pieces):
+            return pieces
+    return None
+
+
+def _add_piece(message: LazyMessage, value: cst.BaseExpression, module: cst.Module) -> bool:
+    literal = string_value(value)
+    if literal is not None:
+        message.add_text(literal)
+    elif isinstance(value, cst.FormattedString):
+        converted = from_fstring(value, module)
+        if converted is None:
+            return False
+        message.extend(converted)
+    else:
+        pieces = _string_pieces(value)
+        if pieces is None or pieces == [value]:
+            message.add_placeholder("%s", value)
+            return True
+        return all(_add_piece(message, piece, module) for piece in pieces)
+    return True
+
+
 def from_print_arguments(
     args: Sequence[cst.Arg], separator: str, module: cst.Module
 ) -> LazyMessage | None:
@@ -239,15 +280,6 @@ def from_print_arguments(
             return None
         if position:
             message.add_text(separator)
-        value = arg.value
-        literal = string_value(value)
-        if literal is not None:
-            message.add_text(literal)
-        elif isinstance(value, cst.FormattedString):
-            converted = from_fstring(value, module)
-            if converted is None:
-                return None
-            message.extend(converted)
-        else:
-            message.add_placeholder("%s", value)
+        if not _add_piece(message, arg.value, module):
+            return None
     return message

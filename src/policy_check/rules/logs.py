@@ -178,6 +178,11 @@ class PrintCall(Rule):
             'def show(name, value):\n    print(f"{name:<20}{value!r}")\n',
             expected='import logging\nlogger = logging.getLogger(__name__)\ndef show(name, value):\n    logger.info("%s%r", format(name, "<20"), value)\n',
         ),
+        Invalid(
+            'def search(ok, loss, tiny):\n    print("line search was " + ok + "successful")\n    print(\n        "check |improvement|:"\n        f" {loss} <= {tiny:.2e}"\n    )\n',
+            expected='import logging\nlogger = logging.getLogger(__name__)\ndef search(ok, loss, tiny):\n    logger.info("line search was %ssuccessful", ok)\n    logger.info("check |improvement|: %s <= %.2e", loss, tiny)\n',
+            count=2,
+        ),
         # No edit: the print writes to a file, its value is used, or it spreads *args.
         Invalid("def dump(rows, fh):\n    print('depth,age', file=fh)\n"),
         Invalid("def lines(items):\n    print(*items, sep='\\n')\n"),
