@@ -24,7 +24,9 @@ ROOT_LOG = 'import logging\n\n\ndef f(x):\n    logging.info("x %s", x)\n'
 
 
 def run_cli(*args: str, cwd: Path, isolated: bool = True) -> subprocess.CompletedProcess[str]:
-    flags = ["--isolated"] if isolated else []
+    # These tests are about the engine and the command line, shown with the logging
+    # family; project-level rules and ruff have their own tests.
+    flags = ["--isolated", "--select", "PC3"] if isolated else []
     return subprocess.run(
         [sys.executable, "-m", "policy_check", *flags, *args], cwd=cwd, capture_output=True, text=True, timeout=300
     )
@@ -138,7 +140,7 @@ def test_noqa_comments_suppress(tmp_path: Path) -> None:
 
 def test_config_selection_per_file_ignores_and_allow_print(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.policy-check]\nignore = ["PC302"]\nallow-print = ["scripts/*"]\n'
+        '[tool.policy-check]\nselect = ["PC3"]\nignore = ["PC302"]\nallow-print = ["scripts/*"]\n'
         '[tool.policy-check.per-file-ignores]\n"legacy/*.py" = ["PC3"]\n'
     )
     for folder in ("scripts", "legacy", "lab"):
@@ -154,7 +156,7 @@ def test_config_selection_per_file_ignores_and_allow_print(tmp_path: Path) -> No
 
 
 def test_exclude_applies_to_files_passed_explicitly(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.policy-check]\nextend-exclude = ["generated"]\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.policy-check]\nselect = ["PC3"]\nextend-exclude = ["generated"]\n')
     (tmp_path / "generated").mkdir()
     (tmp_path / "generated" / "out.py").write_text(PRINTS)
     result = run_cli("generated/out.py", cwd=tmp_path, isolated=False)
