@@ -607,17 +607,22 @@ def _qualified_import(node: cst.Import | cst.ImportFrom, package: str) -> str | 
         qualified = f"{package}.{name}" if package else name
         new = node.with_changes(module=cst.parse_expression(qualified))
         return module.code_for_node(new)
-    names = []
-    for alias in node.names:
-        name = dotted_name(alias.name)
-        # `import utils.sub` binds `utils` and loads `sub`: no single import keeps both.
-        if name is None or "." in name:
-            return None
-        asname = f" as {alias.asname.name.value}" if alias.asname and isinstance(alias.asname.name, cst.Name) else ""  # type: ignore[union-attr]
-        names.append(name + asname)
     if not package:
         return module.code_for_node(node)
-    return f"from {package} import {', '.join(names)}"
+    names: list[tuple[str, str | None]] = []
+    for alias in node.names:
+        name = dotted_name(alias.name)
+        asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None  # type: ignore[union-attr]
+        if name is None:
+            return None
+        names.append((name, asname))
+    if all(asname is not None for _, asname in names):
+        # `import utils.io as uio` binds the module itself: qualify it in place.
+        return "import " + ", ".join(f"{package}.{name} as {asname}" for name, asname in names)
+    if any("." in name for name, _ in names):
+        # `import utils.sub` binds `utils` and loads `sub`: no single import keeps both.
+        return None
+    return f"from {package} import " + ", ".join(name + (f" as {asname}" if asname else "") for name, asname in names)
 
 
 # ---------------------------------------------------------------------------
