@@ -21,8 +21,8 @@ class DataFrameRowLoop(Rule):
     losing dtypes), `itertuples()` a namedtuple, and `.apply(f, axis=1)` calls a
     Python function once per row.  Column expressions (`df["a"] / df["b"]`,
     `np.where(df["x"] > 0, …)`, `groupby`) run in compiled code.  Measured
-    (benchmarks/vectorise.py): `iterrows` over 10^5 rows ~2.5 s, the column
-    expression ~1 ms."""
+    (benchmarks/vectorise.py): `row["a"] * row["b"]` over `iterrows` of 10^5 rows
+    takes 12 s, `df["a"] * df["b"]` 0.1 ms."""
 
     code = "PC508"
     name = "dataframe-row-loop"
