@@ -61,6 +61,13 @@ def _project(tmp_path: Path, hook_repo: tuple[Path, str], hook_id: str) -> Path:
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {path.as_posix()}\n    rev: {rev}\n    hooks:\n      - id: {hook_id}\n"
     )
+    # A project in order apart from the file under test, so project rules stay quiet.
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "lab"\nversion = "0.1.0"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+    )
+    (project / "tests").mkdir()
+    (project / "tests" / "test_calibration.py").write_text("def test_nothing():\n    assert True\n")
     return project
 
 
