@@ -788,8 +788,10 @@ class UnpicklableProcessTarget(_ConcurrencyRule):
                 free = ""
                 if target.free_variables:
                     names = ", ".join(f"`{name}`" for name in target.free_variables)
-                    free = f" and pass {names} as arguments (`functools.partial`)"
-                self.report(target.expression, self.MESSAGE.format(label=target.label.capitalize() if target.kind == "lambda" else target.label, what=what, free=free))
+                    noun = "arguments" if len(target.free_variables) > 1 else "an argument"
+                    free = f" and pass {names} as {noun} (`functools.partial`)"
+                label = "This function" if target.kind == "lambda" else target.label
+                self.report(target.expression, self.MESSAGE.format(label=label, what=what, free=free))
 
 
 RULES = (ThreadForCpuWork, MissingMainGuard, UnpicklableProcessTarget)
