@@ -74,11 +74,25 @@ def test_branch_base_resolves_to_merge_base(repo: Repo) -> None:
     assert [f.path for f in repo.findings("--diff-base", fork_point)] == ["src/legacy/feature.py"]
 
 
-def test_remote_tracking_branch_resolves_to_merge_base(repo: Repo, tmp_path: Path) -> None:
+def test_remote_tracking_branch_resolves_to_merge_base(repo: Repo) -> None:
     repo.git("update-ref", "refs/remotes/origin/main", "HEAD")
     repo.write("src/legacy/old.py", 'def run():\n    print("old")\n    print("pr")\n    return 1\n')
     repo.commit("pr work")
     assert [f.row for f in repo.findings("--diff-base", "origin/main")] == [3]
+
+
+def test_a_bare_branch_name_falls_back_to_its_remote_tracking_branch(repo: Repo) -> None:
+    # As in CI: the target branch exists only as origin/<name>, and main moved on after the fork.
+    repo.git("update-ref", "refs/remotes/origin/trunk", "HEAD")
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.write("src/legacy/pr.py", 'print("pr")\n')
+    repo.commit("pr work")
+    repo.git("checkout", "-q", "--detach", "refs/remotes/origin/trunk")
+    repo.write("src/legacy/trunk.py", 'print("trunk")\n')
+    repo.commit("trunk work")
+    repo.git("update-ref", "refs/remotes/origin/trunk", "HEAD")
+    repo.git("checkout", "-q", "pr")
+    assert [f.path for f in repo.findings("--diff-base", "trunk")] == ["src/legacy/pr.py"]
 
 
 def test_renamed_file_without_edits_reports_nothing(repo: Repo) -> None:
@@ -101,3 +115,20 @@ def test_outside_git_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = plain.run("--diff-base", "main")
     assert code == 2
     assert "git repository" in err
+
+
+def test_project_level_findings_follow_the_file_or_folder_they_are_about(repo: Repo) -> None:
+    from policy_check.adoption.changed_lines import changed_lines
+    from policy_check.diagnostics import Diagnostic, Location
+
+    def about(path: str) -> Diagnostic:
+        start = Location(1, 1)
+        return Diagnostic("PC105", "m", str(repo.root / path), start, start, project_level=True)
+
+    repo.write("src/legacy/sub/mod.py", "VALUE = 1\n")
+    changed = changed_lines(repo.root, "main")
+    assert changed.keeps(about("src/legacy/sub"))
+    assert changed.keeps(about("src/legacy"))
+    assert not changed.keeps(about("pyproject.toml"))
+    repo.write("pyproject.toml", repo.read("pyproject.toml") + "\n# edited\n")
+    assert changed_lines(repo.root, "main").keeps(about("pyproject.toml"))

@@ -118,3 +118,9 @@ def test_unused_noqa_fix_removes_only_the_unused_codes(repo: Repo) -> None:
 def test_add_noqa_then_unused_noqa_finds_nothing(repo: Repo) -> None:
     assert repo.run("--add-noqa")[0] == 0
     assert repo.findings("--report-unused-noqa") == []
+
+
+def test_unused_noqa_in_a_file_without_findings(repo: Repo) -> None:
+    repo.write("src/legacy/clean.py", "VALUE = 1  # noqa: PC301\n")
+    findings = repo.findings("src/legacy/clean.py", "--report-unused-noqa")
+    assert [(f.code, f.row) for f in findings] == [("PC001", 1)]

@@ -260,7 +260,9 @@ def check_text(
                 rule.finish()
             except Exception as error:  # noqa: BLE001
                 crashes.append((rule, module, error))
-    if not context.reports and not crashes and not settings.report_unused_noqa:
+    if not context.reports and not crashes:
+        if settings.report_unused_noqa:  # every directive of a file without findings is unused
+            return unused_noqa_diagnostics(text, display_path, relative_path, (), {rule.code for rule in rules}, settings)
         return []
     positions = SourcePositions(module, text)
     diagnostics = [_to_diagnostic(report, module, positions, display_path) for report in context.reports]

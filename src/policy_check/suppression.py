@@ -115,7 +115,8 @@ def filter_suppressed(
 ) -> list[Diagnostic]:
     """The findings nobody chose not to see.  ``used`` collects the (row, code) of
     every ``# noqa`` directive that suppressed one (for ``--report-unused-noqa``)."""
-    directives = noqa_directives(source) if source is not None else {}
+    diagnostics = list(diagnostics)
+    directives = noqa_directives(source) if source is not None and diagnostics else {}
     row_map = noqa_row_map(source) if directives and source is not None else {}
     ignored = ignored_codes_for(relative_path, settings)
     kept = []

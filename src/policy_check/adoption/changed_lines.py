@@ -114,10 +114,14 @@ def resolve_base(repo: object, ref: str) -> str:
     import git
 
     assert isinstance(repo, git.Repo)
-    try:
-        commit = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
-    except git.GitCommandError:
-        raise DiffBaseError(f"--diff-base: '{ref}' is not a branch, tag or commit in {repo.working_tree_dir}") from None
+    commit = _commit_of(repo, ref)
+    if commit is None and not ref.startswith(("origin/", "refs/")):
+        # CI checkouts hold the target branch only as origin/<name> (GitHub's base_ref
+        # and Bitbucket's destination branch are bare names).
+        commit = _commit_of(repo, f"origin/{ref}")
+        ref = f"origin/{ref}" if commit is not None else ref
+    if commit is None:
+        raise DiffBaseError(f"--diff-base: '{ref}' is not a branch, tag or commit in {repo.working_tree_dir}")
     if not _is_branch(repo, ref):
         return commit
     try:
@@ -127,6 +131,16 @@ def resolve_base(repo: object, ref: str) -> str:
     if not bases:
         raise DiffBaseError(f"--diff-base: '{ref}' and HEAD share no history")
     return str(bases[0].hexsha)
+
+
+def _commit_of(repo: object, ref: str) -> str | None:
+    import git
+
+    assert isinstance(repo, git.Repo)
+    try:
+        return str(repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"))
+    except git.GitCommandError:
+        return None
 
 
 def _is_branch(repo: object, ref: str) -> bool:
