@@ -165,3 +165,5 @@ def test_rules_lists_the_ruff_codes_that_run(tmp_path: Path) -> None:
     lines = {line.split()[0]: line for line in listing.splitlines()[1:] if line.strip()}
     assert "[ruff]" in lines["NPY002"] and "[ruff]" in lines["F401"]
     assert "PC601" in lines and "T201" not in lines and "G004" not in lines and "C901" not in lines
+    # "F" is pyflakes only: not flake8-boolean-trap (FBT) nor flake8-fixme (FIX).
+    assert not [code for code in lines if code.startswith(("FBT", "FIX", "FURB"))]

@@ -179,8 +179,16 @@ def ruff_catalogue(settings: Settings | None = None) -> dict[str, RuffRule]:
         return {}
 
 
+def matches_selector(code: str, selector: str) -> bool:
+    """ruff's prefix logic: a selector of letters names a whole linter ("F" is pyflakes,
+    not flake8-boolean-trap's FBT), one with digits a group or a single rule."""
+    if not code.startswith(selector):
+        return False
+    return not (selector.isalpha() and code[len(selector) : len(selector) + 1].isalpha())
+
+
 def is_default(code: str) -> bool:
-    return any(code.startswith(prefix) for prefix in DEFAULT_SELECTION) and code not in LEFT_OUT
+    return any(matches_selector(code, prefix) for prefix in DEFAULT_SELECTION) and code not in LEFT_OUT
 
 
 def rejects_selector(selector: str) -> str | None:
@@ -194,7 +202,7 @@ def rejects_selector(selector: str) -> str | None:
     except RuffUnavailable:
         # Without ruff nothing can be checked against its list: accept (ruff warns at run time).
         return None if not selector.startswith("PC") else f"unknown rule code or prefix '{selector}'"
-    if selector in LEFT_OUT or any(code.startswith(selector) for code in catalogue):
+    if selector in LEFT_OUT or any(matches_selector(code, selector) for code in catalogue):
         return None
     return f"unknown rule code or prefix '{selector}' (neither policy-check's nor a stable ruff rule's)"
 
@@ -229,7 +237,7 @@ def ruff_codes_to_run(settings: Settings, selected: Iterable[str]) -> list[str]:
     catalogue = ruff_catalogue(settings)
     ignored = user_ruff_ignores(settings.root)
     return sorted(
-        code for code in selected if code in catalogue and not any(code.startswith(prefix) for prefix in ignored)
+        code for code in selected if code in catalogue and not any(matches_selector(code, prefix) for prefix in ignored)
     )
 
 

@@ -42,7 +42,11 @@ def rule_by_code(code: str) -> type[Rule] | None:
 
 
 def _matches(code: str, prefixes: Iterable[str]) -> bool:
-    return any(code.startswith(prefix) for prefix in prefixes)
+    # As in ruff, a prefix of letters names a whole linter: "F" is pyflakes, not FBT or FURB.
+    return any(
+        code.startswith(prefix) and not (prefix.isalpha() and code[len(prefix) : len(prefix) + 1].isalpha())
+        for prefix in prefixes
+    )
 
 
 def known_codes() -> list[str]:
