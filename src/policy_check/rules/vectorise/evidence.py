@@ -426,6 +426,8 @@ class _EvidenceBuilder:
                 ndim = source_facts.ndim if source_facts else None
             return ArrayFacts(fresh=True, ndim=ndim, length_key=key or (bound_name or None), float64=float64)
         if short in ("array", "asarray", "asanyarray", "ascontiguousarray", "copy", "asfarray"):
+            if _non_numeric(positional[0] if positional else None, keywords.get("dtype")):
+                return None  # strings or objects: no arithmetic, no `.min()`
             source = self._expression_facts(positional[0]) if positional else None
             copies = short in ("array", "copy") and keywords.get("copy") is None
             ndim = source.ndim if source else None
@@ -478,6 +480,23 @@ _ELEMENTWISE = frozenset(
         "nan_to_num", "logical_and", "logical_or", "logical_not", "cumsum", "cumprod", "diff_placeholder",
     }
 )
+
+
+_STRING_NODES = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
+
+
+def _non_numeric(data: cst.BaseExpression | None, dtype: cst.BaseExpression | None) -> bool:
+    """Whether an `np.array(...)` call visibly holds strings or Python objects."""
+    if dtype is not None:
+        if isinstance(dtype, cst.Name) and dtype.value in ("str", "object", "bytes"):
+            return True
+        if isinstance(dtype, cst.SimpleString) and dtype.value.strip("\"'")[:1] in ("U", "S", "O"):
+            return True
+    if isinstance(data, (cst.ListComp, cst.GeneratorExp)):
+        return isinstance(data.elt, _STRING_NODES)
+    if isinstance(data, (cst.List, cst.Tuple)):
+        return any(isinstance(element.value, _STRING_NODES) for element in data.elements)
+    return False
 
 
 def _has_size(call: cst.Call, positional_before_size: int) -> bool:

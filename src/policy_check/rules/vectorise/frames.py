@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from policy_check.rules.base import Invalid, Rule
+from policy_check.rules.vectorise.evidence import walk_local
 from policy_check.rules.vectorise.loops import code
 
 
@@ -13,6 +14,27 @@ def _is_axis_one(value: cst.BaseExpression) -> bool:
         return value.value == "1"
     if isinstance(value, cst.SimpleString):
         return value.value.strip("\"'") == "columns"
+    return False
+
+
+def _is_styler(receiver: cst.BaseExpression, stack: list[cst.CSTNode]) -> bool:
+    """`df.style.apply(f, axis=1)` styles cells; it computes nothing."""
+    if isinstance(receiver, cst.Attribute) and receiver.attr.value == "style":
+        return True
+    if not isinstance(receiver, cst.Name):
+        return False
+    for ancestor in reversed(stack):
+        if isinstance(ancestor, cst.FunctionDef):
+            for node in walk_local(ancestor.body):
+                if isinstance(node, cst.Assign) and any(
+                    isinstance(t.target, cst.Name) and t.target.value == receiver.value for t in node.targets
+                ):
+                    value = node.value
+                    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                        value = value.func.value
+                    if isinstance(value, cst.Attribute) and value.attr.value == "style":
+                        return True
+            break
     return False
 
 
@@ -34,6 +56,10 @@ class DataFrameRowLoop(Rule):
     VALID = [
         "import pandas as pd\n\ndef scaled(df: pd.DataFrame):\n    return df.apply(lambda col: col / col.max())\n",
         "import pandas as pd\n\ndef ratio(df: pd.DataFrame):\n    return df['a'] / df['b']\n",
+        # astropy's Table.iterrows takes column names; a module without pandas.
+        "from astropy.table import Table\n\ndef rows(t: Table):\n    return list(t.iterrows('a', 'b'))\n",
+        # Styling, not computing.
+        "import pandas as pd\n\ndef show(df: pd.DataFrame, f):\n    sty = df.style\n    sty = sty.apply(f, axis=1)\n    return sty\n",
         # Not pandas: a task queue's apply.
         "def submit(pool, f):\n    return pool.apply(f, (1,))\n",
     ]
@@ -49,10 +75,14 @@ class DataFrameRowLoop(Rule):
         if not isinstance(func, cst.Attribute):
             return
         method = func.attr.value
+        if method not in ("iterrows", "itertuples", "apply") or not self._pandas_in_file():
+            return
+        if method == "iterrows" and node.args:
+            return  # pandas' iterrows takes no arguments: another library's (astropy Table's)
+        if _is_styler(func.value, self.context.stack):
+            return
         if method in ("iterrows", "itertuples"):
             self.report(node, f"`.{method}()` processes the DataFrame row by row: use column expressions (`df['a'] / df['b']`, `np.where`, `groupby`) instead")
-            return
-        if method != "apply" or not self._pandas_in_file():
             return
         axis_one = any(arg.keyword is not None and arg.keyword.value == "axis" and _is_axis_one(arg.value) for arg in node.args)
         positional = [arg for arg in node.args if arg.keyword is None and not arg.star]

@@ -38,6 +38,7 @@ class ArrayGrowthInLoop(Rule):
         "import numpy as np\n\ndef blocks(groups):\n    for g in groups:\n        mat = []\n        for piece in g:\n            mat.append(piece)\n        mat = np.concatenate(mat, axis=1)\n",
         # Rebuilt every iteration, then one element added: not growth across iterations.
         "import numpy as np\n\ndef ticks(ts, w):\n    for t in ts:\n        hits = np.nonzero(w == t)[0]\n        hits = np.append(hits, len(w) - 1)\n",
+        "import numpy as np\n\ndef ticks(ts, w):\n    for t in ts:\n        with np.errstate(invalid='ignore'):\n            hits = np.nonzero(w == t)[0]\n        if t > w[-1]:\n            hits = np.append(hits, len(w) - 1)\n",
         # list.append is not np.append.
         "def grow(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n    return out\n",
     ]
@@ -82,9 +83,8 @@ class ArrayGrowthInLoop(Rule):
                 blocks.append(ancestor)
                 break
         for block in blocks:
-            for statement in getattr(block, "body", ()):
-                smalls = statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
-                for small in smalls:
+            for small in _unconditional_statements(block):
+                if True:
                     if small is node:
                         continue
                     if isinstance(small, cst.Assign) and any(
@@ -100,6 +100,17 @@ def _is_or_transposes(node: cst.BaseExpression, name: str) -> bool:
     while isinstance(node, cst.Attribute) and node.attr.value == "T":
         node = node.value
     return isinstance(node, cst.Name) and node.value == name
+
+
+def _unconditional_statements(block: cst.CSTNode) -> list[cst.CSTNode]:
+    """The statements a block always runs, looking into `with` and `try` bodies."""
+    found: list[cst.CSTNode] = []
+    for statement in getattr(block, "body", ()):
+        if isinstance(statement, cst.SimpleStatementLine):
+            found.extend(statement.body)
+        elif isinstance(statement, (cst.With, cst.Try)):
+            found.extend(_unconditional_statements(statement.body))
+    return found
 
 
 def _innermost_loop(stack: list[cst.CSTNode]) -> cst.For | cst.While | None:

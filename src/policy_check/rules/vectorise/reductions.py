@@ -320,6 +320,8 @@ class BuiltinOnArray(Rule):
         "def total(xs: list[float]):\n    return sum(xs) + max(xs)\n",
         "import numpy as np\n\ndef largest(a: np.ndarray):\n    return max(a.shape)\n",
         "import numpy as np\n\ndef clipped(a: np.ndarray, lo):\n    return max(a.max(), lo)\n",
+        # An array of strings has no `.min()`.
+        "import numpy as np\n\ndef first(n):\n    names = np.array([f'col_{i}' for i in range(n)])\n    return min(names[3:])\n",
         "import numpy as np\n\ndef offset(a: np.ndarray):\n    return sum(a, 10.0)\n",
         "import numpy as np\nfrom builtins_compat import sum\n\ndef s(a: np.ndarray):\n    return sum(a)\n",
         "def reads(per_sample: dict):\n    return sum(per_sample.values())\n",
