@@ -131,10 +131,12 @@ def test_notebook_fix_strips_outputs_and_keeps_metadata(tmp_path: Path) -> None:
 def test_diff_prints_project_fixes_and_writes_nothing(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "lab", {"setup.py": "from setuptools import setup\nsetup(name='lab')\n", "lab/__init__.py": ""})
     result = run_cli("--select", "PC1", "--diff", "--unsafe-fixes", ".", cwd=root)
-    assert "rename from lab" in result.stdout and "+++ b/pyproject.toml" in result.stdout
+    assert "would move lab/ to src/lab/" in result.stderr and "+++ b/pyproject.toml" in result.stdout
     assert "+++ b/.pre-commit-config.yaml" in result.stdout
     assert not (root / "pyproject.toml").exists() and (root / "lab/__init__.py").exists()
     assert not (root / ".pre-commit-config.yaml").exists()
+    (tmp_path / "fixes.patch").write_text(result.stdout)
+    git(root, "apply", "--check", str(tmp_path / "fixes.patch"))
 
 
 def test_json_output_places_project_findings_at_row_one(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from policy_check.globs import matches_any
 from policy_check.rules.project import PROJECT_RULES
 from policy_check.rules.project.base import Finding, ProjectRule
 from policy_check.rules.project.facts import ProjectFacts
-from policy_check.rules.project.workspace import Workspace
+from policy_check.rules.project.workspace import Workspace, move_notes
 
 if TYPE_CHECKING:
     from policy_check.config import Settings
@@ -44,6 +44,7 @@ def run_project_checks(context: RunContext) -> list[Diagnostic]:
         workspace = Workspace(facts.root, dry_run=True)
         _apply(workspace, allowed)
         sys.stdout.write(workspace.diff(lambda path: _relative(path, facts.root)))
+        sys.stderr.write(move_notes(workspace, lambda path: _relative(path, facts.root)))
     elif mode is Mode.FIX and allowed:
         workspace = Workspace(facts.root, dry_run=False, git_repo=facts.repo)
         fixed = _apply(workspace, allowed)

@@ -61,10 +61,9 @@ class Workspace:
         return bool(self.moves) or any(self._original[p] != self._current[p] for p in self._original)
 
     def diff(self, display: callable) -> str:  # type: ignore[valid-type]
-        """Unified diffs of every change, git-style rename headers for moves."""
+        """Unified diffs of every content change (``git apply`` takes them); moves are
+        listed by ``move_notes``, since a patch cannot rename a folder."""
         parts: list[str] = []
-        for source, target in self.moves:
-            parts.append(f"rename from {display(source)}\nrename to {display(target)}\n")
         for path in sorted(self._original):
             before, after = self._original[path], self._current[path]
             if before == after:
@@ -81,6 +80,10 @@ class Workspace:
                 )
             )
         return "".join(parts)
+
+
+def move_notes(workspace: Workspace, display: callable) -> str:  # type: ignore[valid-type]
+    return "".join(f"would move {display(source)}/ to {display(target)}/\n" for source, target in workspace.moves)
 
 
 def _write_atomically(path: Path, text: str) -> None:
