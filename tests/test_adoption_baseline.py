@@ -113,3 +113,16 @@ def test_missing_baseline_file_is_a_usage_error(repo: Repo) -> None:
 def test_baseline_and_diff_base_together_report_new_findings_on_changed_lines(repo: Repo) -> None:
     repo.write("src/legacy/model.py", LEGACY + '\n\ndef evaluate(row):\n    print(row)\n')
     assert [f.row for f in repo.findings("--baseline", "baseline.json", "--diff-base", "main")] == [13]
+
+
+def test_ruff_findings_are_fingerprinted_by_their_function_too(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    repo.write("pyproject.toml", repo.read("pyproject.toml").replace('select = ["PC3"]\nruff = false', 'select = ["PC3", "FBT002"]'))
+    source = "def load(path, cache=True):\n    return path\n\n\ndef save(path, cache=True):\n    return path\n"
+    repo.write("src/legacy/io.py", source)
+    repo.commit("legacy")
+    assert [f.code for f in repo.findings()] == ["FBT002", "FBT002"]
+    assert repo.run("--write-baseline", "baseline.json")[0] == 0
+    assert {entry["function"] for entry in json.loads(repo.read("baseline.json"))["findings"]} == {"load", "save"}
+    repo.write("src/legacy/io.py", "def fetch(path, cache=True):\n    return path\n\n\n" + source)
+    assert [(f.code, f.row) for f in repo.findings("--baseline", "baseline.json")] == [("FBT002", 1)]

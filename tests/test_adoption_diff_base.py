@@ -127,8 +127,9 @@ def test_project_level_findings_follow_the_file_or_folder_they_are_about(repo: R
 
     repo.write("src/legacy/sub/mod.py", "VALUE = 1\n")
     changed = changed_lines(repo.root, "main")
-    assert changed.keeps(about("src/legacy/sub"))
-    assert changed.keeps(about("src/legacy"))
+    assert changed.keeps(about("src/legacy/sub"))  # a new folder
+    assert not changed.keeps(about("src/legacy"))  # an old folder with a new file in it
+    assert not changed.keeps(about("."))
     assert not changed.keeps(about("pyproject.toml"))
     repo.write("pyproject.toml", repo.read("pyproject.toml") + "\n# edited\n")
     assert changed_lines(repo.root, "main").keeps(about("pyproject.toml"))

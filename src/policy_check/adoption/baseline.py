@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policy_check.diagnostics import Diagnostic
-from policy_check.source import write_atomically
+from policy_check.adoption.scope import enclosing_scope
+from policy_check.source import UnreadableSource, read_source, write_atomically
 
 FORMAT_VERSION = 1
 _COMMENT = (
@@ -110,6 +111,26 @@ def _project_path(path: str, root: Path) -> str:
 
 def count_fingerprints(diagnostics: Iterable[Diagnostic], root: Path) -> Counter[Fingerprint]:
     return Counter(fingerprint(d, root) for d in diagnostics)
+
+
+def fill_scopes(diagnostics: Sequence[Diagnostic]) -> None:
+    """Give findings from outside the engine (ruff's) their enclosing function, which
+    the engine records for its own, so their fingerprints are as precise."""
+    from policy_check.rules import is_engine_code, rule_by_code
+
+    missing: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.scope or diagnostic.project_level or diagnostic.path.endswith(".ipynb"):
+            continue
+        if rule_by_code(diagnostic.code) is None and not is_engine_code(diagnostic.code):
+            missing.setdefault(diagnostic.path, []).append(diagnostic)
+    for path, found in missing.items():
+        try:
+            tree = ast.parse(read_source(Path(path)).text)
+        except (UnreadableSource, SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for diagnostic in found:
+            diagnostic.scope = enclosing_scope(tree, diagnostic.start.row)
 
 
 # ---------------------------------------------------------------------------

@@ -35,6 +35,8 @@ class ChangedLines:
 
     base_commit: str
     rows_by_path: dict[str, set[int] | None] = field(default_factory=dict)
+    # Absolute paths of the folders the base commit holds (the top folder included).
+    base_folders: set[str] = field(default_factory=set)
 
     def file_changed(self, path: str) -> bool:
         return _absolute(path) in self.rows_by_path
@@ -46,9 +48,9 @@ class ChangedLines:
         changed = self.rows_by_path[absolute]
         return changed is None or any(row in changed for row in rows)
 
-    def folder_changed(self, path: str) -> bool:
-        prefix = _absolute(path).rstrip(os.sep) + os.sep
-        return any(changed.startswith(prefix) for changed in self.rows_by_path)
+    def folder_is_new(self, path: str) -> bool:
+        absolute = _absolute(path)
+        return os.path.isdir(absolute) and absolute not in self.base_folders
 
     def keeps(self, diagnostic: Diagnostic) -> bool:
         """Whether a finding concerns what changed.
@@ -56,9 +58,10 @@ class ChangedLines:
         A line finding is kept when any row it spans changed, or any row the rule
         named in ``extra["related_rows"]`` (the line whose change caused it, such as
         a removed import).  A project-level finding is kept when the file it is about
-        changed, or any file inside the folder it is about."""
+        changed, or the folder it is about is new since the base: an old flat layout
+        or a missing tests/ folder does not fail every pull request that touches a file."""
         if diagnostic.project_level:
-            return self.file_changed(diagnostic.path) or self.folder_changed(diagnostic.path)
+            return self.file_changed(diagnostic.path) or self.folder_is_new(diagnostic.path)
         if diagnostic.code in _WHOLE_FILE_CODES or diagnostic.path.endswith(_WHOLE_FILE_SUFFIXES):
             return self.file_changed(diagnostic.path)
         rows = range(diagnostic.start.row, max(diagnostic.start.row, diagnostic.end.row) + 1)
@@ -98,12 +101,14 @@ def changed_lines(folder: Path, ref: str) -> ChangedLines:
             "--",
         )
         untracked = repo.untracked_files
+        folders = repo.git.ls_tree("-r", "-d", "-z", "--name-only", base).split("\0")
     except git.GitCommandError as error:
         raise DiffBaseError(f"--diff-base: git diff against {ref} failed: {_git_message(error)}") from None
     for relative, rows in parse_unified_diff(patch).items():
         changed.rows_by_path[_absolute(top / relative)] = rows
     for relative in untracked:
         changed.rows_by_path[_absolute(top / relative)] = None
+    changed.base_folders = {_absolute(top)} | {_absolute(top / folder) for folder in folders if folder}
     logger.debug("--diff-base %s: base %s, %d changed files", ref, base[:12], len(changed.rows_by_path))
     return changed
 

@@ -23,6 +23,7 @@ from policy_check.adoption.baseline import (
     Fingerprint,
     compare,
     count_fingerprints,
+    fill_scopes,
     merge_for_writing,
     read_baseline,
     write_baseline,
@@ -124,6 +125,8 @@ class Adoption:
             kept = [d for d in kept if self.changed.keeps(d)]
             checked_paths = {f.relative_path for f in self.restrict(files)}
         root = self.settings.root
+        if self.write_baseline_file is not None or self.baseline is not None:
+            fill_scopes(kept)
         if self.write_baseline_file is not None:
             current = count_fingerprints(kept, root)
             previous = _previous_baseline(self.write_baseline_file)
