@@ -9,7 +9,7 @@ from pathlib import Path
 from policy_check.config import Settings
 from policy_check.diagnostics import Diagnostic
 from policy_check.engine import FixOptions, Mode, check_text, fix_text
-from policy_check.rules.imports import AbsolutePathLiteral, SrcPrefixImport, SysPathHack
+from policy_check.rules.imports import AbsolutePathLiteral, ImportByFilePath, SrcPrefixImport, SysPathHack
 
 
 def _lab(root: Path, *, src_layout: bool) -> Path:
@@ -146,3 +146,9 @@ def test_an_aliased_submodule_import_is_qualified_in_place(tmp_path: Path) -> No
     fixed = _fix(script, tmp_path, FILE_BASED_HACK)
     assert "from lab.utils import smooth\nimport lab.utils.io as uio\n" in fixed
     assert "sys.path" not in fixed
+
+
+def test_exec_of_a_file_suggests_an_import_or_settings_as_data(tmp_path: Path) -> None:
+    script = _lab(tmp_path, src_layout=True)
+    [finding] = _check(script, tmp_path, "exec(open('settings.py').read())\n", rules=(ImportByFilePath,))
+    assert "tomllib.load" in finding.message

@@ -862,6 +862,10 @@ class ImportByFilePath(Rule):
         "`{what}` loads code by file path: put it in the installed package and import it by name "
         "(`importlib.import_module(\"lab.plugins.x\")`), or use entry points for plugins"
     )
+    EXEC_MESSAGE = (
+        "`exec` runs a file's code read by path: import it by name from the installed package, "
+        "or keep settings as data (`tomllib.load`, `json.load`)"
+    )
     trigger_words = ("spec_from_file_location", "SourceFileLoader", "load_source", "run_path", "exec")
 
     VALID = [
@@ -889,7 +893,7 @@ class ImportByFilePath(Rule):
         func = node.func
         if isinstance(func, cst.Name) and func.value == "exec":
             if node.args and self._reads_file(node.args[0].value):
-                self.report(node, self.MESSAGE.format(what="exec(open(...).read())"))
+                self.report(node, self.EXEC_MESSAGE)
             return
         if not isinstance(func, (cst.Name, cst.Attribute)):
             return
