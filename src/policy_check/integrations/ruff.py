@@ -64,7 +64,7 @@ DEFAULT_SELECTION: dict[str, str] = {
     "NPY": "NumPy: legacy np.random, deprecated aliases and functions",
     "PERF": "perflint: list building and dict iteration patterns that cost time",
     "LOG": "logging: misused loggers and levels",
-    "G": "logging format: eager formatting in logging calls (G004 is PC304's)",
+    "G": "logging format: `+` in messages, `warn`, `exc_info` misuse (G001/G002/G004 are PC304's)",
     "UP": "pyupgrade: syntax older than the project's Python, with safe fixes",
 }
 # Left out of every selection, with the policy-check rule that covers the same ground
@@ -72,7 +72,10 @@ DEFAULT_SELECTION: dict[str, str] = {
 LEFT_OUT: dict[str, str] = {
     "T201": "PC301",
     "T203": "PC301",
+    "G001": "PC304",
+    "G002": "PC304",
     "G004": "PC304",
+    "LOG015": "PC302",
     "C901": "PC601",
     # zip(strict=) is a style choice that depends on the oldest supported Python;
     # it flooded the corpus (700 findings) with no bug among those sampled.
