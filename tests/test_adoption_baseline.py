@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from _adoption_repo import Repo
 
 LEGACY = '''\

@@ -6,7 +6,6 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from _adoption_repo import Repo
 
 MESSY = '''\

@@ -16,9 +16,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_check.diagnostics import INTERNAL_ERROR, IO_ERROR, SYNTAX_ERROR, UNUSED_NOQA, Diagnostic
-from policy_check.source import UnreadableSource, encode_source, read_source, write_atomically
 from policy_check.adoption.unused_noqa import NoqaComment, noqa_comments
+from policy_check.diagnostics import (
+    INTERNAL_ERROR,
+    IO_ERROR,
+    SYNTAX_ERROR,
+    UNUSED_NOQA,
+    Diagnostic,
+)
+from policy_check.source import (
+    UnreadableSource,
+    encode_source,
+    read_source,
+    write_atomically,
+)
 from policy_check.suppression import ALL, noqa_directives, noqa_row_map
 
 logger = logging.getLogger(__name__)

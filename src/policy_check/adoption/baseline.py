@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import json
 import os
 import tokenize
@@ -20,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from policy_check.diagnostics import Diagnostic
 from policy_check.adoption.scope import enclosing_scope
+from policy_check.diagnostics import Diagnostic
 from policy_check.source import UnreadableSource, read_source, write_atomically
 
 FORMAT_VERSION = 1
@@ -82,7 +83,7 @@ def _join(tokens: list[str]) -> str:
     """Tokens spaced as people write them (``print('a', b)``, ``x[i] + 1``), so the
     baseline reads like code; only the spacing rule matters, and it is fixed."""
     parts = [tokens[0]]
-    for previous, token in zip(tokens, tokens[1:]):
+    for previous, token in itertools.pairwise(tokens):
         tight = (
             previous in ("(", "[", "{", ".")
             or token in (")", "]", "}", ",", ":", ".")

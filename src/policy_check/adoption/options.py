@@ -28,7 +28,11 @@ from policy_check.adoption.baseline import (
     read_baseline,
     write_baseline,
 )
-from policy_check.adoption.changed_lines import ChangedLines, DiffBaseError, changed_lines
+from policy_check.adoption.changed_lines import (
+    ChangedLines,
+    DiffBaseError,
+    changed_lines,
+)
 from policy_check.config import Settings
 from policy_check.diagnostics import Diagnostic
 from policy_check.discovery import SourceFile
@@ -81,18 +85,7 @@ class Adoption:
     @classmethod
     def from_args(cls, args: argparse.Namespace, settings: Settings) -> Adoption:
         """Validate the flags and read what they name; raises ``AdoptionError``."""
-        if args.add_noqa and Path(args.add_noqa).exists():
-            # `policy-check --add-noqa src` surely means the folder, not the reason "src".
-            raise AdoptionError(
-                f"--add-noqa takes an optional REASON and got the path '{args.add_noqa}'; "
-                f"write `policy-check {args.add_noqa} --add-noqa` (or `--add-noqa='REASON'`)"
-            )
-        if args.add_noqa is not None and (args.fix or args.diff):
-            raise AdoptionError("--add-noqa cannot be combined with --fix or --diff")
-        if args.show_stale and args.baseline is None:
-            raise AdoptionError("--show-stale needs --baseline FILE")
-        if args.write_baseline is not None and args.diff_base is not None:
-            raise AdoptionError("--write-baseline records every finding; it cannot be combined with --diff-base")
+        _check_combinations(args)
         adoption = cls(
             settings,
             baseline_file=args.baseline,
@@ -119,41 +112,70 @@ class Adoption:
 
     def process(self, diagnostics: Sequence[Diagnostic], files: Sequence[SourceFile]) -> tuple[list[Diagnostic], int | None]:
         """The findings to report, and an exit code when a flag ends the run here."""
-        kept = list(diagnostics)
-        checked_paths = None if self.whole_project else {f.relative_path for f in files}
-        if self.changed is not None:
-            kept = [d for d in kept if self.changed.keeps(d)]
-            checked_paths = {f.relative_path for f in self.restrict(files)}
-        root = self.settings.root
+        kept, checked_paths = self._on_changed_lines(diagnostics, files)
         if self.write_baseline_file is not None or self.baseline is not None:
             fill_scopes(kept)
         if self.write_baseline_file is not None:
-            current = count_fingerprints(kept, root)
-            previous = _previous_baseline(self.write_baseline_file)
-            recorded = merge_for_writing(current, previous, checked_paths, root)
-            write_baseline(self.write_baseline_file, recorded)
-            self._note(
-                f"policy-check: wrote {sum(recorded.values())} findings ({len(recorded)} entries) to {self.write_baseline_file}\n"
-            )
+            self._write_baseline(self.write_baseline_file, kept, checked_paths)
             return kept, EXIT_CLEAN
         if self.baseline is not None:
-            comparison = compare(kept, self.baseline, root, checked_paths)
-            kept = comparison.new
-            if self.show_stale and self.changed is not None:
-                logger.warning("--show-stale lists nothing with --diff-base: unchanged lines were not compared")
-            elif self.show_stale:
-                _write_stale(comparison.stale, self.baseline_file)
+            kept = self._compare_with_baseline(self.baseline, kept, checked_paths)
         if self.add_noqa_reason is not None:
-            result = add_noqa(kept, self.add_noqa_reason)
-            for path, why in sorted(result.files_skipped.items()):
-                logger.error("%s: no noqa directives added: %s", path, why)
-            self._note(f"Added {result.directives_added} noqa directives to {len(result.files_changed)} files.\n")
-            return [], EXIT_FINDINGS if result.files_skipped else EXIT_CLEAN
+            return [], self._add_noqa(kept, self.add_noqa_reason)
         return kept, None
+
+    def _on_changed_lines(
+        self, diagnostics: Sequence[Diagnostic], files: Sequence[SourceFile]
+    ) -> tuple[list[Diagnostic], set[str] | None]:
+        """The findings ``--diff-base`` keeps, and the files whose findings this run
+        saw (None: the whole project)."""
+        if self.changed is None:
+            return list(diagnostics), None if self.whole_project else {f.relative_path for f in files}
+        kept = [d for d in diagnostics if self.changed.keeps(d)]
+        return kept, {f.relative_path for f in self.restrict(files)}
+
+    def _write_baseline(self, target: Path, diagnostics: list[Diagnostic], checked_paths: set[str] | None) -> None:
+        root = self.settings.root
+        current = count_fingerprints(diagnostics, root)
+        recorded = merge_for_writing(current, _previous_baseline(target), checked_paths, root)
+        write_baseline(target, recorded)
+        self._note(f"policy-check: wrote {sum(recorded.values())} findings ({len(recorded)} entries) to {target}\n")
+
+    def _compare_with_baseline(
+        self, baseline: Counter[Fingerprint], diagnostics: list[Diagnostic], checked_paths: set[str] | None
+    ) -> list[Diagnostic]:
+        comparison = compare(diagnostics, baseline, self.settings.root, checked_paths)
+        if self.show_stale and self.changed is not None:
+            logger.warning("--show-stale lists nothing with --diff-base: unchanged lines were not compared")
+        elif self.show_stale:
+            _write_stale(comparison.stale, self.baseline_file)
+        return comparison.new
+
+    def _add_noqa(self, diagnostics: list[Diagnostic], reason: str) -> int:
+        result = add_noqa(diagnostics, reason)
+        for path, why in sorted(result.files_skipped.items()):
+            logger.error("%s: no noqa directives added: %s", path, why)
+        self._note(f"Added {result.directives_added} noqa directives to {len(result.files_changed)} files.\n")
+        return EXIT_FINDINGS if result.files_skipped else EXIT_CLEAN
 
     def _note(self, text: str) -> None:
         if not self.quiet:
             sys.stderr.write(text)
+
+
+def _check_combinations(args: argparse.Namespace) -> None:
+    if args.add_noqa and Path(args.add_noqa).exists():
+        # `policy-check --add-noqa src` surely means the folder, not the reason "src".
+        raise AdoptionError(
+            f"--add-noqa takes an optional REASON and got the path '{args.add_noqa}'; "
+            f"write `policy-check {args.add_noqa} --add-noqa` (or `--add-noqa='REASON'`)"
+        )
+    if args.add_noqa is not None and (args.fix or args.diff):
+        raise AdoptionError("--add-noqa cannot be combined with --fix or --diff")
+    if args.show_stale and args.baseline is None:
+        raise AdoptionError("--show-stale needs --baseline FILE")
+    if args.write_baseline is not None and args.diff_base is not None:
+        raise AdoptionError("--write-baseline records every finding; it cannot be combined with --diff-base")
 
 
 def _is_whole_project(paths: Sequence[Path], root: Path) -> bool:

@@ -16,7 +16,15 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from policy_check.config import Settings
-from policy_check.diagnostics import UNUSED_NOQA, Applicability, Diagnostic, Edit, Fix, Location, Severity
+from policy_check.diagnostics import (
+    UNUSED_NOQA,
+    Applicability,
+    Diagnostic,
+    Edit,
+    Fix,
+    Location,
+    Severity,
+)
 from policy_check.suppression import NOQA, ignored_codes_for
 
 NAME = "unused-noqa"
