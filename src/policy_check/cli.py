@@ -16,13 +16,13 @@ from policy_check.cache import ResultCache
 from policy_check.config import ConfigError, Settings, load_settings
 from policy_check.discovery import discover
 from policy_check.docs import render_catalogue, render_rule
-from policy_check.engine import FileJob, FixOptions, Mode
+from policy_check.engine import FileJob, FileResult, FixOptions, Mode
 from policy_check.report import RunReport
 from policy_check.reporters import REPORTERS
 from policy_check.reporters.style import finding_line
 from policy_check.rules import rule_by_code, selected_codes, selected_rules, validate_codes
 from policy_check.run_checks import RUN_CHECKS, RunContext
-from policy_check.integrations.ruff import fix_before_engine
+from policy_check.integrations.ruff import fix_before_engine, settle_after_engine
 from policy_check.runner import run_jobs
 from policy_check.adoption.options import Adoption, AdoptionError, add_adoption_arguments
 from policy_check.progress import progress_for_run
@@ -153,9 +153,15 @@ def check_command(argv: Sequence[str]) -> int:
     ruff_fixes = fix_before_engine(jobs, settings, rules, options, selected_codes(settings))
     with progress_for_run(len(ruff_fixes.jobs), args.quiet) as progress:
         results = run_jobs(ruff_fixes.jobs, settings, rules, options, cache, args.jobs, progress) + ruff_fixes.results
+    results = settle_after_engine(results, jobs, settings, rules, options, selected_codes(settings))
     results.sort(key=lambda result: result.display_path)
     run_context = RunContext(
-        settings, tuple(args.paths or [Path(".")]), tuple(files), frozenset(selected_codes(settings)), options
+        settings,
+        tuple(args.paths or [Path(".")]),
+        tuple(files),
+        frozenset(selected_codes(settings)),
+        options,
+        fixed_sources={r.source_path: r.fixed_text for r in results if r.fixed_text is not None},
     )
     run_level = [d for check in RUN_CHECKS for d in check(run_context)]
     diagnostics = sorted((*(d for r in results for d in r.diagnostics), *run_level), key=lambda d: d.sort_key())
@@ -173,7 +179,7 @@ def check_command(argv: Sequence[str]) -> int:
         root=settings.root,
     )
     if mode is Mode.DIFF:
-        return _write_diff(results, report, args)
+        return _write_diff(results, report, args, run_context.diffed_paths)
     _write_report(report, args)
     summary_file = github_reporter.summary_path(args.summary, args.output_format)
     if summary_file is not None:
@@ -187,8 +193,11 @@ def _cache_salt(settings: Settings, rules: Sequence[object]) -> str:
     return settings.fingerprint() + ",".join(getattr(rule, "code", "") for rule in rules)
 
 
-def _write_diff(results: Sequence[object], report: RunReport, args: argparse.Namespace) -> int:
-    diffs = [getattr(result, "diff", "") for result in results]
+def _write_diff(
+    results: Sequence[FileResult], report: RunReport, args: argparse.Namespace, already_printed: set[str]
+) -> int:
+    # A file a run-level check diffed itself (with our fixes included) is printed once.
+    diffs = [result.diff for result in results if result.source_path not in already_printed]
     sys.stdout.write("".join(diffs))
     if not args.quiet:
         count = len(report.fixed)

@@ -12,6 +12,7 @@ import ast
 import dataclasses
 import enum
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -33,7 +34,8 @@ from policy_check.diagnostics import (
 )
 from policy_check.adoption.scope import enclosing_scope
 from policy_check.adoption.unused_noqa import unused_noqa_diagnostics
-from policy_check.fixes import apply_fixes, resolve_fix, unified_diff
+from policy_check.diffs import unified_diff
+from policy_check.fixes import apply_fixes, resolve_fix
 from policy_check.notebooks import NotebookModule, read_notebook, to_cell_locations, write_back
 from policy_check.positions import SourcePositions
 from policy_check.rules.base import FileContext, Report, Rule
@@ -72,6 +74,10 @@ class FileResult:
     fixed: list[Diagnostic] = field(default_factory=list)
     diff: str = ""
     cached: bool = False
+    # In diff mode: the file's absolute path and its text after every fix, so that
+    # project fixes to the same file (a notebook's outputs) compose with ours.
+    source_path: str = ""
+    fixed_text: str | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -391,6 +397,7 @@ def check_file(
         _write(job, source, fixed_text, result)
     else:
         result.diff = unified_diff(job.display_path, source.text, fixed_text)
+        result.source_path, result.fixed_text = os.path.abspath(job.path), fixed_text
     return result
 
 

@@ -164,21 +164,3 @@ def apply_fixes(text: str, diagnostics: Sequence[Diagnostic]) -> AppliedFixes:
     for _, (start, end, content) in pieces:
         new_text = new_text[:start] + content + new_text[end:]
     return AppliedFixes(new_text, applied)
-
-
-def unified_diff(path: str, before: str, after: str) -> str:
-    """A ``git apply``-able diff of one file."""
-    import difflib
-
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=f"a/{path}",
-        tofile=f"b/{path}",
-    )
-    out = []
-    for line in lines:
-        out.append(line)
-        if not line.endswith(("\n", "\r")):
-            out.append("\n\\ No newline at end of file\n")
-    return "".join(out)

@@ -4,14 +4,15 @@ returning diagnostics; adding one is one line in ``RUN_CHECKS``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from policy_check.config import Settings
 from policy_check.diagnostics import Diagnostic
 from policy_check.discovery import SourceFile
 from policy_check.engine import FixOptions
+from policy_check.integrations.ruff import check_with_ruff
 from policy_check.rules.project.runner import run_project_checks
 
 
@@ -24,6 +25,11 @@ class RunContext:
     files: tuple[SourceFile, ...]
     selected_codes: frozenset[str]
     options: FixOptions
+    # --diff: the checked files' text after the file rules' fixes (absolute path →
+    # text), for run-level fixes to build on; and the files whose diff a run-level
+    # check printed itself (already including those fixes).
+    fixed_sources: Mapping[str, str] = field(default_factory=dict)
+    diffed_paths: set[str] = field(default_factory=set)
 
     def display_path(self, path: Path) -> str:
         import os
@@ -36,5 +42,6 @@ class RunContext:
 RunCheck = Callable[[RunContext], Sequence[Diagnostic]]
 
 RUN_CHECKS: list[RunCheck] = [
+    check_with_ruff,
     run_project_checks,
 ]

@@ -44,9 +44,9 @@ from policy_check.config import Settings
 from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
 from policy_check.discovery import SourceFile
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode, check_text, fix_text
-from policy_check.fixes import unified_diff
+from policy_check.diffs import unified_diff
 from policy_check.rules.base import Rule
-from policy_check.source import UnreadableSource, read_source
+from policy_check.source import UnreadableSource, encode_source, read_source, write_atomically
 from policy_check.suppression import filter_suppressed
 
 if TYPE_CHECKING:
@@ -539,7 +539,14 @@ def _diff_with_engine(
         return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
 
     final, remaining, fixed = fix_text(ruff_text, check, options)
-    return FileResult(job.display_path, remaining, fixed, unified_diff(job.display_path, original, final))
+    return FileResult(
+        job.display_path,
+        remaining,
+        fixed,
+        unified_diff(job.display_path, original, final),
+        source_path=os.path.abspath(job.path),
+        fixed_text=final,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -557,3 +564,70 @@ def catalogue_rows(settings: Settings | None = None) -> list[tuple[str, str, str
         (code, catalogue[code].name, "ruff fix" if catalogue[code].fixable else "-", f"[ruff] {catalogue[code].summary}")
         for code in codes
     ]
+
+
+def settle_after_engine(
+    results: list[FileResult],
+    jobs: Sequence[FileJob],
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    options: FixOptions,
+    selected: Iterable[str],
+) -> list[FileResult]:
+    """One more ruff pass over the files our fixes changed, then ours again on what it
+    changed, so that one ``--fix`` converges: removing a ``sys.path.append`` or a
+    ``file=sys.stderr`` can leave ``import sys`` unused, which only ruff removes."""
+    if options.mode is Mode.CHECK:
+        return results
+    from policy_check.rules import rule_by_code  # the registry imports this module
+    from policy_check.run_checks import RunContext
+
+    by_display = {job.display_path: job for job in jobs}
+    changed = [
+        result
+        for result in results
+        if result.display_path in by_display
+        and Path(result.display_path).suffix in (".py", ".pyi")
+        and any(rule_by_code(d.code) is not None for d in result.fixed)
+    ]
+    if not changed:
+        return results
+    files = tuple(SourceFile(by_display[r.display_path].path, by_display[r.display_path].relative_path) for r in changed)
+    context = RunContext(settings, (), files, frozenset(selected), FixOptions(Mode.CHECK, options.unsafe))
+    prepared = _prepare(context)
+    if prepared is None:
+        return results
+    binary, codes = prepared
+    unsafe = ["--unsafe-fixes"] if options.unsafe else []
+    for result in changed:
+        job = by_display[result.display_path]
+        if options.mode is Mode.FIX:
+            current = read_source(job.path).text
+        elif result.fixed_text is not None:
+            current = result.fixed_text
+        else:
+            continue
+        try:
+            completed = _ruff_over_stdin(binary, codes, job, current, ["--fix-only", "--exit-zero", *unsafe], settings.root)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        settled = completed.stdout.decode("utf-8") if completed.returncode == 0 else current
+        if settled == current:
+            continue
+        before = _stdin_diagnostics(binary, codes, job, current, settings.root, context)
+        after = _stdin_diagnostics(binary, codes, job, settled, settings.root, context)
+
+        def check(text: str, job: FileJob = job) -> list[Diagnostic]:
+            return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
+
+        final, remaining, fixed = fix_text(settled, check, options)
+        result.diagnostics = remaining
+        result.fixed += _fixed_findings(before, after, options) + fixed
+        if options.mode is Mode.FIX:
+            source = read_source(job.path)
+            write_atomically(job.path, encode_source(source, final))
+        else:
+            original = read_source(job.path).text
+            result.diff = unified_diff(job.display_path, original, final)
+            result.fixed_text = final
+    return results

@@ -41,9 +41,10 @@ def run_project_checks(context: RunContext) -> list[Diagnostic]:
     mode = context.options.mode
     allowed = [(rule, finding) for rule, finding in found if finding.fix and context.options.allows(finding.fix.applicability)]
     if mode is Mode.DIFF and allowed:
-        workspace = Workspace(facts.root, dry_run=True)
+        workspace = Workspace(facts.root, dry_run=True, overlay=context.fixed_sources)
         _apply(workspace, allowed)
         sys.stdout.write(workspace.diff(lambda path: _relative(path, facts.root)))
+        context.diffed_paths.update(workspace.changed_paths())
         sys.stderr.write(move_notes(workspace, lambda path: _relative(path, facts.root)))
     elif mode is Mode.FIX and allowed:
         workspace = Workspace(facts.root, dry_run=False, git_repo=facts.repo)

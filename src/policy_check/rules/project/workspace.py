@@ -3,12 +3,14 @@ records the changes for ``--diff``, so one fix function serves both."""
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+
+from policy_check.diffs import unified_diff
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +20,14 @@ class Workspace:
     the disk; reads see the earlier writes of the same run either way, so fixes
     applied one after the other compose."""
 
-    def __init__(self, root: Path, dry_run: bool, git_repo: object | None = None) -> None:
+    def __init__(
+        self, root: Path, dry_run: bool, git_repo: object | None = None, overlay: Mapping[str, str] | None = None
+    ) -> None:
         self.root = root
         self.dry_run = dry_run
         self.git_repo = git_repo
+        # --diff: files as the file rules' fixes leave them (absolute path → text).
+        self.overlay = overlay or {}
         self._original: dict[Path, str | None] = {}
         self._current: dict[Path, str | None] = {}
         self.moves: list[tuple[Path, Path]] = []
@@ -29,6 +35,12 @@ class Workspace:
     def read(self, path: Path) -> str | None:
         if path in self._current:
             return self._current[path]
+        overlaid = self.overlay.get(os.path.abspath(path))
+        if overlaid is not None:
+            return overlaid
+        return self._read_disk(path)
+
+    def _read_disk(self, path: Path) -> str | None:
         try:
             return path.read_text(encoding="utf-8")
         except (FileNotFoundError, IsADirectoryError):
@@ -41,7 +53,8 @@ class Workspace:
 
     def write(self, path: Path, text: str) -> None:
         if path not in self._original:
-            self._original[path] = self.read(path)
+            # The diff runs from what is on disk, so it includes the file rules' fixes.
+            self._original[path] = self._read_disk(path)
         self._current[path] = text
         if not self.dry_run:
             _write_atomically(path, text)
@@ -57,6 +70,10 @@ class Workspace:
         else:
             shutil.move(str(source), str(target))
 
+    def changed_paths(self) -> list[str]:
+        """Absolute paths of the files whose content this workspace changed."""
+        return [os.path.abspath(p) for p in self._original if self._original[p] != self._current[p]]
+
     def changed(self) -> bool:
         return bool(self.moves) or any(self._original[p] != self._current[p] for p in self._original)
 
@@ -68,17 +85,7 @@ class Workspace:
             before, after = self._original[path], self._current[path]
             if before == after:
                 continue
-            name = display(path)
-            parts.append(
-                "".join(
-                    difflib.unified_diff(
-                        (before or "").splitlines(keepends=True),
-                        (after or "").splitlines(keepends=True),
-                        fromfile="/dev/null" if before is None else f"a/{name}",
-                        tofile=f"b/{name}",
-                    )
-                )
-            )
+            parts.append(unified_diff(display(path), before, after or ""))
         return "".join(parts)
 
 
