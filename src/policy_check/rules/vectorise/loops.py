@@ -144,6 +144,8 @@ def _call_allowed(call: cst.Call, context: FileContext, allow_append_to: frozens
     func = call.func
     if isinstance(func, cst.Name):
         return func.value in PURE_BUILTINS and not context.names.is_imported(func.value)
+    if allow_methods and isinstance(func, cst.Attribute) and func.attr.value in _PURE_ARRAY_METHODS and not isinstance(func.value, cst.Name):
+        return True  # `(a[i] - b[j]).sum()`: a method of an expression's result
     qualified = context.names.qualify(func)
     if qualified is None:
         return False
