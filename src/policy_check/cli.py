@@ -14,6 +14,7 @@ from typing import TextIO
 from policy_check import __version__
 from policy_check.cache import ResultCache
 from policy_check.config import ConfigError, Settings, load_settings
+from policy_check.diagnostics import Diagnostic
 from policy_check.discovery import discover
 from policy_check.docs import render_catalogue, render_rule
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode
@@ -21,6 +22,7 @@ from policy_check.report import RunReport
 from policy_check.reporters import REPORTERS
 from policy_check.reporters.style import finding_line
 from policy_check.rules import rule_by_code, selected_codes, selected_rules, validate_codes
+from policy_check.rules.base import Rule
 from policy_check.run_checks import RUN_CHECKS, RunContext
 from policy_check.integrations.ruff import fix_before_engine, settle_after_engine
 from policy_check.runner import run_jobs
@@ -146,15 +148,8 @@ def check_command(argv: Sequence[str]) -> int:
     rules = selected_rules(settings)
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.CHECK
     options = FixOptions(mode=mode, unsafe=args.unsafe_fixes)
-    cache = None if args.no_cache or mode is not Mode.CHECK else ResultCache.at_root(settings.root, _cache_salt(settings, rules))
     jobs = [FileJob(f.path, f.relative_path, _display_path(f.path), f.is_test_code) for f in adoption.restrict(files)]
-    logger.debug("checking %d files with %d rules (root %s)", len(jobs), len(rules), settings.root)
-    # --fix/--diff: ruff's fixes first, ours on the result (nothing to do when checking).
-    ruff_fixes = fix_before_engine(jobs, settings, rules, options, selected_codes(settings))
-    with progress_for_run(len(ruff_fixes.jobs), args.quiet) as progress:
-        results = run_jobs(ruff_fixes.jobs, settings, rules, options, cache, args.jobs, progress) + ruff_fixes.results
-    results = settle_after_engine(results, jobs, settings, rules, options, selected_codes(settings))
-    results.sort(key=lambda result: result.display_path)
+    results, ruff_fixed = _check_files(jobs, settings, rules, options, args)
     run_context = RunContext(
         settings,
         tuple(args.paths or [Path(".")]),
@@ -163,15 +158,12 @@ def check_command(argv: Sequence[str]) -> int:
         options,
         fixed_sources={r.source_path: r.fixed_text for r in results if r.fixed_text is not None},
     )
-    run_level = [d for check in RUN_CHECKS for d in check(run_context)]
-    diagnostics = sorted((*(d for r in results for d in r.diagnostics), *run_level), key=lambda d: d.sort_key())
-    diagnostics, adoption_exit = adoption.process(diagnostics, files)
+    diagnostics, adoption_exit = adoption.process(_all_diagnostics(results, run_context), files)
     if adoption_exit is not None:
         return adoption_exit
-    fixed = [d for r in results for d in r.fixed] + ruff_fixes.fixed
     report = RunReport(
         diagnostics=diagnostics,
-        fixed=fixed,
+        fixed=[d for r in results for d in r.fixed] + ruff_fixed,
         files_checked=len(jobs),
         rules=list(rules),
         fix_mode=mode is not Mode.CHECK,
@@ -180,13 +172,42 @@ def check_command(argv: Sequence[str]) -> int:
     )
     if mode is Mode.DIFF:
         return _write_diff(results, report, args, run_context.diffed_paths)
+    return _write_outputs(report, args)
+
+
+def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext) -> list[Diagnostic]:
+    """The file findings and the run-level checks' (project rules, ruff), in order."""
+    run_level = [d for check in RUN_CHECKS for d in check(run_context)]
+    return sorted((*(d for r in results for d in r.diagnostics), *run_level), key=lambda d: d.sort_key())
+
+
+def _write_outputs(report: RunReport, args: argparse.Namespace) -> int:
     _write_report(report, args)
     summary_file = github_reporter.summary_path(args.summary, args.output_format)
     if summary_file is not None:
         github_reporter.append_summary(report, summary_file)
-    if not diagnostics or args.exit_zero:
-        return EXIT_CLEAN
-    return EXIT_FINDINGS
+    return EXIT_CLEAN if not report.diagnostics or args.exit_zero else EXIT_FINDINGS
+
+
+def _check_files(
+    jobs: list[FileJob], settings: Settings, rules: Sequence[type[Rule]], options: FixOptions, args: argparse.Namespace
+) -> tuple[list[FileResult], list[Diagnostic]]:
+    """Every file through ruff's fixes (in fix and diff mode), the engine, and a
+    settling ruff pass; the results and what ruff fixed."""
+    codes = selected_codes(settings)
+    ruff_fixes = fix_before_engine(jobs, settings, rules, options, codes)
+    if not rules:
+        # Only run-level rules selected (the project hook): no file needs parsing.
+        return ruff_fixes.results, ruff_fixes.fixed
+    cache = None
+    if not args.no_cache and options.mode is Mode.CHECK:
+        cache = ResultCache.at_root(settings.root, _cache_salt(settings, rules))
+    logger.debug("checking %d files with %d rules (root %s)", len(ruff_fixes.jobs), len(rules), settings.root)
+    with progress_for_run(len(ruff_fixes.jobs), args.quiet) as progress:
+        results = run_jobs(ruff_fixes.jobs, settings, rules, options, cache, args.jobs, progress) + ruff_fixes.results
+    results = settle_after_engine(results, jobs, settings, rules, options, codes)
+    results.sort(key=lambda result: result.display_path)
+    return results, ruff_fixes.fixed
 
 
 def _cache_salt(settings: Settings, rules: Sequence[object]) -> str:
@@ -205,7 +226,8 @@ def _write_diff(
         held = len(report.hidden_unsafe_fixes())
         note = f" ({held} unsafe fixes held back: add --unsafe-fixes to see them)" if held else ""
         sys.stderr.write(f"Would fix {count} findings in {files} files{note}.\n")
-    return EXIT_FINDINGS if any(diffs) and not args.exit_zero else EXIT_CLEAN
+    changed = any(diffs) or bool(already_printed)
+    return EXIT_FINDINGS if changed and not args.exit_zero else EXIT_CLEAN
 
 
 def _write_report(report: RunReport, args: argparse.Namespace) -> None:

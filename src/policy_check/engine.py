@@ -252,28 +252,50 @@ def check_text(
         python_ast=tree,
     )
     active = [rule_class(context) for rule_class in rules if rule_class.applies_to(context)]
-    crashes: list[tuple[Rule, cst.CSTNode, BaseException]] = []
-    if active:
-        dispatcher = _Dispatcher(active, context, lambda rule, node, error: crashes.append((rule, node, error)))
-        try:
-            dispatcher.walk(module)
-        except RecursionError:
-            return [_internal_error(display_path, "internal error: file too deeply nested to analyse")]
-        for rule in active:
-            if id(rule) in dispatcher.crashed:
-                continue
-            try:
-                rule.finish()
-            except Exception as error:  # noqa: BLE001
-                crashes.append((rule, module, error))
+    try:
+        crashes = _run_rules(active, context)
+    except RecursionError:
+        return [_internal_error(display_path, "internal error: file too deeply nested to analyse")]
+    checked_codes = {rule.code for rule in rules}
     if not context.reports and not crashes:
         if settings.report_unused_noqa:  # every directive of a file without findings is unused
-            return unused_noqa_diagnostics(text, display_path, relative_path, (), {rule.code for rule in rules}, settings)
+            return unused_noqa_diagnostics(text, display_path, relative_path, (), checked_codes, settings)
         return []
     positions = SourcePositions(module, text)
     diagnostics = [_to_diagnostic(report, module, positions, display_path) for report in context.reports]
     for diagnostic in diagnostics:
         diagnostic.scope = enclosing_scope(tree, diagnostic.start.row)
+    diagnostics.extend(_crash_diagnostics(crashes, positions, display_path))
+    used_noqa: set[tuple[int, str]] = set()
+    kept = filter_suppressed(diagnostics, text, relative_path, settings, used_noqa)
+    if settings.report_unused_noqa:
+        kept.extend(unused_noqa_diagnostics(text, display_path, relative_path, used_noqa, checked_codes, settings))
+    return kept
+
+
+Crash = tuple[Rule, cst.CSTNode, BaseException]
+
+
+def _run_rules(active: Sequence[Rule], context: FileContext) -> list[Crash]:
+    """One traversal for every active rule, then each rule's ``finish``; the rules
+    that crashed, with where and how (the others' reports stand)."""
+    crashes: list[Crash] = []
+    if not active:
+        return crashes
+    dispatcher = _Dispatcher(active, context, lambda rule, node, error: crashes.append((rule, node, error)))
+    dispatcher.walk(context.module)
+    for rule in active:
+        if id(rule) in dispatcher.crashed:
+            continue
+        try:
+            rule.finish()
+        except Exception as error:  # noqa: BLE001 - a rule's bug must not stop the file
+            crashes.append((rule, context.module, error))
+    return crashes
+
+
+def _crash_diagnostics(crashes: Sequence[Crash], positions: SourcePositions, display_path: str) -> list[Diagnostic]:
+    diagnostics = []
     for rule, node, error in crashes:
         logger.debug("rule %s crashed on %s", rule.code, display_path, exc_info=error)
         span = positions.spans.get(node)
@@ -284,12 +306,7 @@ def check_text(
                 positions.location(span[0]) if span else None,
             )
         )
-    used_noqa: set[tuple[int, str]] = set()
-    kept = filter_suppressed(diagnostics, text, relative_path, settings, used_noqa)
-    if settings.report_unused_noqa:
-        checked_codes = {rule.code for rule in rules}
-        kept.extend(unused_noqa_diagnostics(text, display_path, relative_path, used_noqa, checked_codes, settings))
-    return kept
+    return diagnostics
 
 
 def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePositions, display_path: str) -> Diagnostic:

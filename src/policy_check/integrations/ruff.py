@@ -453,35 +453,72 @@ def fix_before_engine(
     from policy_check.run_checks import RunContext
 
     files = tuple(SourceFile(job.path, job.relative_path) for job in jobs)
-    context = RunContext(settings, (), files, frozenset(selected), FixOptions(Mode.CHECK, options.unsafe))
+    context = RunContext(settings, (), files, frozenset(selected), options)
     prepared = _prepare(context)
     if prepared is None:
         return outcome
     binary, codes = prepared
-    try:
-        before = _diagnostics(run_ruff(binary, codes, _python_paths(files), cwd=settings.root), context)
-    except RuffUnavailable as error:
-        warn_once(str(error))
-        return outcome
+    before = _findings_or_warn(binary, codes, files, context)
     fixable_paths = {d.path for d in before if d.fix and options.allows(d.fix.applicability)}
     fixable_jobs = [job for job in jobs if job.display_path in fixable_paths]
     if not fixable_jobs:
         return outcome
     unsafe = ["--unsafe-fixes"] if options.unsafe else []
+    before = [d for d in before if d.path in fixable_paths]
     if options.mode is Mode.FIX:
-        try:
-            paths = [str(job.path) for job in fixable_jobs]
-            run_ruff(binary, codes, paths, ["--fix-only", *unsafe], cwd=settings.root)
-            after = _diagnostics(run_ruff(binary, codes, paths, cwd=settings.root), context)
-        except RuffUnavailable as error:
-            warn_once(str(error))
-            return outcome
-        outcome.fixed = _fixed_findings([d for d in before if d.path in fixable_paths], after, options)
-        return outcome
-    with ThreadPoolExecutor(DIFF_WORKERS) as pool:
-        results = list(pool.map(lambda job: _ruff_fixed_text(binary, codes, job, unsafe, settings.root), fixable_jobs))
+        _fix_in_place(outcome, binary, codes, fixable_jobs, before, unsafe, context)
+    else:
+        _fix_for_diff(outcome, binary, codes, fixable_jobs, before, unsafe, context, rules)
+    return outcome
+
+
+def _findings_or_warn(binary: str, codes: Sequence[str], files: Sequence[SourceFile], context: RunContext) -> list[Diagnostic]:
+    try:
+        return _diagnostics(run_ruff(binary, codes, _python_paths(files), cwd=context.settings.root), context)
+    except RuffUnavailable as error:
+        warn_once(str(error))
+        return []
+
+
+def _fix_in_place(
+    outcome: RuffFixes,
+    binary: str,
+    codes: Sequence[str],
+    fixable_jobs: Sequence[FileJob],
+    before: Sequence[Diagnostic],
+    unsafe: Sequence[str],
+    context: RunContext,
+) -> None:
+    """--fix: ``ruff check --fix-only`` rewrites the files; the engine fixes the result."""
+    root, options = context.settings.root, context.options
+    try:
+        paths = [str(job.path) for job in fixable_jobs]
+        run_ruff(binary, codes, paths, ["--fix-only", *unsafe], cwd=root)
+        after = _diagnostics(run_ruff(binary, codes, paths, cwd=root), context)
+    except RuffUnavailable as error:
+        warn_once(str(error))
+        return
+    outcome.fixed = _fixed_findings(before, after, FixOptions(Mode.FIX, options.unsafe))
+
+
+def _fix_for_diff(
+    outcome: RuffFixes,
+    binary: str,
+    codes: Sequence[str],
+    fixable_jobs: Sequence[FileJob],
+    before: Sequence[Diagnostic],
+    unsafe: Sequence[str],
+    context: RunContext,
+    rules: Sequence[type[Rule]],
+) -> None:
+    """--diff: nothing is written; ruff fixes each text over standard input, the engine
+    fixes that in this process, and the file gets one diff from the original."""
+    settings = context.settings
+    options = FixOptions(Mode.DIFF, context.options.unsafe)
+    with ThreadPoolExecutor(DIFF_WORKERS) as pool:  # waiting on ruff subprocesses
+        texts = list(pool.map(lambda job: _ruff_fixed_text(binary, codes, job, unsafe, settings.root), fixable_jobs))
     done = set()
-    for job, (original, ruff_text) in zip(fixable_jobs, results):
+    for job, (original, ruff_text) in zip(fixable_jobs, texts):
         if original is None or ruff_text is None:
             continue
         done.add(job.display_path)
@@ -491,8 +528,7 @@ def fix_before_engine(
             _stdin_diagnostics(binary, codes, job, ruff_text, settings.root, context),
             options,
         )
-    outcome.jobs = [job for job in jobs if job.display_path not in done]
-    return outcome
+    outcome.jobs = [job for job in outcome.jobs if job.display_path not in done]
 
 
 def _ruff_over_stdin(binary: str, codes: Sequence[str], job: FileJob, text: str, extra: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
@@ -593,41 +629,43 @@ def settle_after_engine(
     if not changed:
         return results
     files = tuple(SourceFile(by_display[r.display_path].path, by_display[r.display_path].relative_path) for r in changed)
-    context = RunContext(settings, (), files, frozenset(selected), FixOptions(Mode.CHECK, options.unsafe))
+    context = RunContext(settings, (), files, frozenset(selected), options)
     prepared = _prepare(context)
     if prepared is None:
         return results
     binary, codes = prepared
-    unsafe = ["--unsafe-fixes"] if options.unsafe else []
     for result in changed:
-        job = by_display[result.display_path]
-        if options.mode is Mode.FIX:
-            current = read_source(job.path).text
-        elif result.fixed_text is not None:
-            current = result.fixed_text
-        else:
-            continue
-        try:
-            completed = _ruff_over_stdin(binary, codes, job, current, ["--fix-only", "--exit-zero", *unsafe], settings.root)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        settled = completed.stdout.decode("utf-8") if completed.returncode == 0 else current
-        if settled == current:
-            continue
-        before = _stdin_diagnostics(binary, codes, job, current, settings.root, context)
-        after = _stdin_diagnostics(binary, codes, job, settled, settings.root, context)
-
-        def check(text: str, job: FileJob = job) -> list[Diagnostic]:
-            return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
-
-        final, remaining, fixed = fix_text(settled, check, options)
-        result.diagnostics = remaining
-        result.fixed += _fixed_findings(before, after, options) + fixed
-        if options.mode is Mode.FIX:
-            source = read_source(job.path)
-            write_atomically(job.path, encode_source(source, final))
-        else:
-            original = read_source(job.path).text
-            result.diff = unified_diff(job.display_path, original, final)
-            result.fixed_text = final
+        _settle_one(result, by_display[result.display_path], binary, codes, context, rules)
     return results
+
+
+def _settle_one(
+    result: FileResult, job: FileJob, binary: str, codes: Sequence[str], context: RunContext, rules: Sequence[type[Rule]]
+) -> None:
+    settings, options = context.settings, context.options
+    unsafe = ["--unsafe-fixes"] if options.unsafe else []
+    current = read_source(job.path).text if options.mode is Mode.FIX else result.fixed_text
+    if current is None:
+        return
+    try:
+        completed = _ruff_over_stdin(binary, codes, job, current, ["--fix-only", "--exit-zero", *unsafe], settings.root)
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    settled = completed.stdout.decode("utf-8") if completed.returncode == 0 else current
+    if settled == current:
+        return
+    before = _stdin_diagnostics(binary, codes, job, current, settings.root, context)
+    after = _stdin_diagnostics(binary, codes, job, settled, settings.root, context)
+
+    def check(text: str) -> list[Diagnostic]:
+        return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
+
+    final, remaining, fixed = fix_text(settled, check, options)
+    result.diagnostics = remaining
+    result.fixed += _fixed_findings(before, after, options) + fixed
+    source = read_source(job.path)
+    if options.mode is Mode.FIX:
+        write_atomically(job.path, encode_source(source, final))
+    else:
+        result.diff = unified_diff(job.display_path, source.text, final)
+        result.fixed_text = final

@@ -14,7 +14,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
@@ -57,7 +57,7 @@ class Invalid:
     count: int = 1
 
 
-Example = Union[str, Valid, Invalid]
+Example = str | Valid | Invalid
 
 
 # ---------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class AddModuleLines:
     lines: str
 
 
-NodeEdit = Union[Replace, RemoveLines, InsertBefore, AddModuleLines]
+NodeEdit = Replace | RemoveLines | InsertBefore | AddModuleLines
 
 
 @dataclass(frozen=True)

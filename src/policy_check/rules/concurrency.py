@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-import libcst.matchers as m
 
 from policy_check.diagnostics import Applicability
 from policy_check.rules.base import (
@@ -49,6 +48,11 @@ POOL_METHODS = frozenset(
     {"submit", "map", "imap", "imap_unordered", "starmap", "apply", "apply_async", "map_async", "starmap_async"}
 )
 JOBLIB_THREAD_OPTIONS = {("backend", "threading"): "loky", ("prefer", "threads"): "processes", ("require", "sharedmem"): None}
+
+def _is_name(node: cst.CSTNode, name: str) -> bool:
+    # Plain checks, not libcst.matchers: importing the matchers costs more than the rest of libcst.
+    return isinstance(node, cst.Name) and node.value == name
+
 
 THREAD_KINDS = frozenset({"thread", "thread-executor", "thread-pool", "joblib-threads"})
 PROCESS_KINDS = frozenset({"process", "process-executor", "process-pool"})
@@ -113,11 +117,15 @@ def _is_guard_test(test: cst.BaseExpression) -> bool:
     operator = test.comparisons[0].operator
     if isinstance(operator, cst.Equal):
         values = {string_value(left), string_value(right)}
-        if m.matches(left, m.Name("__name__")) or m.matches(right, m.Name("__name__")):
+        if _is_name(left, "__name__") or _is_name(right, "__name__"):
             return "__main__" in values
         return "MainProcess" in values
     if isinstance(operator, cst.Is):
-        return m.matches(right, m.Name("None")) and m.matches(left, m.Call(func=m.Name("parent_process") | m.Attribute(attr=m.Name("parent_process"))))
+        return (
+            _is_name(right, "None")
+            and isinstance(left, cst.Call)
+            and (_is_name(left.func, "parent_process") or (isinstance(left.func, cst.Attribute) and left.func.attr.value == "parent_process"))
+        )
     return False
 
 
@@ -246,7 +254,7 @@ class _ConcurrencyRule(Rule):
         """``joblib-threads`` for ``Parallel(backend="threading")`` and friends."""
         if self.context.names.qualify(parallel.func) != "joblib.Parallel":
             return None
-        for (keyword, value), _ in JOBLIB_THREAD_OPTIONS.items():
+        for keyword, value in JOBLIB_THREAD_OPTIONS:
             if string_value(_keyword(parallel, keyword) or cst.Name("None")) == value:
                 return "joblib-threads"
         return "joblib"
@@ -412,7 +420,7 @@ def _instance_class(function: cst.FunctionDef, name: str) -> cst.ClassDef | None
     for node in _walk_body(function.body):
         if (
             isinstance(node, cst.Assign)
-            and any(m.matches(t.target, m.Name(name)) for t in node.targets)
+            and any(_is_name(t.target, name) for t in node.targets)
             and isinstance(node.value, cst.Call)
             and isinstance(node.value.func, cst.Name)
         ):
@@ -717,8 +725,7 @@ class MissingMainGuard(_ConcurrencyRule):
         if shared:
             return f"the rest of the module uses {', '.join(f'`{n}`' for n in shared)}; move the statements into `def main()` called from the guard", None
         edits: list[NodeEdit] = [InsertBefore(top, 'if __name__ == "__main__":')]  # type: ignore[arg-type]
-        for statement in region:
-            edits.append(Replace(statement, _indented(statement, module)))
+        edits.extend(Replace(statement, _indented(statement, module)) for statement in region)
         return None, NodeFix("Wrap the module-level code in a main guard", Applicability.UNSAFE, tuple(edits))
 
 

@@ -713,6 +713,8 @@ class AbsolutePathLiteral(Rule):
     trigger_words = ()
 
     VALID = [
+        # A bare prefix is a pattern, not a path: `startswith` checks, lists of mount points.
+        "USER_ROOTS = ('/home/', '/Users/')\ndef is_user_path(p):\n    return p.startswith('/home/')\n",
         'import numpy as np\n\ndef load(path):\n    """Load e.g. /home/me/data.npy (see /Users/me/notes)."""\n    return np.load(path)\n',
         "# data used to live in /home/me/research/data\nDATA = 'data/raw'\n",
         "NULL = '/dev/null'\nSCRATCH = '/tmp/run'\nLOAD = '/proc/loadavg'\nPROFILE = '/etc/profile'\nPY = '/usr/bin/python3'\n",
@@ -757,7 +759,9 @@ class AbsolutePathLiteral(Rule):
         if not self.trigger.match(node.value, len(node.prefix)) or self._is_piece():
             return
         value = string_value(node)
-        if value is not None:
+        # A string that is only a prefix ("/home/") names no machine's file: it is a
+        # pattern to compare against (lists of prefixes, `startswith` checks).
+        if value is not None and value not in self.prefixes:
             self._check(node, value)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
