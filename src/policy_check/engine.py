@@ -93,16 +93,7 @@ class NotParsed(Exception):
 
 
 def _syntax_diagnostic(path: str, message: str, row: int, column: int) -> Diagnostic:
-    location = Location(max(row, 1), max(column, 1))
-    return Diagnostic(
-        code=SYNTAX_ERROR,
-        message=f"SyntaxError: {message}",
-        path=path,
-        start=location,
-        end=location,
-        severity=Severity.ERROR,
-        name="syntax-error",
-    )
+    return engine_diagnostic(SYNTAX_ERROR, path, f"SyntaxError: {message}", Location(max(row, 1), max(column, 1)))
 
 
 def parse(text: str, display_path: str) -> tuple[cst.Module, ast.Module]:
@@ -212,17 +203,23 @@ def _snippet(module: cst.Module, node: cst.CSTNode) -> str:
     return " ".join(code.split())[:_SNIPPET_LIMIT]
 
 
-def _internal_error(path: str, message: str, location: Location | None = None) -> Diagnostic:
+def engine_diagnostic(code: str, path: str, message: str, location: Location | None = None) -> Diagnostic:
+    """A finding the engine itself reports (PC000, E902, E999): an error at one point."""
     location = location or Location(1, 1)
+    names = {INTERNAL_ERROR: "internal-error", IO_ERROR: "io-error", SYNTAX_ERROR: "syntax-error"}
     return Diagnostic(
-        code=INTERNAL_ERROR,
+        code=code,
         message=message,
         path=path,
         start=location,
         end=location,
         severity=Severity.ERROR,
-        name="internal-error",
+        name=names.get(code, code.lower()),
     )
+
+
+def _internal_error(path: str, message: str, location: Location | None = None) -> Diagnostic:
+    return engine_diagnostic(INTERNAL_ERROR, path, message, location)
 
 
 def check_text(
@@ -346,16 +343,7 @@ class FileJob:
 
 
 def _unreadable(display_path: str, reason: str) -> Diagnostic:
-    location = Location(1, 1)
-    return Diagnostic(
-        code=IO_ERROR,
-        message=reason,
-        path=display_path,
-        start=location,
-        end=location,
-        severity=Severity.ERROR,
-        name="io-error",
-    )
+    return engine_diagnostic(IO_ERROR, display_path, reason)
 
 
 def check_file(

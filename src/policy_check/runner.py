@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from policy_check.cache import ResultCache
 from policy_check.config import Settings
-from policy_check.diagnostics import INTERNAL_ERROR, Diagnostic, Location, Severity
-from policy_check.engine import FileJob, FileResult, FixOptions, check_file, raise_recursion_limit
+from policy_check.diagnostics import INTERNAL_ERROR
+from policy_check.engine import FileJob, FileResult, FixOptions, check_file, engine_diagnostic, raise_recursion_limit
 from policy_check.rules.base import Rule
 
 logger = logging.getLogger(__name__)
@@ -58,22 +58,11 @@ def default_jobs() -> int:
 
 
 def _crashed(job: FileJob) -> FileResult:
-    location = Location(1, 1)
-    return FileResult(
-        job.display_path,
-        [
-            Diagnostic(
-                code=INTERNAL_ERROR,
-                message="internal error: checking this file killed the worker process "
-                "(most likely a stack overflow on deeply nested code); it was skipped",
-                path=job.display_path,
-                start=location,
-                end=location,
-                severity=Severity.ERROR,
-                name="internal-error",
-            )
-        ],
+    message = (
+        "internal error: checking this file killed the worker process "
+        "(most likely a stack overflow on deeply nested code); it was skipped"
     )
+    return FileResult(job.display_path, [engine_diagnostic(INTERNAL_ERROR, job.display_path, message)])
 
 
 def run_jobs(
