@@ -28,8 +28,6 @@ from policy_check.integrations.ruff import fix_before_engine, settle_after_engin
 from policy_check.runner import run_jobs
 from policy_check.adoption.options import Adoption, AdoptionError, add_adoption_arguments
 from policy_check.progress import progress_for_run
-from policy_check.integrations.bitbucket_upload import bitbucket_upload_command
-from policy_check.rules.project.init_command import init_command
 from policy_check.reporters import github as github_reporter
 
 logger = logging.getLogger("policy_check")
@@ -285,12 +283,20 @@ def rules_command(argv: Sequence[str]) -> int:
     return EXIT_CLEAN
 
 
+def _subcommand(module: str, function: str) -> Callable[[Sequence[str]], int]:
+    """A subcommand's entry point, imported only when it runs: a check run (pre-commit's
+    case, often on one file) should not pay for the others' imports."""
+    import importlib
+
+    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+
+
 # Subcommands: the first argument names one; anything else is a check run.
 SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "rule": rule_command,
     "rules": rules_command,
-    "bitbucket-upload": bitbucket_upload_command,
-    "init": init_command,
+    "bitbucket-upload": lambda argv: _subcommand("policy_check.integrations.bitbucket_upload", "bitbucket_upload_command")(argv),
+    "init": lambda argv: _subcommand("policy_check.rules.project.init_command", "init_command")(argv),
 }
 
 

@@ -5,6 +5,8 @@ Adding a family is one import and one line in ``FILE_RULES``.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable, Sequence
 
 from policy_check.config import ConfigError, Settings
@@ -70,6 +72,13 @@ def validate_codes(codes: Iterable[str], where: str) -> None:
 def selected_codes(settings: Settings, codes: Sequence[str] | None = None) -> set[str]:
     """The codes a run reports, by ruff's logic: ``select`` (default: every rule on
     by default), plus ``extend-select``, minus ``ignore``."""
+    return set(_selected_codes(settings, tuple(codes) if codes is not None else None))
+
+
+@functools.lru_cache(maxsize=16)
+def _selected_codes(settings: Settings, codes: tuple[str, ...] | None) -> frozenset[str]:
+    # Asked several times a run (rules, ruff, project checks); matching ~900 ruff codes
+    # against the selectors each time would cost more than checking a small file.
     from policy_check.integrations import ruff  # ruff's codes join the selection (imported late: no cycle)
 
     ruff_codes = set(ruff.ruff_catalogue(settings)) if codes is None else set()
@@ -86,7 +95,7 @@ def selected_codes(settings: Settings, codes: Sequence[str] | None = None) -> se
         chosen = {code for code in codes if _matches(code, select)}
     chosen |= {code for code in codes if _matches(code, settings.extend_select)}
     chosen -= {code for code in codes if _matches(code, settings.ignore)}
-    return chosen
+    return frozenset(chosen)
 
 
 def selected_rules(settings: Settings) -> list[type[Rule]]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
 
 from policy_check import __version__
 
@@ -16,11 +15,21 @@ HOOK_REPO_URL = "https://github.com/research-tooling/policy-check"
 HOOK_IDS = ("policy-check", "policy-check-project")
 
 
+def _load_yaml(text: str) -> tuple[Any, bool]:
+    """The parsed YAML and whether it parsed.  PyYAML is imported here: only runs
+    that meet a pre-commit config pay for it."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text), True
+    except yaml.YAMLError:
+        return None, False
+
+
 def hook_ids(text: str) -> set[str]:
     """The hook ids that the config runs (commented-out hooks do not count)."""
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError:
+    data, valid = _load_yaml(text)
+    if not valid:
         return set()
     ids: set[str] = set()
     if not isinstance(data, dict) or not isinstance(data.get("repos"), list):
@@ -59,11 +68,8 @@ def add_hooks(text: str | None, hooks: tuple[str, ...] = HOOK_IDS) -> str | None
     missing = tuple(hook for hook in hooks if hook not in present)
     if not missing:
         return text
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
-    if not isinstance(data, dict):
+    data, valid = _load_yaml(text)
+    if not valid or not isinstance(data, dict):
         return None
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
