@@ -20,7 +20,7 @@ from policy_check.rules.vectorise.loops import (
     read_header,
     statements_of,
 )
-from policy_check.rules.vectorise.site import LoopSite, loop_site
+from policy_check.rules.vectorise.site import LoopSite, loop_site, mentions_arrays
 
 _AUG_TO_BINARY = {
     cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
@@ -238,6 +238,10 @@ class ElementwiseLoop(Rule):
     )
     trigger_words = ("for ",)
 
+    @classmethod
+    def applies_to(cls, context: FileContext) -> bool:
+        return mentions_arrays(context) and super().applies_to(context)
+
     VALID = [
         # A list is not an array.
         "def rescale(values: list[float], factor):\n    for k, v in enumerate(values):\n        values[k] = v * factor\n",
@@ -438,6 +442,10 @@ class ScanLoop(Rule):
     )
     trigger_words = ("for ",)
 
+    @classmethod
+    def applies_to(cls, context: FileContext) -> bool:
+        return mentions_arrays(context) and super().applies_to(context)
+
     VALID = [
         # Non-linear recurrence (Beverton–Holt).
         "import numpy as np\n\ndef bh(n0, g, k, years):\n    n = np.empty(years)\n    n[0] = n0\n    for y in range(1, years):\n        n[y] = g * n[y - 1] / (1.0 + n[y - 1] / k)\n    return n\n",
@@ -587,6 +595,10 @@ class NestedIndexLoop(Rule):
     summary = "Nested index loops fill a 2-D array element by element; use broadcasting."
     MESSAGE = "nested index loops over two axes: use broadcasting"
     trigger_words = ("for ",)
+
+    @classmethod
+    def applies_to(cls, context: FileContext) -> bool:
+        return mentions_arrays(context) and super().applies_to(context)
     fix_note = "No edit: the broadcasting expression may need a large temporary; the message shows it."
 
     VALID = [

@@ -6,10 +6,10 @@ from __future__ import annotations
 import libcst as cst
 
 from policy_check.diagnostics import Applicability
-from policy_check.rules.base import FixSafety, Invalid, NodeFix, RemoveLines, Replace, Rule
+from policy_check.rules.base import FileContext, FixSafety, Invalid, NodeFix, RemoveLines, Replace, Rule
 from policy_check.rules.vectorise.evidence import walk_local
 from policy_check.rules.vectorise.loops import MATH_TO_NUMPY, Vectoriser, blocked, code, statements_of
-from policy_check.rules.vectorise.site import loop_site
+from policy_check.rules.vectorise.site import loop_site, mentions_arrays
 
 _NO_FIX = "<no fix>"
 _GROWERS = frozenset({"append", "concatenate", "vstack", "hstack", "column_stack", "row_stack", "dstack"})
@@ -167,6 +167,10 @@ class ListThenArray(Rule):
         "`np.asarray(<expression>, dtype=...)` — then an empty input still gives an empty float array."
     )
     trigger_words = ("append",)
+
+    @classmethod
+    def applies_to(cls, context: FileContext) -> bool:
+        return mentions_arrays(context) and super().applies_to(context)
 
     VALID = [
         # Strings, not numbers.

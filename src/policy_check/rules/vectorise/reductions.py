@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import libcst as cst
 
 from policy_check.diagnostics import Applicability
-from policy_check.rules.base import FixSafety, Invalid, NodeFix, Replace, Rule
+from policy_check.rules.base import FileContext, FixSafety, Invalid, NodeFix, Replace, Rule
 from policy_check.rules.vectorise.evidence import walk_local
 from policy_check.rules.vectorise.loops import Vectoriser, blocked, code, parenthesise, statements_of
-from policy_check.rules.vectorise.site import LoopSite, loop_site
+from policy_check.rules.vectorise.site import LoopSite, loop_site, mentions_arrays
 
 
 @dataclass
@@ -136,6 +136,10 @@ class ReductionLoop(Rule):
         "and counts are suggestions only (NaN handling differs)."
     )
     trigger_words = ("for ",)
+
+    @classmethod
+    def applies_to(cls, context: FileContext) -> bool:
+        return mentions_arrays(context) and super().applies_to(context)
 
     VALID = [
         # The running state is clipped: a non-linear recurrence.
@@ -315,6 +319,10 @@ class BuiltinOnArray(Rule):
         "is 0.0, and NumPy adds pairwise)."
     )
     trigger_words = ("sum(", "max(", "min(", "any(", "all(")
+
+    @classmethod
+    def applies_to(cls, context: FileContext) -> bool:
+        return mentions_arrays(context) and super().applies_to(context)
 
     VALID = [
         "def total(xs: list[float]):\n    return sum(xs) + max(xs)\n",

@@ -35,6 +35,14 @@ class LoopSite:
         return any(self.used_outside(name) for name in names)
 
 
+_ARRAY_WORDS = ("numpy", "to_numpy", ".values", "ndarray")
+
+
+def mentions_arrays(context: FileContext) -> bool:
+    """A file that never names NumPy, `.values` or `.to_numpy` cannot hold arrays we see."""
+    return any(word in context.source for word in _ARRAY_WORDS)
+
+
 def scope_of(stack: list[cst.CSTNode], module: cst.Module) -> cst.CSTNode:
     for ancestor in reversed(stack[:-1]):
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
