@@ -38,6 +38,7 @@ class ArrayGrowthInLoop(Rule):
         "import numpy as np\n\ndef blocks(groups):\n    for g in groups:\n        mat = []\n        for piece in g:\n            mat.append(piece)\n        mat = np.concatenate(mat, axis=1)\n",
         # Rebuilt every iteration, then one element added: not growth across iterations.
         "import numpy as np\n\ndef ticks(ts, w):\n    for t in ts:\n        hits = np.nonzero(w == t)[0]\n        hits = np.append(hits, len(w) - 1)\n",
+        "import numpy as np\n\ndef design(cases, n):\n    for case in cases:\n        if case:\n            exog = np.ones((n, 1))\n            if case > 1:\n                exog = np.hstack((exog, np.arange(n)[:, None]))\n",
         "import numpy as np\n\ndef ticks(ts, w):\n    for t in ts:\n        with np.errstate(invalid='ignore'):\n            hits = np.nonzero(w == t)[0]\n        if t > w[-1]:\n            hits = np.append(hits, len(w) - 1)\n",
         # list.append is not np.append.
         "def grow(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n    return out\n",
@@ -75,13 +76,14 @@ class ArrayGrowthInLoop(Rule):
         loop = _innermost_loop(self.context.stack)
         if loop is None:
             return
-        # Rebound from something else in the loop body or in the growth's own block: a fresh
+        # Rebound from something else in the blocks that enclose the growth inside the loop: a fresh
         # array every iteration, not growth (a first-iteration `if x is None` branch is fine).
-        blocks = [loop.body]
+        blocks = []
         for ancestor in reversed(self.context.stack):
+            if ancestor is loop:
+                break
             if isinstance(ancestor, (cst.IndentedBlock, cst.SimpleStatementSuite)):
                 blocks.append(ancestor)
-                break
         for block in blocks:
             for small in _unconditional_statements(block):
                 if True:
