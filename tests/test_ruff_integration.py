@@ -167,3 +167,18 @@ def test_rules_lists_the_ruff_codes_that_run(tmp_path: Path) -> None:
     assert "PC601" in lines and "T201" not in lines and "G004" not in lines and "C901" not in lines
     # "F" is pyflakes only: not flake8-boolean-trap (FBT) nor flake8-fixme (FIX).
     assert not [code for code in lines if code.startswith(("FBT", "FIX", "FURB"))]
+
+
+def test_ruff_findings_appear_when_the_project_is_not_the_working_directory(tmp_path: Path) -> None:
+    # The project root (where its pyproject.toml is) differs from where the command runs.
+    project = tmp_path / "lab"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "lab"\nversion = "0.1"\n')
+    (project / "mod.py").write_text("import os\n\n\ndef f():\n    return 1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "policy_check", "--no-cache", "--select", "F401", "--output-format", "json", "lab"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert [finding["code"] for finding in json.loads(result.stdout)] == ["F401"]

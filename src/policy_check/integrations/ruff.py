@@ -383,7 +383,7 @@ def _prepare(context: RunContext) -> tuple[str, list[str]] | None:
 
 def _python_paths(files: Iterable[SourceFile]) -> list[str]:
     # Notebooks are left to the engine: ruff numbers their rows per cell, we per notebook.
-    return [str(source.path) for source in files if source.path.suffix in (".py", ".pyi")]
+    return [os.path.abspath(source.path) for source in files if source.path.suffix in (".py", ".pyi")]
 
 
 def check_with_ruff(context: RunContext) -> list[Diagnostic]:
@@ -492,7 +492,7 @@ def _fix_in_place(
     """--fix: ``ruff check --fix-only`` rewrites the files; the engine fixes the result."""
     root, options = context.settings.root, context.options
     try:
-        paths = [str(job.path) for job in fixable_jobs]
+        paths = [os.path.abspath(job.path) for job in fixable_jobs]
         run_ruff(binary, codes, paths, ["--fix-only", *unsafe], cwd=root)
         after = _diagnostics(run_ruff(binary, codes, paths, cwd=root), context)
     except RuffUnavailable as error:
@@ -532,7 +532,7 @@ def _fix_for_diff(
 
 
 def _ruff_over_stdin(binary: str, codes: Sequence[str], job: FileJob, text: str, extra: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    command = [*_base_command(binary, codes), *extra, "--stdin-filename", str(job.path), "-"]
+    command = [*_base_command(binary, codes), *extra, "--stdin-filename", os.path.abspath(job.path), "-"]
     return subprocess.run(command, input=text.encode("utf-8"), capture_output=True, cwd=cwd, timeout=120, check=False)
 
 
@@ -559,7 +559,7 @@ def _stdin_diagnostics(binary: str, codes: Sequence[str], job: FileJob, text: st
     except (OSError, subprocess.TimeoutExpired, ValueError):
         return []
     for row in rows:
-        row["filename"] = str(job.path)
+        row["filename"] = os.path.abspath(job.path)
     return _diagnostics(rows, context)
 
 
