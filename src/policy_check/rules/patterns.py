@@ -76,9 +76,9 @@ def _bound_by_small_statement(small: cst.BaseSmallStatement) -> set[str]:
     names: set[str] = set()
     if isinstance(small, cst.Assign):
         for target in small.targets:
-            names.update(_target_names(target.target))
+            names.update(target_names(target.target))
     elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-        names.update(_target_names(small.target))
+        names.update(target_names(small.target))
     elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
         for alias in small.names:
             bound = alias.asname.name if alias.asname else alias.name
@@ -87,9 +87,10 @@ def _bound_by_small_statement(small: cst.BaseSmallStatement) -> set[str]:
     return names
 
 
-def _target_names(target: cst.BaseExpression) -> set[str]:
+def target_names(target: cst.BaseExpression) -> set[str]:
+    """Names an assignment target binds (``a``, ``a, (b, c)``); none for ``x.y`` or ``x[i]``."""
     if isinstance(target, cst.Name):
         return {target.value}
     if isinstance(target, (cst.Tuple, cst.List)):
-        return {name for element in target.elements for name in _target_names(element.value)}
+        return {name for element in target.elements for name in target_names(element.value)}
     return set()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from policy_check.diagnostics import Applicability
-from policy_check.rules.base import FileContext, FixSafety, Invalid, NodeFix, Replace, Rule, Valid
+from policy_check.rules.base import FileContext, FixSafety, Invalid, NodeFix, Replace, Rule
 from policy_check.rules.vectorise.evidence import walk_local
 from policy_check.rules.vectorise.loops import (
     MATH_TO_NUMPY,
@@ -185,7 +185,7 @@ def _written_facts_ok(site: LoopSite, plan: ElementwisePlan) -> bool:
     if header.start != 0 or header.length_key is None:
         return False
     evidence = site.evidence
-    for target, node, _ in plan.writes:
+    for _target, node, _ in plan.writes:
         name = node.value.value  # type: ignore[union-attr]
         facts = evidence.arrays[name]
         if facts.length_key != header.length_key:

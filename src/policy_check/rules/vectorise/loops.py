@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from policy_check.rules.base import FileContext
+from policy_check.rules.patterns import target_names
 from policy_check.rules.vectorise.evidence import ArrayEvidence, walk_local
 
 # math.* → NumPy ufunc of the same meaning on floats.
@@ -39,7 +40,7 @@ NUMPY_UFUNCS = frozenset(
         "arcsinh", "arccosh", "arctanh", "hypot", "floor", "ceil", "trunc", "rint", "sign", "power",
         "maximum", "minimum", "fmax", "fmin", "isnan", "isfinite", "isinf", "degrees", "radians", "deg2rad",
         "rad2deg", "reciprocal", "negative", "mod", "fmod", "remainder", "clip", "where", "logical_and",
-        "logical_or", "logical_not", "logical_xor", "heaviside", "copysign", "signbit", "exp", "float64",
+        "logical_or", "logical_not", "logical_xor", "heaviside", "copysign", "signbit", "float64",
         "float32", "int64",
     }
 )
@@ -423,22 +424,14 @@ def names_assigned(body: cst.CSTNode) -> set[str]:
     for node in walk_local(body):
         if isinstance(node, cst.Assign):
             for target in node.targets:
-                names.update(_target_names(target.target))
+                names.update(target_names(target.target))
         elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
-            names.update(_target_names(node.target))
+            names.update(target_names(node.target))
         elif isinstance(node, (cst.For, cst.CompFor)):
-            names.update(_target_names(node.target))
+            names.update(target_names(node.target))
         elif isinstance(node, cst.NamedExpr):
-            names.update(_target_names(node.target))
+            names.update(target_names(node.target))
     return names
-
-
-def _target_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return {n for element in target.elements for n in _target_names(element.value)}
-    return set()
 
 
 def name_uses(scope: cst.CSTNode, name: str, outside: cst.CSTNode) -> int:
