@@ -9,11 +9,9 @@ their reports into diagnostics.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import enum
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +38,7 @@ from policy_check.notebooks import NotebookModule, read_notebook, to_cell_locati
 from policy_check.positions import SourcePositions
 from policy_check.rules.base import FileContext, Report, Rule
 from policy_check.rules.names import ImportNames
+from policy_check.syntax_tree import child_nodes
 from policy_check.source import SourceText, UnreadableSource, encode_source, read_source, write_atomically
 from policy_check.suppression import filter_suppressed
 
@@ -124,19 +123,6 @@ def parse(text: str, display_path: str) -> tuple[cst.Module, ast.Module]:
 # The traversal
 
 
-# Fields that hold only whitespace and comments: no rule looks at them.
-_SKIPPED_FIELDS = re.compile(r"^(whitespace|leading_lines|lines_after|trailing_whitespace|header|footer|comma|semicolon)")
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(node_type: type) -> tuple[str, ...]:
-    names = _CHILD_FIELDS.get(node_type)
-    if names is None:
-        names = tuple(f.name for f in dataclasses.fields(node_type) if not _SKIPPED_FIELDS.match(f.name))
-        _CHILD_FIELDS[node_type] = names
-    return names
-
-
 class _Dispatcher:
     """Walks the tree once and calls each active rule's handlers for each node.
 
@@ -177,14 +163,8 @@ class _Dispatcher:
         handlers = self.visit_handlers.get(kind)
         if handlers:
             self._call(handlers, node)
-        for name in _child_fields(type(node)):
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                self.walk(value)
-            elif isinstance(value, (list, tuple)):
-                for child in value:
-                    if isinstance(child, cst.CSTNode):
-                        self.walk(child)
+        for child in child_nodes(node):
+            self.walk(child)
         handlers = self.leave_handlers.get(kind)
         if handlers:
             self._call(handlers, node)
@@ -258,11 +238,7 @@ def check_text(
         if settings.report_unused_noqa:  # every directive of a file without findings is unused
             return unused_noqa_diagnostics(text, display_path, relative_path, (), checked_codes, settings)
         return []
-    positions = SourcePositions(module, text)
-    diagnostics = [_to_diagnostic(report, module, positions, display_path) for report in context.reports]
-    for diagnostic in diagnostics:
-        diagnostic.scope = enclosing_scope(tree, diagnostic.start.row)
-    diagnostics.extend(_crash_diagnostics(crashes, positions, display_path))
+    diagnostics = _diagnostics_of(context, crashes, display_path)
     used_noqa: set[tuple[int, str]] = set()
     kept = filter_suppressed(diagnostics, text, relative_path, settings, used_noqa)
     if settings.report_unused_noqa:
@@ -271,6 +247,21 @@ def check_text(
 
 
 Crash = tuple[Rule, cst.CSTNode, BaseException]
+
+
+def _diagnostics_of(context: FileContext, crashes: Sequence[Crash], display_path: str) -> list[Diagnostic]:
+    """The rules' reports and crashes as diagnostics, each with its place and scope."""
+    module = context.module
+    # Node positions cost a code generation pass: only when a report or crash needs them.
+    needs_positions = bool(crashes) or any(report.node is not None for report in context.reports)
+    positions = SourcePositions(module, context.source) if needs_positions else None
+    diagnostics = [_to_diagnostic(report, module, positions, display_path) for report in context.reports]
+    if context.python_ast is not None:
+        for diagnostic in diagnostics:
+            diagnostic.scope = enclosing_scope(context.python_ast, diagnostic.start.row)
+    if positions is not None:
+        diagnostics.extend(_crash_diagnostics(crashes, positions, display_path))
+    return diagnostics
 
 
 def _run_rules(active: Sequence[Rule], context: FileContext) -> list[Crash]:
@@ -306,7 +297,21 @@ def _crash_diagnostics(crashes: Sequence[Crash], positions: SourcePositions, dis
     return diagnostics
 
 
-def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePositions, display_path: str) -> Diagnostic:
+def _to_diagnostic(
+    report: Report, module: cst.Module, positions: SourcePositions | None, display_path: str
+) -> Diagnostic:
+    if report.node is None or positions is None:
+        assert report.span is not None, "a report has a node or a span"
+        return Diagnostic(
+            code=report.rule.code,
+            message=report.message,
+            path=display_path,
+            start=report.span[0],
+            end=report.span[1],
+            severity=report.severity,
+            name=report.rule.name,
+            snippet=report.snippet,
+        )
     start, end = positions.span(report.node)
     fix = resolve_fix(report.fix, module, positions) if report.fix is not None else None
     return Diagnostic(

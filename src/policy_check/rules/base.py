@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
-from policy_check.diagnostics import Applicability, Severity
+from policy_check.diagnostics import Applicability, Location, Severity
 from policy_check.rules.names import ImportNames
 
 if TYPE_CHECKING:
@@ -112,10 +112,14 @@ class Report:
     """A finding as a rule sees it, before the engine gives it a position."""
 
     rule: type[Rule]
-    node: cst.CSTNode
+    node: cst.CSTNode | None
     message: str
     fix: NodeFix | None
     severity: Severity
+    # A rule that already knows where the finding is (from CPython's ast) gives the
+    # place and the flagged source itself; then no node positions are computed.
+    span: tuple[Location, Location] | None = None
+    snippet: str = ""
 
 
 # ---------------------------------------------------------------------------
@@ -188,6 +192,14 @@ class Rule:
     ) -> None:
         self.context.reports.append(
             Report(type(self), node, message or self.MESSAGE, fix, severity or self.severity)
+        )
+
+    def report_at(self, start: Location, end: Location, snippet: str, message: str | None = None) -> None:
+        """Report at a known place (no edit possible): cheaper than a node when the
+        rule works from CPython's ast, since the file's node positions are then
+        never computed."""
+        self.context.reports.append(
+            Report(type(self), None, message or self.MESSAGE, None, self.severity, (start, end), snippet)
         )
 
     @classmethod

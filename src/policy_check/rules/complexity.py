@@ -19,7 +19,7 @@ from radon.metrics import h_visit_ast, mi_compute
 from radon.raw import analyze
 from radon.visitors import ComplexityVisitor, Function
 
-from policy_check.diagnostics import Severity
+from policy_check.diagnostics import Location, Severity
 from policy_check.rules.base import FileContext, Invalid, Rule, Valid
 
 # Every keyword that can add one to a function's complexity (and some that cannot):
@@ -155,13 +155,6 @@ class ComplexFunction(Rule):
     def applies_to(cls, context: FileContext) -> bool:
         return super().applies_to(context) and decision_words_at_least(context.source, context.settings.max_complexity)
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
-        # Offending ast functions by their rank among all defs in source order: the
-        # engine visits libcst's defs in the same order, so ranks pair them up.
-        self.offenders: dict[int, tuple[ast.AST, int]] = {}
-        self.defs_seen = 0
-
     def visit_Module(self, node: cst.Module) -> None:
         tree = self.context.python_ast
         if tree is None:
@@ -174,27 +167,26 @@ class ComplexFunction(Rule):
         }
         if not over:
             return
-        defs = sorted((n for n in ast.walk(tree) if isinstance(n, _DEFS)), key=lambda n: (n.lineno, n.col_offset))
-        for rank, function in enumerate(defs):
+        lines = self.context.source.splitlines()
+        for function in ast.walk(tree):
+            if not isinstance(function, _DEFS):
+                continue
             complexity = over.get((function.lineno, function.col_offset))
-            if complexity is not None:
-                self.offenders[rank] = (function, complexity)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        rank, self.defs_seen = self.defs_seen, self.defs_seen + 1
-        offender = self.offenders.get(rank)
-        if offender is None:
-            return
-        function, complexity = offender
-        if getattr(function, "name", None) != node.name.value:
-            return  # the pairing is off (it never should be): stay silent rather than misplace
-        message = self.MESSAGE.format(
-            name=node.name.value,
-            complexity=complexity,
-            threshold=self.context.settings.max_complexity,
-            drivers=complexity_drivers(function),
-        )
-        self.report(node.name, message)
+            if complexity is None:
+                continue
+            # Point at the name, on the `def` line, where `# noqa: PC601` goes.
+            line = lines[function.lineno - 1] if function.lineno <= len(lines) else ""
+            column = line.find(function.name, function.col_offset)
+            column = column if column >= 0 else function.col_offset
+            start = Location(function.lineno, column + 1)
+            end = Location(function.lineno, column + 1 + len(function.name))
+            message = self.MESSAGE.format(
+                name=function.name,
+                complexity=complexity,
+                threshold=threshold,
+                drivers=complexity_drivers(function),
+            )
+            self.report_at(start, end, f"def {function.name}", message)
 
 
 class UnmaintainableModule(Rule):

@@ -19,6 +19,7 @@ import libcst as cst
 
 from policy_check.rules.base import FileContext
 from policy_check.rules.names import dotted_name
+from policy_check.syntax_tree import child_nodes
 
 # NumPy functions that return a scalar (for 1-D input) or something else than an array.
 _NUMPY_NON_ARRAY = frozenset(
@@ -136,10 +137,9 @@ def walk_local(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        for child in current.children:
-            if current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                break
-            stack.append(child)
+        if current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(child_nodes(current))
 
 
 def _is_numpy_call(call: cst.Call, context: FileContext) -> str | None:
