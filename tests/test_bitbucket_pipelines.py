@@ -15,12 +15,12 @@ from test_bitbucket_upload import API, PIPELINE, FakeProxy, proxy  # noqa: F401 
 PIPELINE_FILE = REPO / "hooks" / "bitbucket" / "bitbucket-pipelines.yml"
 
 
-def _run_step(workspace: Path, proxy_url: str) -> subprocess.CompletedProcess[str]:
+def _run_step(workspace: Path, proxy_url: str, **variables: str) -> subprocess.CompletedProcess[str]:
     document = yaml.safe_load(PIPELINE_FILE.read_text())
     (step,) = document["pipelines"]["default"]
     lines = [line for line in step["step"]["script"] if "pip install" not in line]
     (workspace / "pyproject.toml").write_text('[project]\nname = "lab"\nversion = "0.1"\n\n[tool.policy-check]\nselect = ["PC3"]\n')
-    env = clean_environment(CI="true", POLICY_CHECK_BITBUCKET_PROXY=proxy_url, **PIPELINE)
+    env = clean_environment(CI="true", POLICY_CHECK_BITBUCKET_PROXY=proxy_url, **PIPELINE, **variables)
     return subprocess.run(
         ["bash", "-e", "-c", "\n".join(lines)], cwd=workspace, env=env, capture_output=True, text=True, timeout=120
     )
@@ -48,3 +48,19 @@ def test_step_is_a_reusable_definition() -> None:
     step = document["definitions"]["steps"][0]["step"]
     assert step["name"] == "policy-check"
     assert any("test-results/" in line for line in step["script"])
+
+
+def test_pull_request_step_reports_only_changed_lines(tmp_path: Path, proxy: FakeProxy) -> None:  # noqa: F811 - the imported fixture
+    workspace = make_lab(tmp_path / "repo", clean=True)
+    module = workspace / "src" / "lab" / "stats.py"
+    git = ["git", "-c", "user.email=lab@example.org", "-c", "user.name=Lab"]
+    module.write_text(module.read_text() + "\n\ndef legacy(x):\n    print('old', x)\n")
+    subprocess.run([*git, "checkout", "-q", "-b", "main"], cwd=workspace, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=workspace, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=workspace, check=True)
+    subprocess.run([*git, "checkout", "-q", "-b", "feature"], cwd=workspace, check=True)
+    module.write_text(module.read_text() + "\n\ndef new(x):\n    print('new', x)\n")
+    result = _run_step(workspace, proxy.url, BITBUCKET_PR_DESTINATION_BRANCH="main")
+    assert result.returncode == 1, result.stderr
+    suites = ET.parse(workspace / "test-results" / "policy-check.xml").getroot()
+    assert suites.get("failures") == "1", "only the print added on the branch"

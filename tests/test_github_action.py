@@ -33,11 +33,14 @@ def _read_outputs(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
-def run_action(workspace: Path, inputs: dict[str, str], tmp_path: Path) -> ActionRun:
+def run_action(workspace: Path, inputs: dict[str, str], tmp_path: Path, github_base_ref: str = "") -> ActionRun:
     action = yaml.safe_load(ACTION.read_text())
-    values = {f"inputs.{name}": str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    # The `github` context as a runner gives it (a push: no pull request base).
+    values = {"github.action_path": str(ACTION.parent), "github.base_ref": github_base_ref}
+    for name, spec in action["inputs"].items():
+        default = str(spec.get("default", ""))
+        values[f"inputs.{name}"] = EXPRESSION.sub(lambda m: values.get(m.group(1).strip(), ""), default)
     values.update({f"inputs.{name}": value for name, value in inputs.items()})
-    values["github.action_path"] = str(ACTION.parent)
     summary, github_path = tmp_path / "step_summary.md", tmp_path / "github_path"
     summary.touch()
     github_path.touch()
@@ -122,3 +125,33 @@ def test_version_input_becomes_a_pip_requirement(tmp_path: Path, version: str, s
     assert run.outputs["resolve"]["spec"] == spec
     install = next(s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"] if s["name"] in NETWORK_STEPS)
     assert install["env"]["SPEC"] == "${{ steps.resolve.outputs.spec }}" and '"$SPEC"' in install["run"]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=lab@example.org", "-c", "user.name=Lab", *args],
+        cwd=cwd, check=True, capture_output=True,
+    )
+
+
+def test_pull_request_annotates_only_lines_changed_since_its_base(tmp_path: Path) -> None:
+    workspace = make_lab(tmp_path / "repo", clean=True)
+    module = workspace / "src" / "lab" / "stats.py"
+    module.write_text(module.read_text() + "\n\ndef legacy(x):\n    print('old', x)\n")
+    _git(workspace, "checkout", "-q", "-b", "main")
+    _git(workspace, "add", "-A")
+    _git(workspace, "commit", "-qm", "base")
+    _git(workspace, "checkout", "-q", "-b", "feature")
+    module.write_text(module.read_text() + "\n\ndef new(x):\n    print('new', x)\n")
+    _git(workspace, "commit", "-qam", "feature")
+    # On a pull request the runner's github.base_ref names the target branch.
+    run = run_action(workspace, {"args": "--isolated --select PC3"}, tmp_path, github_base_ref="main")
+    annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
+    assert run.exit_status == 1 and run.failed_step == "Run policy-check"
+    new_line = module.read_text().splitlines().index("    print('new', x)") + 1
+    assert len(annotations) == 1
+    assert annotations[0].startswith(f"::warning file=src/lab/stats.py,line={new_line},") and "PC301" in annotations[0]
+    # On a push (no base) everything is checked.
+    (tmp_path / "push").mkdir()
+    push = run_action(workspace, {"args": "--isolated --select PC3"}, tmp_path / "push")
+    assert len([line for line in push.stdout.splitlines() if line.startswith("::")]) == 2
