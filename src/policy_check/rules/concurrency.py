@@ -462,10 +462,10 @@ class ThreadForCpuWork(_ConcurrencyRule):
     Python bytecode at a time.  A Monte Carlo loop, a permutation test or a pair sum
     written in plain Python and spread over 8 threads takes as long as on one thread
     (often a little longer, from the switching).  Measured with
-    `benchmarks/threads_vs_processes.py` (a pure-Python permutation test, 2 workers on
-    a 2-core machine that other jobs kept busy, load average ~11): 2 threads ran
-    0.92-1.03x the serial speed, 2 processes up to 1.31x — only processes can use the
-    second core, and on idle cores their gain grows with the core count.  Processes each
+    `benchmarks/threads_vs_processes.py` (a pure-Python permutation test, 8 tasks of
+    1,500 permutations, 2 workers on an idle 2-core machine): serial 0.64 s, 2 threads
+    0.61 s (1.04x), 2 processes 0.32 s (1.98x) — only processes can use the second
+    core, and their gain grows with the core count.  Processes each
     have their own interpreter and run truly in parallel.  Threads remain right for waiting (files,
     network, sleeping) and for NumPy/SciPy calls that release the GIL; the rule stays
     silent on those and on anything it cannot see through.  Off with

@@ -214,9 +214,9 @@ class ElementwiseLoop(Rule):
     """A Python loop that computes an array one element at a time runs the
     interpreter once per element: about 0.3 µs of bookkeeping for every number.
     The same arithmetic written on whole arrays runs in NumPy's compiled loops.
-    Measured (benchmarks/vectorise.py, n = 10^6): `out[i] = 2.0 * a[i] + b[i]`
-    takes 1.4 s, `out[:] = 2.0 * a + b` 2.8 ms (~500x); `math.exp` → `np.exp`
-    ~50x; an `if/else` → `np.where` ~35x (80x at n = 10^3).
+    Measured (benchmarks/vectorise.py, idle machine, n = 10^6): `out[i] = 2.0 * a[i] + b[i]`
+    takes 136 ms, `out[:] = 2.0 * a + b` 2.2 ms (~60x; 255x at 10^5); `math.exp` →
+    `np.exp` ~50x; an `if/else` → `np.where` ~20x (44x at n = 10^3).
 
     Fires on index loops (`range(len(a))`, `range(n)`, `enumerate(a)`) whose body
     only writes `out[i]` (or `out[i, k]`) from elementwise arithmetic, `math.*`
@@ -423,8 +423,8 @@ class ScanLoop(Rule):
     """A running total written as `c[i] = c[i-1] + a[i]` is a cumulative sum: every
     iteration depends on the previous one, so it looks unvectorisable, but the
     dependency is linear and NumPy has it built in (`np.cumsum`, `np.cumprod`,
-    `np.maximum.accumulate`).  Measured (benchmarks/vectorise.py): ~30x faster at
-    n = 10^6 (1.2 s → 38 ms), ~300x at 10^5.
+    `np.maximum.accumulate`).  Measured (benchmarks/vectorise.py): ~18x faster at
+    n = 10^6 (117 ms → 6.3 ms), ~35x at 10^5.
 
     Only `+` and `*` recurrences are reported; a loop whose recurrence is
     non-linear (clipping, a division by the previous value, a filter gain) is
@@ -586,7 +586,7 @@ class NestedIndexLoop(Rule):
     """Two nested index loops that fill `out[i, j]` from `a[i]` and `b[j]` are an
     outer operation: broadcasting (`a[:, None] - b[None, :]`) computes the whole
     matrix in one expression.  Measured (benchmarks/vectorise.py) at 300×300
-    with `math.cos`: 134 ms as loops, 46 µs broadcast.  For pairwise distances between points in D dimensions, the
+    with `math.cos`: 13.6 ms as loops, 45 µs broadcast (~300x).  For pairwise distances between points in D dimensions, the
     broadcast temporary is N×N×D — for large N prefer
     `scipy.spatial.distance.cdist`, which computes distances without it."""
 

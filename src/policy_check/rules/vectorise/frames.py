@@ -44,7 +44,7 @@ class DataFrameRowLoop(Rule):
     Python function once per row.  Column expressions (`df["a"] / df["b"]`,
     `np.where(df["x"] > 0, …)`, `groupby`) run in compiled code.  Measured
     (benchmarks/vectorise.py): `row["a"] * row["b"]` over `iterrows` of 10^5 rows
-    takes 12 s, `df["a"] * df["b"]` 0.1 ms."""
+    takes 1.07 s, `df["a"] * df["b"]` 75 µs."""
 
     code = "PC508"
     name = "dataframe-row-loop"
