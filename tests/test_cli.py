@@ -307,3 +307,10 @@ def test_overlapping_fixes_converge_over_passes() -> None:
     fixed, remaining, applied = fix_snippet(source, all_rules())
     assert "logger.info(\"%s\", b)" in fixed
     assert fixed.count("logger = logging.getLogger(__name__)") == 1
+
+
+@pytest.mark.parametrize("code", ["PC000", "PC001", "E902", "E999"])
+def test_engine_codes_have_a_page(tmp_path: Path, code: str) -> None:
+    page = run_cli("rule", code.lower(), cwd=tmp_path, isolated=False)
+    assert page.returncode == 0
+    assert page.stdout.startswith(f"# {code}\n") and len(page.stdout.split()) > 20

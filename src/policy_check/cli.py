@@ -16,12 +16,12 @@ from policy_check.cache import ResultCache
 from policy_check.config import ConfigError, Settings, load_settings
 from policy_check.diagnostics import Diagnostic
 from policy_check.discovery import discover
-from policy_check.docs import render_catalogue, render_rule
+from policy_check.docs import render_catalogue, render_engine_code, render_rule
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode
 from policy_check.report import RunReport
 from policy_check.reporters import REPORTERS
 from policy_check.reporters.style import finding_line
-from policy_check.rules import rule_by_code, selected_codes, selected_rules, validate_codes
+from policy_check.rules import ENGINE_CODES, rule_by_code, selected_codes, selected_rules, validate_codes
 from policy_check.rules.base import Rule
 from policy_check.run_checks import RUN_CHECKS, RunContext
 from policy_check.integrations.ruff import fix_before_engine, settle_after_engine
@@ -270,12 +270,16 @@ def rule_command(argv: Sequence[str]) -> int:
     if len(argv) != 1:
         sys.stderr.write("usage: policy-check rule CODE\n")
         return EXIT_ERROR
-    rule = rule_by_code(argv[0])
-    if rule is None:
-        sys.stderr.write(f"policy-check: error: unknown rule '{argv[0]}' (see `policy-check rules`)\n")
-        return EXIT_ERROR
-    sys.stdout.write(render_rule(rule))
-    return EXIT_CLEAN
+    code = argv[0].upper()
+    rule = rule_by_code(code)
+    if rule is not None:
+        sys.stdout.write(render_rule(rule))
+        return EXIT_CLEAN
+    if code in ENGINE_CODES:
+        sys.stdout.write(render_engine_code(code))
+        return EXIT_CLEAN
+    sys.stderr.write(f"policy-check: error: unknown rule '{argv[0]}' (see `policy-check rules`; ruff's codes: `ruff rule CODE`)\n")
+    return EXIT_ERROR
 
 
 def rules_command(argv: Sequence[str]) -> int:

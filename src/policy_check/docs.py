@@ -62,6 +62,24 @@ def render_rule(rule: type[Rule]) -> str:
     return "\n".join(parts) + "\n"
 
 
+ENGINE_CODE_NOTES = {
+    "PC000": "A rule raised an error on this file (a bug in policy-check: please report it with the file). "
+    "The other rules' findings in the file and every other file are still reported.",
+    "PC001": "Enable with `--report-unused-noqa` or `report-unused-noqa = true`. Only `PC` codes of rules "
+    "that ran on the file are judged; other tools' codes and a bare `# noqa` are left alone. "
+    "Safe fix: remove the unused codes (or the whole comment).",
+    "E902": "The file is binary, not decodable in its declared encoding (UTF-8 by default), unreadable, "
+    "or larger than 10 MB. Nothing in it is checked and `--fix` never writes it.",
+    "E999": "CPython's parser rejects the file (the message is Python's own), or it is nested too deeply "
+    "for Python to compile. Nothing in it is checked and `--fix` never writes it.",
+}
+
+
+def render_engine_code(code: str) -> str:
+    """The page for a code the engine reports itself (no rule class behind it)."""
+    return f"# {code}\n\n{ENGINE_CODES[code]}.\n\n{ENGINE_CODE_NOTES.get(code, '')}\n"
+
+
 def render_catalogue() -> str:
     rows = [f"{'code':<7} {'name':<30} {'fix':<11} summary"]
     for rule in all_rules():
