@@ -107,21 +107,23 @@ class PythonProject:
             return None
 
     @cached_property
-    def pyproject_error(self) -> str | None:
+    def _parsed_pyproject(self) -> tuple[tomlkit.TOMLDocument | None, str | None]:
+        """The document and the parse error, from one parse (tomlkit is slow)."""
         if self.pyproject_text is None:
-            return None
+            return None, None
         try:
-            tomlkit.parse(self.pyproject_text)
+            return tomlkit.parse(self.pyproject_text), None
         except tomlkit.exceptions.ParseError as error:
-            return str(error)
-        return None
+            return None, str(error)
+
+    @cached_property
+    def pyproject_error(self) -> str | None:
+        return self._parsed_pyproject[1]
 
     @cached_property
     def pyproject(self) -> tomlkit.TOMLDocument | None:
         """The parsed ``pyproject.toml`` (None when missing or not valid TOML)."""
-        if self.pyproject_text is None or self.pyproject_error is not None:
-            return None
-        return tomlkit.parse(self.pyproject_text)
+        return self._parsed_pyproject[0]
 
     @cached_property
     def config(self) -> dict[str, Any]:
