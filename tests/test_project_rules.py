@@ -206,3 +206,17 @@ def test_init_writes_config_and_hooks_and_is_idempotent(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "max-file-mb = 20" in (root / "pyproject.toml").read_text()
     forced = subprocess.run([sys.executable, "-m", "policy_check", "init", "--force"], cwd=root, capture_output=True, text=True)
     assert forced.returncode == 0 and "max-file-mb = 20" not in (root / "pyproject.toml").read_text()
+
+
+def test_key_scan_remembers_clean_blobs_and_still_finds_a_key_added_later(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "lab", {**CLEAN, "src/lab/__init__.py": "", "src/lab/notes.txt": "cluster login\n"})
+    settings = settings_from_table({}, root, None)
+    assert check_project(root, settings, ["PC701"]) == []
+    remembered = (root / ".policy_check_cache" / "keyscan-clean-blobs.txt").read_text().split()
+    notes_blob = git(root, "rev-parse", "HEAD:src/lab/notes.txt").strip()
+    assert notes_blob in remembered
+    # The same file now holds a key and is staged: a new blob, so it is scanned again.
+    (root / "src" / "lab" / "notes.txt").write_text("cluster login\n" + FAKE_KEY)
+    git(root, "add", "src/lab/notes.txt")
+    found = check_project(root, settings, ["PC701"])
+    assert len(found) == 1 and "src/lab/notes.txt holds a private key" in found[0][1].message

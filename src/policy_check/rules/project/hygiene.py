@@ -5,14 +5,17 @@ from the tracked files; a key's text is never printed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from policy_check.cache import CACHE_FOLDER, ResultCache
 from policy_check.diagnostics import Applicability, Severity
 from policy_check.discovery import is_excluded
 from policy_check.rules.base import FixSafety
@@ -48,6 +51,45 @@ def _fake_key() -> str:
     return f"{_DASHES}BEGIN EC PRIVATE KEY{_DASHES}\n{body}\n{_DASHES}END EC PRIVATE KEY{_DASHES}\n"
 
 
+def _blob_id(content: bytes) -> bytes:
+    """Git's id for a blob with this content."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).digest()
+
+
+class CleanBlobs:
+    """The git blobs already scanned and found to hold no key, kept between runs in
+    the git-ignored cache folder.  A blob id names its exact content, so the set
+    never goes stale, and a pre-commit run reads only what changed instead of every
+    tracked file."""
+
+    FILE = "keyscan-clean-blobs.txt"
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / CACHE_FOLDER / self.FILE
+        try:
+            self.known = {bytes.fromhex(line) for line in self.path.read_text().split()}
+        except (OSError, ValueError):
+            self.known = set()
+        self.added: set[bytes] = set()
+
+    def __contains__(self, binsha: bytes) -> bool:
+        return binsha in self.known
+
+    def add(self, binsha: bytes) -> None:
+        self.added.add(binsha)
+
+    def save(self) -> None:
+        if not self.added or ResultCache.at_root(self.path.parent.parent, "") is None:
+            return
+        lines = sorted(sha.hex() for sha in self.known | self.added)
+        try:
+            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text("\n".join(lines) + "\n")
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # a read-only checkout: scan again next time
+
+
 class CommittedPrivateKey(ProjectRule):
     """
     A private key in git is readable by everyone who can clone the repository,
@@ -74,6 +116,7 @@ class CommittedPrivateKey(ProjectRule):
 
     def check(self) -> Iterator[Finding]:
         facts = self.facts
+        clean = CleanBlobs(facts.root)
         for path, entry in facts.tracked.items():
             name = path.rpartition("/")[2]
             if name in KEY_FILE_NAMES and entry.size > 0:
@@ -81,9 +124,16 @@ class CommittedPrivateKey(ProjectRule):
                 continue
             if entry.size > MAX_KEY_SCAN_BYTES or Path(name).suffix.lower() in BINARY_SUFFIXES:
                 continue
+            if entry.binsha in clean:
+                continue
             content = self._content(path, entry.binsha)
             if content is not None and holds_private_key(content):
                 yield Finding(facts.path(path), self.MESSAGE.format(what=f"{path} holds a private key"))
+            elif content is not None and _blob_id(content) == entry.binsha:
+                # Only what was read is known clean: a working-tree file with unstaged
+                # changes is not the blob the index names.
+                clean.add(entry.binsha)
+        clean.save()
         yield from self._deleted_keys()
 
     def _content(self, path: str, binsha: bytes) -> bytes | None:
