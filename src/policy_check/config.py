@@ -177,6 +177,12 @@ def read_pyproject(path: Path) -> tuple[dict[str, Any], str]:
     return document, text
 
 
+def parse_toml(text: str) -> dict[str, Any]:
+    """A TOML text as plain Python values, parsed once per run however many parts of
+    the run read it (tomlkit takes ~5 ms a file).  Callers must not change it."""
+    return _parse_plain(text)
+
+
 @functools.lru_cache(maxsize=8)
 def _parse_plain(text: str) -> dict[str, Any]:
     # Finding the config and reading it parse the same text; tomlkit takes ~5 ms a file.

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import tomlkit
 import tomlkit.exceptions
 
-from policy_check.config import Settings
+from policy_check.config import Settings, parse_toml
 from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
 from policy_check.discovery import SourceFile
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode, check_text, fix_text
@@ -252,7 +252,7 @@ def user_ruff_ignores(root: Path) -> tuple[str, ...]:
         if not path.is_file():
             continue
         try:
-            document: Any = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+            document: Any = parse_toml(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
             continue
         for key in table_path:
