@@ -15,7 +15,7 @@ from policy_check import __version__
 from policy_check.cache import ResultCache
 from policy_check.config import ConfigError, Settings, load_settings
 from policy_check.diagnostics import Diagnostic
-from policy_check.discovery import discover
+from policy_check.discovery import discover, display_path
 from policy_check.docs import render_catalogue, render_engine_code, render_rule
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode
 from policy_check.report import RunReport
@@ -90,12 +90,6 @@ def _use_color(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
-def _display_path(path: Path) -> str:
-    absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute)
-    return absolute if relative.startswith("..") else relative
-
-
 def _config_start(paths: Sequence[Path]) -> Path:
     """Where the search for configuration starts: the folder the checked paths share,
     so `policy-check some/project` uses that project's pyproject.toml."""
@@ -146,7 +140,7 @@ def check_command(argv: Sequence[str]) -> int:
     rules = selected_rules(settings)
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.CHECK
     options = FixOptions(mode=mode, unsafe=args.unsafe_fixes)
-    jobs = [FileJob(f.path, f.relative_path, _display_path(f.path), f.is_test_code) for f in adoption.restrict(files)]
+    jobs = [FileJob(f.path, f.relative_path, display_path(f.path), f.is_test_code) for f in adoption.restrict(files)]
     results, ruff_fixed = _check_files(jobs, settings, rules, options, args)
     run_context = RunContext(
         settings,
@@ -164,7 +158,6 @@ def check_command(argv: Sequence[str]) -> int:
         fixed=[d for r in results for d in r.fixed] + ruff_fixed,
         files_checked=len(jobs),
         rules=list(rules),
-        fix_mode=mode is not Mode.CHECK,
         unsafe_fixes=args.unsafe_fixes,
         root=settings.root,
     )

@@ -8,7 +8,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,6 +244,3 @@ def load_settings(start: Path, config_file: Path | None = None, isolated: bool =
         table = document if config_file.name != "pyproject.toml" else {}
     return settings_from_table(table, config_file.resolve().parent, config_file, text)
 
-
-def known_keys() -> Iterable[str]:
-    return SCHEMA.keys()

@@ -54,6 +54,14 @@ def relative_to_root(path: Path, root: Path) -> str:
         return absolute.as_posix()
 
 
+def display_path(path: Path) -> str:
+    """How a path is shown to the user: relative to the working directory when it
+    is below it (as ruff), else absolute."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
+
+
 def is_excluded(relative_path: str, settings: Settings) -> bool:
     return matches_any(relative_path, settings.exclude) or matches_any(relative_path, settings.extend_exclude)
 

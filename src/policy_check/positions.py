@@ -87,8 +87,6 @@ class SourcePositions:
         row = bisect.bisect_right(self.line_starts, offset) - 1
         return Location(row + 1, offset - self.line_starts[row] + 1)
 
-    def offset(self, location: Location) -> int:
-        return self.line_starts[location.row - 1] + location.column - 1
 
     def line_start(self, offset: int) -> int:
         return self.line_starts[bisect.bisect_right(self.line_starts, offset) - 1]
@@ -97,10 +95,6 @@ class SourcePositions:
         index = bisect.bisect_right(self.line_starts, offset)
         return self.line_starts[index] if index < len(self.line_starts) else len(self.text)
 
-
-def offsets_to_location(line_starts: list[int], offset: int) -> Location:
-    row = bisect.bisect_right(line_starts, offset) - 1
-    return Location(row + 1, offset - line_starts[row] + 1)
 
 
 def line_starts_of(text: str) -> list[int]:

@@ -17,7 +17,6 @@ class RunReport:
     files_checked: int = 0
     # The rule classes that ran (SARIF lists them as the tool's rules).
     rules: list[type[Rule]] = field(default_factory=list)
-    fix_mode: bool = False
     unsafe_fixes: bool = False
     root: Path = field(default_factory=Path.cwd)
 

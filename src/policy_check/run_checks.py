@@ -10,7 +10,7 @@ from pathlib import Path
 
 from policy_check.config import Settings
 from policy_check.diagnostics import Diagnostic
-from policy_check.discovery import SourceFile
+from policy_check.discovery import SourceFile, display_path
 from policy_check.engine import FixOptions
 from policy_check.integrations.ruff import check_with_ruff
 from policy_check.rules.project.runner import run_project_checks
@@ -32,11 +32,7 @@ class RunContext:
     diffed_paths: set[str] = field(default_factory=set)
 
     def display_path(self, path: Path) -> str:
-        import os
-
-        absolute = os.path.abspath(path)
-        relative = os.path.relpath(absolute)
-        return absolute if relative.startswith("..") else relative
+        return display_path(path)
 
 
 RunCheck = Callable[[RunContext], Sequence[Diagnostic]]

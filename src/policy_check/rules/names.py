@@ -26,7 +26,9 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
 
 
 def _module_name(node: cst.BaseExpression | None) -> str:
-    return dotted_name(node) or "" if node is not None else ""
+    if node is None:
+        return ""
+    return dotted_name(node) or ""
 
 
 class ImportNames:
@@ -57,7 +59,7 @@ class ImportNames:
             self.aliases[local] = f"{module}.{name}"
 
     def collect_module_level(self, module: cst.Module) -> None:
-        for statement in _module_level_statements(module.body):
+        for statement in module_level_statements(module.body):
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
@@ -83,13 +85,13 @@ class ImportNames:
         return [local for local, full in self.aliases.items() if full == qualified]
 
 
-def _module_level_statements(body: Iterable[cst.BaseStatement]) -> Iterable[cst.BaseStatement]:
+def module_level_statements(body: Iterable[cst.BaseStatement]) -> Iterable[cst.BaseStatement]:
     """Module-level statements, looking into if/try/with blocks but not into
     functions or classes (their bindings are not module-level)."""
     for statement in body:
         yield statement
         if isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
-            yield from _module_level_statements(_blocks_of(statement))
+            yield from module_level_statements(_blocks_of(statement))
 
 
 def _blocks_of(statement: cst.BaseCompoundStatement) -> list[cst.BaseStatement]:
@@ -107,6 +109,3 @@ def _blocks_of(statement: cst.BaseCompoundStatement) -> list[cst.BaseStatement]:
         if isinstance(handler.body, cst.IndentedBlock):
             statements.extend(handler.body.body)
     return statements
-
-
-module_level_statements = _module_level_statements
