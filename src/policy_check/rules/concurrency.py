@@ -32,7 +32,7 @@ from policy_check.rules.base import (
     Valid,
 )
 from policy_check.rules.cpu_bound import Classifier, ModuleDefinitions, Verdict, Workload, class_methods
-from policy_check.rules.lazy_format import string_value
+from policy_check.analysis.literals import string_value
 from policy_check.rules.names import ImportNames
 from policy_check.rules.patterns import assigned_names
 

@@ -29,7 +29,7 @@ from policy_check.rules.base import (
     Rule,
     Valid,
 )
-from policy_check.rules.lazy_format import string_value
+from policy_check.analysis.literals import string_value
 from policy_check.rules.names import ImportNames, dotted_name, module_level_statements
 from policy_check.rules.patterns import enclosing_function, parameter_names
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from policy_check.rules.lazy_format import string_value
+from policy_check.analysis.literals import string_value
 
 
 

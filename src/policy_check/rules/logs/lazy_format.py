@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from policy_check.analysis.literals import string_value
+
 # The part of Python's format-spec mini-language that printf-style formatting
 # spells the same way: sign, '#', zero padding, width, precision and a numeric type.
 _PRINTF_COMPATIBLE_SPEC = re.compile(r"^(?P<sign>[+ ]?)(?P<alt>#?)(?P<zero>0?)(?P<width>\d*)(?:\.(?P<precision>\d+))?(?P<type>[deEfFgGxXo])$")
@@ -52,19 +54,6 @@ class LazyMessage:
         arguments = [cst.Arg(cst.SimpleString(self.template_literal()))]
         arguments.extend(cst.Arg(arg) for arg in self.args)
         return arguments
-
-
-def string_value(node: cst.BaseExpression) -> str | None:
-    """The value of a plain (non-bytes, non-f) string literal or implicit concatenation."""
-    if isinstance(node, cst.SimpleString):
-        if "b" in node.prefix.lower():
-            return None
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = string_value(node.left), string_value(node.right)
-        return None if left is None or right is None else left + right
-    return None
 
 
 def _fstring_text(node: cst.FormattedString, text: str) -> str | None:
@@ -179,11 +168,9 @@ def _simple_expression(node: cst.BaseExpression) -> bool:
     return isinstance(node, (cst.Name, cst.SimpleString, cst.Integer, cst.Float))
 
 
-def _from_format_call(node: cst.Call) -> LazyMessage | None:
-    assert isinstance(node.func, cst.Attribute)
-    template = string_value(node.func.value)
-    if template is None:
-        return None
+def _format_call_arguments(
+    node: cst.Call,
+) -> tuple[list[cst.BaseExpression], dict[str, cst.BaseExpression]] | None:
     positional: list[cst.BaseExpression] = []
     keywords: dict[str, cst.BaseExpression] = {}
     for arg in node.args:
@@ -193,43 +180,72 @@ def _from_format_call(node: cst.Call) -> LazyMessage | None:
             keywords[arg.keyword.value] = arg.value
         else:
             positional.append(arg.value)
-    message = LazyMessage()
-    automatic = 0
-    used: list[cst.BaseExpression] = []
+    return positional, keywords
+
+
+def _field_key(field_name: str, automatic: int) -> int | str | None:
+    """The argument a replacement field names: its position or keyword (``None`` for
+    ``{0.attr}`` or ``{a[0]}``)."""
+    if field_name == "":
+        return automatic
+    if field_name.isdigit():
+        return int(field_name)
+    return field_name if field_name.isidentifier() else None
+
+
+def _field_argument(
+    key: int | str | None,
+    positional: list[cst.BaseExpression],
+    keywords: dict[str, cst.BaseExpression],
+    used: list[cst.BaseExpression],
+) -> cst.BaseExpression | None:
+    """The argument a field formats (``None``: missing, or a call that would be
+    evaluated twice); records it as used."""
+    if key is None:
+        return None
+    argument = keywords.get(key) if isinstance(key, str) else (positional[key] if key < len(positional) else None)
+    if argument is None or (any(argument is seen for seen in used) and not _simple_expression(argument)):
+        return None
+    used.append(argument)
+    return argument
+
+
+def _from_format_call(node: cst.Call) -> LazyMessage | None:
+    assert isinstance(node.func, cst.Attribute)
+    template = string_value(node.func.value)
+    arguments = _format_call_arguments(node)
+    if template is None or arguments is None:
+        return None
+    positional, keywords = arguments
     try:
         pieces = list(string.Formatter().parse(template))
     except ValueError:
         return None
+    message = LazyMessage()
+    used: list[cst.BaseExpression] = []
+    automatic = 0
     for literal, field_name, spec, conversion in pieces:
         if literal:
             message.add_text(literal)
         if field_name is None:
             continue
-        if spec and "{" in spec:
-            return None
-        if field_name == "":
-            index: int | str = automatic
-            automatic += 1
-        elif field_name.isdigit():
-            index = int(field_name)
-        elif field_name.isidentifier():
-            index = field_name
-        else:
-            return None  # "{0.attr}" or "{a[0]}"
-        argument = keywords.get(index) if isinstance(index, str) else (positional[index] if index < len(positional) else None)
-        if argument is None:
-            return None
-        if any(argument is seen for seen in used) and not _simple_expression(argument):
-            return None  # would evaluate a call twice
-        used.append(argument)
-        placeholder = _spec_placeholder(spec or "", conversion)
-        if placeholder is not None:
-            message.add_placeholder(placeholder, argument)
-        elif conversion is None:
-            message.add_placeholder("%s", _format_call(argument, spec or ""))
-        else:
+        argument = _field_argument(_field_key(field_name, automatic), positional, keywords, used)
+        automatic += field_name == ""
+        if argument is None or (spec and "{" in spec) or not _add_formatted(message, argument, spec or "", conversion):
             return None
     return message
+
+
+def _add_formatted(message: LazyMessage, argument: cst.BaseExpression, spec: str, conversion: str | None) -> bool:
+    placeholder = _spec_placeholder(spec, conversion)
+    if placeholder is not None:
+        message.add_placeholder(placeholder, argument)
+    elif conversion is None:
+        # A spec printf cannot spell (alignment, grouping, fill): format that value alone.
+        message.add_placeholder("%s", _format_call(argument, spec))
+    else:
+        return False
+    return True
 
 
 def _string_pieces(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:

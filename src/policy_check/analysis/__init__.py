@@ -1,0 +1,1 @@
+"""Facts about source code that several rule families ask for."""

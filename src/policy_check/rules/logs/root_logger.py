@@ -1,0 +1,66 @@
+"""PC302: a logging call through the root logger."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from policy_check.diagnostics import Applicability
+from policy_check.rules.base import FixSafety, Invalid, NodeFix, Replace, Rule, Valid
+from policy_check.rules.logs.loggers import LEVEL_METHODS, ModuleLogging
+from policy_check.rules.patterns import inside_main_guard
+
+
+class RootLoggerCall(Rule):
+    """``logging.info(...)`` logs through the root logger: every message looks as if
+    it came from nowhere (``root``), nobody can turn one library's messages up or
+    down without affecting all the others, and if the application has not set up
+    logging yet the call quietly configures it (``basicConfig``) behind its back.
+    A module logger names the module in every line and can be tuned on its own."""
+
+    code = "PC302"
+    name = "root-logger-call"
+    summary = "A logging call goes through the root logger (`logging.info(...)`); use the module logger."
+    MESSAGE = "Root logger call `logging.{method}(...)`: log through a module logger (`logger = logging.getLogger(__name__)`)"
+    fix_safety = FixSafety.SAFE
+    fix_note = "The call moves to the module logger (added once when the module has none); the message and its arguments are kept."
+    exempt_in_tests = True
+    trigger_words = ("logging",)
+
+    VALID = [
+        "import logging\nlogger = logging.getLogger(__name__)\nlogger.warning('%d stakes without a reading', 3)\n",
+        'import logging\nif __name__ == "__main__":\n    logging.basicConfig(level=logging.INFO)\n    logging.info("started")\n',
+        Valid("import logging\ndef test_it():\n    logging.info('in a test')\n", path="tests/test_it.py"),
+        "class Recorder:\n    def info(self, text): ...\nrecorder = Recorder()\nrecorder.info('not logging')\n",
+    ]
+    INVALID = [
+        Invalid(
+            "import logging\n\ndef check(bad):\n    if bad:\n        logging.warning('%d stakes without a reading', bad)\n",
+            expected="import logging\nlogger = logging.getLogger(__name__)\n\ndef check(bad):\n    if bad:\n        logger.warning('%d stakes without a reading', bad)\n",
+        ),
+        Invalid(
+            "from logging import debug as log_debug\n\ndef slope(s):\n    log_debug('gradient %.4f', s)\n",
+            expected="from logging import debug as log_debug\nimport logging\nlogger = logging.getLogger(__name__)\n\ndef slope(s):\n    logger.debug('gradient %.4f', s)\n",
+        ),
+        Invalid(
+            "import logging as log_mod\nLOG = log_mod.getLogger('glacier')\n\ndef area(a):\n    log_mod.critical('no area')\n",
+            expected="import logging as log_mod\nLOG = log_mod.getLogger('glacier')\n\ndef area(a):\n    LOG.critical('no area')\n",
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.context.names.qualify(node.func)
+        if not qualified or not qualified.startswith("logging."):
+            return
+        method = qualified.split(".")[-1]
+        if method not in LEVEL_METHODS or qualified not in (f"logging.{method}", f"logging.root.{method}"):
+            return
+        if inside_main_guard(self.context.stack):
+            return
+        logging_info = ModuleLogging.of(self.context)
+        logger_name, additions = logging_info.logger_and_additions()
+        fix = NodeFix(
+            f"Log through `{logger_name}.{method}`",
+            Applicability.SAFE,
+            (*additions, Replace(node.func, cst.Attribute(cst.Name(logger_name), cst.Name(method)))),
+        )
+        self.report(node, message=self.MESSAGE.format(method=method), fix=fix)
