@@ -21,9 +21,11 @@ from policy_check.engine import FileJob, FileResult, FixOptions, Mode
 from policy_check.report import RunReport
 from policy_check.reporters import REPORTERS
 from policy_check.reporters.style import finding_line
-from policy_check.rules import ENGINE_CODES, rule_by_code, selected_codes, selected_rules, validate_codes
+from policy_check.rules import ENGINE_CODES, rule_by_code
 from policy_check.rules.base import Rule
-from policy_check.run_checks import RUN_CHECKS, RunContext
+from policy_check.run_checks import RUN_CHECKS
+from policy_check.run_context import RunContext
+from policy_check.selection import selected_codes, selected_rules, validate_codes
 from policy_check.integrations.ruff import fix_before_engine, settle_after_engine
 from policy_check.runner import run_jobs
 from policy_check.adoption.options import Adoption, AdoptionError, add_adoption_arguments

@@ -8,6 +8,7 @@ import textwrap
 
 from policy_check.rules import ENGINE_CODES, all_rules
 from policy_check.rules.base import FixSafety, Invalid, Rule, Valid
+from policy_check.selection import ruff_catalogue_rows
 
 FIX_SAFETY_TEXT = {
     FixSafety.SAFE: "The fix is safe: it keeps the program's meaning and `--fix` applies it.",
@@ -87,9 +88,8 @@ def render_catalogue() -> str:
         rows.append(f"{rule.code:<7} {rule.name:<30} {rule.fix_safety.value:<11} {rule.summary}{flag}")
     for code, summary in ENGINE_CODES.items():
         rows.append(f"{code:<7} {'(engine)':<30} {'-':<11} {summary}")
-    from policy_check.integrations.ruff import catalogue_rows  # the ruff rules that run, marked as ruff's
-
-    rows += [f"{code:<7} {name:<30} {fix:<11} {summary}" for code, name, fix, summary in catalogue_rows()]
+    # The ruff rules that run, marked as ruff's.
+    rows += [f"{code:<7} {name:<30} {fix:<11} {summary}" for code, name, fix, summary in ruff_catalogue_rows()]
     return "\n".join(rows) + "\n"
 
 

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import tomlkit
 import tomlkit.exceptions
@@ -46,13 +46,11 @@ from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Locat
 from policy_check.discovery import SourceFile
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode, check_text, fix_text
 from policy_check.diffs import unified_diff
+from policy_check.rules import rule_by_code
 from policy_check.rules.base import Rule
+from policy_check.run_context import RunContext
 from policy_check.source import UnreadableSource, encode_source, read_source, write_atomically
 from policy_check.suppression import filter_suppressed
-
-if TYPE_CHECKING:
-    # run_checks registers this module's check: importing it here would be a cycle.
-    from policy_check.run_checks import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -485,8 +483,6 @@ def fix_before_engine(
     outcome = RuffFixes(list(jobs))
     if options.mode is Mode.CHECK or not jobs:
         return outcome
-    from policy_check.run_checks import RunContext
-
     files = tuple(SourceFile(job.path, job.relative_path) for job in jobs)
     context = RunContext(settings, (), files, frozenset(selected), options)
     prepared = _prepare(context)
@@ -624,12 +620,9 @@ def _diff_with_engine(
 # The catalogue rows `policy-check rules` prints
 
 
-def catalogue_rows(settings: Settings | None = None) -> list[tuple[str, str, str, str]]:
-    """(code, name, fix, summary) of every ruff rule that runs by default, marked as ruff's."""
-    settings = settings or Settings()
-    from policy_check.rules import selected_codes
-
-    codes = ruff_codes_to_run(settings, selected_codes(settings))
+def catalogue_rows(settings: Settings, selected: Iterable[str]) -> list[tuple[str, str, str, str]]:
+    """(code, name, fix, summary) of every selected ruff rule, marked as ruff's."""
+    codes = ruff_codes_to_run(settings, selected)
     catalogue = ruff_catalogue(settings)
     return [
         (code, catalogue[code].name, "ruff fix" if catalogue[code].fixable else "-", f"[ruff] {catalogue[code].summary}")
@@ -650,9 +643,6 @@ def settle_after_engine(
     ``file=sys.stderr`` can leave ``import sys`` unused, which only ruff removes."""
     if options.mode is Mode.CHECK:
         return results
-    from policy_check.rules import rule_by_code  # the registry imports this module
-    from policy_check.run_checks import RunContext
-
     by_display = {job.display_path: job for job in jobs}
     changed = [
         result

@@ -22,7 +22,7 @@ from policy_check.rules.project.workspace import Workspace, move_notes
 
 if TYPE_CHECKING:
     from policy_check.config import Settings
-    from policy_check.run_checks import RunContext
+    from policy_check.run_context import RunContext
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,77 @@
+"""Which codes a run reports, by ruff's logic: ``select`` (default: every rule on by
+default), plus ``extend-select``, minus ``ignore``; the selectors name policy-check's
+codes (from the rule registry) and ruff's (from its catalogue).
+
+The registry knows the rules; this module knows both the registry and the ruff
+integration, so neither of them has to know the other."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+
+from policy_check.config import ConfigError, Settings
+from policy_check.integrations import ruff
+from policy_check.rules import FILE_RULES, all_rules, known_codes
+from policy_check.rules.base import Rule
+
+
+def validate_codes(codes: Iterable[str], where: str) -> None:
+    """Every selector must name at least one known code (policy-check's or ruff's)."""
+    known = known_codes()
+    for selector in codes:
+        if selector == "ALL":
+            continue
+        if not any(code.startswith(selector) for code in known):
+            reason = ruff.rejects_selector(selector)
+            if reason is not None:
+                raise ConfigError(f"{where}: {reason}")
+
+
+def _matches(code: str, prefixes: Iterable[str]) -> bool:
+    # As in ruff, a prefix of letters names a whole linter: "F" is pyflakes, not FBT or FURB.
+    return any(ruff.matches_selector(code, prefix) for prefix in prefixes)
+
+
+def selected_codes(settings: Settings, codes: Sequence[str] | None = None) -> set[str]:
+    """The codes a run reports, by ruff's logic: ``select`` (default: every rule on
+    by default), plus ``extend-select``, minus ``ignore``."""
+    return set(_selected_codes(settings, tuple(codes) if codes is not None else None))
+
+
+@functools.lru_cache(maxsize=16)
+def _selected_codes(settings: Settings, codes: tuple[str, ...] | None) -> frozenset[str]:
+    # Asked several times a run (rules, ruff, project checks); matching ~900 ruff codes
+    # against the selectors each time would cost more than checking a small file.
+    ruff_codes = set(ruff.ruff_catalogue(settings)) if codes is None else set()
+    candidates = list(codes) if codes is not None else [rule.code for rule in all_rules()] + sorted(ruff_codes)
+    if settings.select is None:
+        by_code = {rule.code: rule for rule in all_rules()}
+        chosen = {code for code in candidates if _on_by_default(code, by_code, ruff_codes)}
+    else:
+        select = ["PC", "E9", *ruff.DEFAULT_SELECTION] if "ALL" in settings.select else list(settings.select)
+        chosen = {code for code in candidates if _matches(code, select)}
+    chosen |= {code for code in candidates if _matches(code, settings.extend_select)}
+    chosen -= {code for code in candidates if _matches(code, settings.ignore)}
+    return frozenset(chosen)
+
+
+def _on_by_default(code: str, by_code: Mapping[str, type[Rule]], ruff_codes: set[str]) -> bool:
+    """A policy-check rule by its own flag; a ruff rule when the curated selection
+    names it; any other code (the engine's) always."""
+    if code in by_code:
+        return by_code[code].default_enabled
+    return code not in ruff_codes or ruff.is_default(code)
+
+
+def selected_rules(settings: Settings) -> list[type[Rule]]:
+    chosen = selected_codes(settings)
+    # Project rules run once per run (run_checks.RUN_CHECKS), never per file.
+    return [rule for rule in FILE_RULES if rule.code in chosen]
+
+
+def ruff_catalogue_rows(settings: Settings | None = None) -> list[tuple[str, str, str, str]]:
+    """(code, name, fix, summary) of every ruff rule that runs by default, marked as
+    ruff's: the rows `policy-check rules` prints after policy-check's own."""
+    settings = settings or Settings()
+    return ruff.catalogue_rows(settings, selected_codes(settings))
