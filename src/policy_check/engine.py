@@ -37,7 +37,7 @@ from policy_check.fixes import apply_fixes, resolve_fix
 from policy_check.notebooks import NotebookModule, read_notebook, to_cell_locations, write_back
 from policy_check.positions import SourcePositions
 from policy_check.rules.base import FileContext, Report, Rule
-from policy_check.rules.names import ImportNames
+from policy_check.analysis.names import ImportNames
 from policy_check.syntax_tree import child_nodes
 from policy_check.source import SourceText, UnreadableSource, encode_source, read_source, write_atomically
 from policy_check.suppression import filter_suppressed

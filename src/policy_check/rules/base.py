@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 from policy_check.diagnostics import Applicability, Location, Severity
-from policy_check.rules.names import ImportNames
+from policy_check.analysis.names import ImportNames
 
 if TYPE_CHECKING:
     from policy_check.config import Settings

@@ -33,8 +33,8 @@ from policy_check.rules.base import (
 )
 from policy_check.rules.cpu_bound import Classifier, ModuleDefinitions, Verdict, Workload, class_methods
 from policy_check.analysis.literals import string_value
-from policy_check.rules.names import ImportNames
-from policy_check.rules.patterns import assigned_names
+from policy_check.analysis.names import ImportNames
+from policy_check.analysis.patterns import assigned_names
 
 THREAD_EXECUTORS = frozenset({"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"})
 THREAD_POOLS = frozenset({"multiprocessing.dummy.Pool", "multiprocessing.pool.ThreadPool", "multiprocessing.dummy.ThreadPool"})

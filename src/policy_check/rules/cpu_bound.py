@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from policy_check.rules.names import ImportNames, module_level_statements
+from policy_check.analysis.names import ImportNames, module_level_statements
 
 
 class Workload(str, enum.Enum):

@@ -30,8 +30,8 @@ from policy_check.rules.base import (
     Valid,
 )
 from policy_check.analysis.literals import string_value
-from policy_check.rules.names import ImportNames, dotted_name, module_level_statements
-from policy_check.rules.patterns import enclosing_function, parameter_names
+from policy_check.analysis.names import ImportNames, dotted_name, module_level_statements
+from policy_check.analysis.patterns import enclosing_function, parameter_names
 
 # ---------------------------------------------------------------------------
 # What changes the import path (shared by PC201 and PC202, which must not report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from policy_check.rules.base import FileContext, FixSafety, Rule, Valid
-from policy_check.rules.patterns import enclosing_function, inside_main_guard
+from policy_check.analysis.patterns import enclosing_function, inside_main_guard
 
 
 class BasicConfigInLibrary(Rule):

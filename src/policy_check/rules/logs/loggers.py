@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from policy_check.rules.base import AddModuleLines, FileContext
-from policy_check.rules.names import module_level_statements
-from policy_check.rules.patterns import assigned_names
+from policy_check.analysis.names import module_level_statements
+from policy_check.analysis.patterns import assigned_names
 
 LEVEL_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 # Names people give their loggers; a receiver called this is taken to be one.

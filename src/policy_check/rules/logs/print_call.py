@@ -17,8 +17,8 @@ from policy_check.rules.base import (
 )
 from policy_check.rules.logs.lazy_format import from_print_arguments, string_value
 from policy_check.rules.logs.loggers import ModuleLogging
-from policy_check.rules.names import module_level_statements
-from policy_check.rules.patterns import (
+from policy_check.analysis.names import module_level_statements
+from policy_check.analysis.patterns import (
     assigned_names,
     enclosing_function,
     parameter_names,

@@ -7,7 +7,7 @@ import libcst as cst
 from policy_check.diagnostics import Applicability
 from policy_check.rules.base import FixSafety, Invalid, NodeFix, Replace, Rule, Valid
 from policy_check.rules.logs.loggers import LEVEL_METHODS, ModuleLogging
-from policy_check.rules.patterns import inside_main_guard
+from policy_check.analysis.patterns import inside_main_guard
 
 
 class RootLoggerCall(Rule):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from policy_check.rules.base import FileContext
-from policy_check.rules.names import dotted_name
+from policy_check.analysis.names import dotted_name
 from policy_check.syntax_tree import child_nodes
 
 # NumPy functions that return a scalar (for 1-D input) or something else than an array.

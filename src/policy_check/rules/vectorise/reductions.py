@@ -402,8 +402,8 @@ class BuiltinOnArray(Rule):
 def _module_bound(context) -> set[str]:  # noqa: ANN001
     cached = context.__dict__.get("_pc5_module_bound")
     if cached is None:
-        from policy_check.rules.names import module_level_statements
-        from policy_check.rules.patterns import assigned_names
+        from policy_check.analysis.names import module_level_statements
+        from policy_check.analysis.patterns import assigned_names
 
         cached = assigned_names(list(module_level_statements(context.module.body)))
         context.__dict__["_pc5_module_bound"] = cached
