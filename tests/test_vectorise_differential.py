@@ -105,6 +105,24 @@ CASES = [
         "any", 1, (), True,
     ),
     (
+        "elementwise-unannotated-range-n", {"PC501"}, "f",
+        "import numpy as np\n\ndef f(raw):\n    x = np.asarray(raw, dtype=float)\n    n = len(x)\n    out = np.empty(n)\n"
+        "    for i in range(n):\n        out[i] = x[i] ** 2 - 1.0\n    return out\n",
+        "any", 1, (), True,
+    ),
+    (
+        "elementwise-in-place-inf-branch", {"PC501"}, "f",
+        "import numpy as np\n\ndef f(raw):\n    g = np.array(raw, dtype=float)\n    for i in range(g.shape[0]):\n"
+        "        g[i] = np.inf if g[i] == 0 else -np.log(abs(g[i]))\n    return g\n",
+        "any", 1, (), True,
+    ),
+    (
+        "elementwise-parameter-used-as-array", {"PC501"}, "f",
+        "import numpy as np\n\ndef f(a):\n    assert a.ndim == 1\n    out = np.zeros_like(a)\n    for i in range(a.shape[0]):\n"
+        "        out[i] = a[i] * 3 + 1\n    return out\n",
+        "any", 1, (), True,
+    ),
+    (
         "reduction-sum-index", {"PC502"}, "f",
         "import numpy as np\n\ndef f(v: np.ndarray, c: np.ndarray, dt=10.0):\n    wh = 0.0\n"
         "    for k in range(v.size):\n        wh += v[k] * c[k] * dt / 3600.0\n    return wh\n",

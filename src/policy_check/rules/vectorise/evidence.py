@@ -1,64 +1,41 @@
-"""Which names in a function hold NumPy arrays: intra-procedural array evidence.
+"""Which names in a function hold NumPy arrays, and how we know.
 
-A name is an array when every binding of it in the function is array-valued (an
-``np.*`` constructor or function, arithmetic or slicing of arrays, ``.to_numpy()``,
-``.values``, a Generator's draws with a size) or when it is a parameter annotated
-``np.ndarray``/``NDArray`` or used as one (``.shape``, ``.ndim``, ``.dtype``, passed
-to ``np.*_like``).  Lists, tuples, dicts, ranges and unknown objects are not arrays.
-The analysis also records, where it can tell, the number of dimensions, whether the
-array is freshly allocated here (so nothing else aliases it), and a *length key*:
-two arrays with the same key have the same first-axis length.
+A name is an array when every binding of it is array-valued: made by NumPy, by
+another library's reader or function that returns arrays (``makers``), taken from
+``.values``/``.to_numpy()`` or from a container's item (``nc.variables["t"][:]``,
+``npz["x"]``), or computed from arrays.  A parameter is an array when annotated
+``np.ndarray``/``NDArray`` or used as one (``.shape``, ``.ndim``, ``.dtype``).
+That is *certain* evidence.  *Likely* evidence — a name used as an array that
+could still be a list (``x[i, j]``, ``np.mean(x)``, ``x.T``), a DataFrame column,
+a parameter to which a call in the same module passes an array — is kept apart:
+rules report it as a suggestion, "if `x` is a NumPy array", never with an edit.
+Lists, tuples, dicts, strings and scalars are never arrays.
+
+Facts are worked out lazily, name by name, the first time a rule asks: a function
+whose loops read two names costs two look-ups, not an analysis of every binding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from policy_check.rules.base import FileContext
 from policy_check.analysis.names import dotted_name
-from policy_check.syntax_tree import child_nodes
+from policy_check.rules.base import FileContext
+from policy_check.rules.vectorise import makers
+from policy_check.rules.vectorise.scope_walk import (
+    ScopeWalk,
+    annotation_is_array,
+    walk_local,
+    walk_scope,
+)
 
-# NumPy functions that return a scalar (for 1-D input) or something else than an array.
-_NUMPY_NON_ARRAY = frozenset(
-    {
-        "sum", "mean", "max", "min", "amax", "amin", "prod", "std", "var", "median", "average", "any", "all",
-        "argmax", "argmin", "nanmax", "nanmin", "nansum", "nanmean", "nanstd", "nanvar", "ndim", "size",
-        "shape", "isscalar", "array_equal", "allclose", "array_equiv", "dtype", "errstate", "printoptions",
-        "save", "savez", "savetxt", "savez_compressed", "iinfo", "finfo", "result_type", "can_cast", "trapz",
-        "trapezoid", "count_nonzero", "ptp", "percentile", "quantile", "nanpercentile", "nanquantile", "vdot",
-        "dot", "inner", "einsum", "tensordot", "nditer", "ndenumerate", "ndindex", "broadcast", "vectorize",
-        "frompyfunc", "seterr", "geterr", "set_printoptions", "histogram", "unique", "nonzero", "where",
-        "meshgrid", "gradient", "split", "array_split", "hsplit", "vsplit", "broadcast_arrays", "polyfit",
-        "loadtxt_like_placeholder",
-    }
-)
-# Allocations: the result is a fresh array nothing else refers to.
-_FRESH_ALLOCATORS = frozenset(
-    {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "array", "copy"}
-)
-_LIKE = frozenset({"zeros_like", "ones_like", "empty_like", "full_like"})
-# Random draws whose size comes from a keyword or a trailing positional argument.
-_RANDOM_ARRAY_IF_ANY_ARG = frozenset({"rand", "randn", "random", "random_sample", "ranf", "sample", "permutation"})
-_GENERATOR_METHODS = frozenset(
-    {
-        "normal", "uniform", "integers", "random", "standard_normal", "exponential", "gamma", "poisson",
-        "binomial", "choice", "beta", "lognormal", "multivariate_normal", "permutation",
-    }
-)
-_ARRAY_METHODS_RETURNING_ARRAYS = frozenset(
-    {
-        "copy", "astype", "reshape", "ravel", "flatten", "transpose", "squeeze", "cumsum", "cumprod", "clip",
-        "round", "conj", "swapaxes", "repeat", "take", "compress", "diagonal", "view",
-    }
-)
-_ARRAY_ATTRIBUTE_PARAMS = frozenset({"shape", "ndim", "dtype"})
-_ARRAY_ANNOTATIONS = ("ndarray", "NDArray", "ArrayLike_is_not", "np.ndarray")
+__all__ = ["ArrayEvidence", "ArrayFacts", "dotted", "evidence_for", "walk_local"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ArrayFacts:
     """What is known of one array name."""
 
@@ -71,95 +48,561 @@ class ArrayFacts:
     float64: bool = False
     # Arrays with the same shape source have the same shape (`*_like(x)`, `x.copy()`).
     shape_source: str | None = None
+    # The evidence, for messages: "made by `np.loadtxt`", "used as an array (`x.shape`)".
+    why: str = ""
+    # Likely, not certain: the name may still be a list (suggestions only, no edits).
+    likely: bool = False
+    # At least this many dimensions (`a.shape[1]`, `a[i, j]`), when ndim is unknown.
+    min_ndim: int = 1
 
 
-@dataclass
+def _view(facts: ArrayFacts, **changes: object) -> ArrayFacts:
+    """The facts of another name for the same memory: never fresh."""
+    return replace(facts, fresh=False, **changes)
+
+
+class _Arrays:
+    """``evidence.arrays``: a read-only mapping name → facts, resolved on demand."""
+
+    def __init__(self, evidence: ArrayEvidence) -> None:
+        self._evidence = evidence
+
+    def get(self, name: str, default: ArrayFacts | None = None) -> ArrayFacts | None:
+        facts = self._evidence.name_facts(name)
+        return default if facts is None else facts
+
+    def __getitem__(self, name: str) -> ArrayFacts:
+        facts = self._evidence.name_facts(name)
+        if facts is None:
+            raise KeyError(name)
+        return facts
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._evidence.name_facts(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name in self._evidence.candidate_names() if name in self])
+
+
+# Values that are visibly not arrays: a name bound to one of these is never an array.
+_NOT_ARRAY_NODES = (
+    cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp, cst.GeneratorExp,
+    cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Lambda,
+)
+_NOT_ARRAY_BUILTINS = frozenset(
+    {"list", "tuple", "dict", "set", "str", "range", "len", "int", "float", "sum", "sorted", "zip", "enumerate", "map", "open", "print", "bytearray", "bool"}
+)
+
+
 class ArrayEvidence:
     """The arrays of one function (or module body), and the scalars that hold lengths."""
 
-    arrays: dict[str, ArrayFacts] = field(default_factory=dict)
-    # Scalar names bound to the length of an array: `n = len(a)` → {"n": key of a}.
-    lengths: dict[str, str] = field(default_factory=dict)
-    # Names bound to a NumPy Generator (their draws are arrays, their calls random).
-    generators: set[str] = field(default_factory=set)
-    numpy_alias: str | None = None
-    # Every name bound in the scope (a builtin rebound here is not the builtin).
-    bound_names: set[str] = field(default_factory=set)
-    # The array facts of any expression (arithmetic, slices, np.* calls of arrays).
-    expression_facts: Callable[[cst.BaseExpression], ArrayFacts | None] = lambda expr: None
+    def __init__(self, context: FileContext, function: cst.FunctionDef | None, walk: ScopeWalk, outer: ArrayEvidence | None) -> None:
+        self.context = context
+        self.function = function
+        self.walk = walk
+        self.outer = outer
+        self.numpy_alias: str | None = next(iter(sorted(context.names.local_names_for("numpy"))), None)
+        self.bound_names: set[str] = set(walk.bindings) | set(walk.params)
+        self.arrays = _Arrays(self)
+        self._memo: dict[str, ArrayFacts | None] = {}
+        self._resolving: set[str] = set()
+        self.lengths = _Lengths(self)
+
+    # -- the public questions --------------------------------------------------
 
     def is_array(self, expr: cst.BaseExpression) -> bool:
         return self.facts(expr) is not None
 
     def facts(self, expr: cst.BaseExpression) -> ArrayFacts | None:
         if isinstance(expr, cst.Name):
-            return self.arrays.get(expr.value)
+            return self.name_facts(expr.value)
         return None
+
+    def expression_facts(self, expr: cst.BaseExpression) -> ArrayFacts | None:
+        """The facts of any expression (arithmetic, slices, np.* calls of arrays)."""
+        return self._value_facts(expr, "")
+
+    def certain(self, name: str) -> bool:
+        facts = self.name_facts(name)
+        return facts is not None and not facts.likely
+
+    def candidate_names(self) -> list[str]:
+        return sorted(self.bound_names)
+
+    def has_candidates(self) -> bool:
+        return bool(self.bound_names) or self.outer is not None
+
+    def name_facts(self, name: str) -> ArrayFacts | None:
+        if name in self._memo:
+            return self._memo[name]
+        if name in self._resolving:
+            return None  # a cycle (`a = f(b); b = g(a)`): no evidence from it
+        self._resolving.add(name)
+        try:
+            facts = self._resolve(name)
+        finally:
+            self._resolving.discard(name)
+        self._memo[name] = facts
+        return facts
+
+    def is_generator(self, name: str) -> bool:
+        values = self.walk.bindings.get(name)
+        return bool(values) and all(v is not None and _numpy_short(v, self.context) in ("random.default_rng", "random.Generator") for v in values)  # type: ignore[arg-type]
+
+    def container(self, expr: cst.BaseExpression) -> str | None:
+        """What container a name holds (a DataFrame, an HDF5 file…), or ``None``."""
+        if not isinstance(expr, cst.Name):
+            return None
+        values = self.walk.bindings.get(expr.value)
+        if values:
+            kinds = {self._container_of_value(v) for v in values}
+            return kinds.pop() if len(kinds) == 1 else None
+        if expr.value in self.walk.params:
+            return None
+        return self.outer.container(expr) if self.outer is not None else None
+
+    def is_frame(self, expr: cst.BaseExpression) -> bool:
+        """Whether the expression holds a pandas DataFrame (made by pandas, or used like one)."""
+        if self.container(expr) == "a pandas DataFrame":
+            return True
+        return isinstance(expr, cst.Name) and expr.value in self.walk.frame_uses
 
     def length_key_of_range_stop(self, stop: cst.BaseExpression, context: FileContext) -> str | None:
         """The length key a ``range`` stop stands for: ``len(a)``, ``a.size``,
         ``a.shape[0]``, ``n`` bound to one of those."""
         if isinstance(stop, cst.Name):
             return self.lengths.get(stop.value)
-        source = _length_source(stop, context)
+        source = length_source(stop)
         if source is not None:
-            facts = self.arrays.get(source)
+            facts = self.name_facts(source)
             if facts is not None:
                 return facts.length_key
         return None
 
+    # -- resolving one name ----------------------------------------------------
 
-def _length_source(expr: cst.BaseExpression, context: FileContext) -> str | None:
+    def _resolve(self, name: str) -> ArrayFacts | None:
+        values = self.walk.bindings.get(name)
+        if values:
+            return self._from_bindings(name, values)
+        if name in self.walk.params:
+            return self._from_parameter(name, self.walk.params[name])
+        if self.outer is not None:
+            facts = self.outer.name_facts(name)
+            return _view(facts) if facts is not None else None
+        return None
+
+    def _from_bindings(self, name: str, values: list[cst.BaseExpression | None]) -> ArrayFacts | None:
+        all_facts = []
+        for value in values:
+            if value is None:
+                all_facts.append(None)
+                continue
+            if _visibly_not_array(value, self.context):
+                return None
+            all_facts.append(self._value_facts(value, name))
+        known = [f for f in all_facts if f is not None]
+        if len(known) == len(all_facts):
+            first = known[0]
+            if len(known) > 1:
+                first = ArrayFacts(ndim=first.ndim, why=first.why, likely=any(f.likely for f in known), min_ndim=first.min_ndim)
+            return self._with_hints(name, first)
+        if name in self.walk.duck_typed:
+            return None
+        # Bound by something we cannot see (a loop target, an unknown call) but used as an array.
+        use = self.walk.certain_uses.get(name) or self.walk.likely_uses.get(name)
+        if use is None:
+            return None
+        return self._with_hints(name, ArrayFacts(length_key=name, shape_source=name, why=f"used as an array ({use})", likely=True))
+
+    def _from_parameter(self, name: str, param: cst.Param) -> ArrayFacts | None:
+        if annotation_is_array(param.annotation, self.context):
+            return self._with_hints(name, ArrayFacts(length_key=name, shape_source=name, why="annotated as an array"))
+        if param.annotation is not None or name in self.walk.duck_typed:
+            return None
+        use = self.walk.certain_uses.get(name)
+        if use is not None:
+            return self._with_hints(name, ArrayFacts(length_key=name, shape_source=name, why=f"used as an array ({use})"))
+        use = self.walk.likely_uses.get(name)
+        if use is not None:
+            return self._with_hints(name, ArrayFacts(length_key=name, shape_source=name, why=f"used as an array ({use})", likely=True))
+        call = _call_site_passing_array(self.context, self.function, name)
+        if call is not None:
+            return self._with_hints(name, ArrayFacts(length_key=name, shape_source=name, why=f"a call in this module passes an array: `{call}`", likely=True))
+        return None
+
+    def _with_hints(self, name: str, facts: ArrayFacts) -> ArrayFacts:
+        hint = self.walk.min_ndim.get(name, 1)
+        if facts.ndim is None and hint > facts.min_ndim:
+            return replace(facts, min_ndim=hint)
+        return facts
+
+    # -- what a value is -------------------------------------------------------
+
+    def _value_facts(self, value: cst.BaseExpression, bound_name: str) -> ArrayFacts | None:
+        handler = _VALUE_HANDLERS.get(type(value))
+        return handler(self, value, bound_name) if handler is not None else None
+
+    def _name_value(self, value: cst.Name, bound_name: str) -> ArrayFacts | None:
+        if value.value == "__array__":
+            return ArrayFacts(why="annotated as an array")
+        facts = self.name_facts(value.value)
+        # A plain alias shares the other array's memory: never fresh.
+        return _view(facts) if facts is not None else None
+
+    def _call_value(self, value: cst.Call, bound_name: str) -> ArrayFacts | None:
+        qualified = self.context.names.qualify(value.func)
+        if qualified is not None and qualified.startswith("numpy."):
+            return _numpy_call_facts(self, qualified[len("numpy."):], value, bound_name)
+        if qualified is not None and makers.is_other_array_maker(qualified):
+            return ArrayFacts(fresh=True, length_key=bound_name or None, why=f"made by `{dotted_name(value.func)}`")
+        if isinstance(value.func, cst.Attribute):
+            return self._method_value(value, value.func, bound_name)
+        return None
+
+    def _method_value(self, value: cst.Call, func: cst.Attribute, bound_name: str) -> ArrayFacts | None:
+        method = func.attr.value
+        receiver = func.value
+        if method == "to_numpy":
+            return ArrayFacts(length_key=bound_name or None, why="made by `.to_numpy()`")
+        if isinstance(receiver, cst.Name) and self.is_generator(receiver.value):
+            if method in makers.GENERATOR_METHODS and _has_size(value, 2):
+                return ArrayFacts(fresh=True, length_key=bound_name or None, why=f"drawn by `{receiver.value}.{method}`")
+            return None
+        if method not in makers.ARRAY_METHODS_RETURNING_ARRAYS:
+            return None
+        source = self.expression_facts(receiver)
+        if source is None:
+            return None
+        if method in ("copy", "astype"):
+            return replace(source, fresh=True)
+        ndim = source.ndim if method in makers.SAME_SHAPE_METHODS else _reshaped_ndim(method, value)
+        key = source.length_key if ndim == source.ndim else None
+        return ArrayFacts(ndim=ndim, length_key=key, why=source.why, likely=source.likely)
+
+    def _attribute_value(self, value: cst.Attribute, bound_name: str) -> ArrayFacts | None:
+        attr = value.attr.value
+        if attr == "values":
+            return ArrayFacts(length_key=bound_name or None, why="taken from `.values`")
+        if attr == "T":
+            source = self.expression_facts(value.value)
+            return ArrayFacts(ndim=source.ndim, why=source.why, likely=source.likely) if source else None
+        return None
+
+    def _subscript_value(self, value: cst.Subscript, bound_name: str) -> ArrayFacts | None:
+        item = self._container_item(value, bound_name)
+        if item is not None:
+            return item
+        base = self.expression_facts(value.value)
+        if base is None:
+            return None
+        if any(isinstance(element.slice, cst.Slice) for element in value.slice):
+            return ArrayFacts(ndim=base.ndim if len(value.slice) == 1 else None, why=base.why, likely=base.likely)
+        return None
+
+    def _container_item(self, value: cst.Subscript, bound_name: str) -> ArrayFacts | None:
+        """``npz["x"]``, ``f["x"][:]``, ``nc.variables["x"][:]``, ``df["x"]`` (a Series: likely)."""
+        inner = value.value
+        if _is_full_read(value) and isinstance(inner, cst.Subscript) and _string_key(inner):
+            kind = self._container_of_holder(inner.value)
+            if kind is not None:
+                return ArrayFacts(fresh=True, length_key=bound_name or None, why=f"read from {kind}")
+        if _string_key(value):
+            kind = self._container_of_holder(inner)
+            if kind in makers.ITEM_IS_ARRAY:
+                return ArrayFacts(fresh=True, length_key=bound_name or None, why=f"read from {kind}")
+            if kind in makers.SERIES_CONTAINERS:
+                return ArrayFacts(length_key=code_of(inner), why=f"a column of {kind}", likely=True, ndim=1)
+        return None
+
+    def _container_of_holder(self, holder: cst.BaseExpression) -> str | None:
+        if isinstance(holder, cst.Attribute) and holder.attr.value == "variables":
+            return self.container(holder.value)
+        return self.container(holder)
+
+    def _container_of_value(self, value: cst.BaseExpression | None) -> str | None:
+        if not isinstance(value, cst.Call):
+            return None
+        qualified = self.context.names.qualify(value.func)
+        kind = makers.container_kind(qualified) if qualified is not None else None
+        if kind is not None:
+            return kind
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value in makers.FRAME_METHODS and self.container(func.value) == "a pandas DataFrame":
+            return "a pandas DataFrame"
+        return None
+
+    def _binary_value(self, value: cst.BinaryOperation, bound_name: str) -> ArrayFacts | None:
+        if isinstance(value.operator, cst.MatrixMultiply):
+            return None
+        left = self.expression_facts(value.left)
+        right = self.expression_facts(value.right)
+        if left is None or right is None:
+            one = left or right
+            if one is None:
+                return None
+            return ArrayFacts(fresh=True, ndim=one.ndim, length_key=one.length_key, why=one.why, likely=one.likely)
+        ndim = left.ndim if left.ndim == right.ndim else None
+        return ArrayFacts(fresh=True, ndim=ndim, why=left.why, likely=left.likely or right.likely)
+
+    def _unary_value(self, value: cst.UnaryOperation, bound_name: str) -> ArrayFacts | None:
+        if isinstance(value.operator, cst.Not):
+            return None
+        inner = self.expression_facts(value.expression)
+        return replace(inner, fresh=True, shape_source=None, float64=False) if inner else None
+
+    def _comparison_value(self, value: cst.Comparison, bound_name: str) -> ArrayFacts | None:
+        if len(value.comparisons) != 1:
+            return None
+        left = self.expression_facts(value.left)
+        if left is None:
+            return None
+        return ArrayFacts(fresh=True, ndim=left.ndim, length_key=left.length_key, why=left.why, likely=left.likely)
+
+    def _length_key_of(self, expr: cst.BaseExpression) -> str | None:
+        if isinstance(expr, cst.Name):
+            return self.lengths.get(expr.value)
+        source = length_source(expr)
+        if source is None:
+            return None
+        facts = self.name_facts(source)
+        return facts.length_key if facts else None
+
+
+_VALUE_HANDLERS = {
+    cst.Name: ArrayEvidence._name_value,
+    cst.Call: ArrayEvidence._call_value,
+    cst.Attribute: ArrayEvidence._attribute_value,
+    cst.Subscript: ArrayEvidence._subscript_value,
+    cst.BinaryOperation: ArrayEvidence._binary_value,
+    cst.UnaryOperation: ArrayEvidence._unary_value,
+    cst.Comparison: ArrayEvidence._comparison_value,
+}
+
+
+class _Lengths:
+    """``evidence.lengths``: scalar names bound to the length of an array
+    (``n = len(a)``, ``ny, nx = a.shape``) → the array's length key."""
+
+    def __init__(self, evidence: ArrayEvidence) -> None:
+        self._evidence = evidence
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        evidence = self._evidence
+        walk = evidence.walk
+        values = walk.bindings.get(name, [])
+        if name in walk.shape_unpacks and len(values) == 1:
+            owner, position = walk.shape_unpacks[name]
+            facts = evidence.name_facts(owner)
+            if facts is None:
+                return default
+            return facts.length_key if position == 0 else f"{owner}.shape[{position}]"
+        if len(values) != 1 or values[0] is None:
+            if not values and name not in walk.params and evidence.outer is not None:
+                return evidence.outer.lengths.get(name, default)
+            return default
+        source = length_source(values[0])
+        if source is None:
+            return default
+        facts = evidence.name_facts(source)
+        return facts.length_key if facts is not None and facts.length_key else default
+
+
+def length_source(expr: cst.BaseExpression) -> str | None:
     """``a`` when ``expr`` is ``len(a)``, ``a.size`` (1-D), ``a.shape[0]``."""
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "len" and len(expr.args) == 1:
-        arg = expr.args[0].value
-        return arg.value if isinstance(arg, cst.Name) else None
+    if isinstance(expr, cst.Call):
+        return _len_argument(expr)
     if isinstance(expr, cst.Attribute) and expr.attr.value == "size" and isinstance(expr.value, cst.Name):
         return expr.value.value
-    if (
-        isinstance(expr, cst.Subscript)
-        and isinstance(expr.value, cst.Attribute)
-        and expr.value.attr.value == "shape"
-        and isinstance(expr.value.value, cst.Name)
-        and len(expr.slice) == 1
-        and isinstance(expr.slice[0].slice, cst.Index)
-        and isinstance(expr.slice[0].slice.value, cst.Integer)
-        and expr.slice[0].slice.value.value == "0"
-    ):
-        return expr.value.value.value
+    if isinstance(expr, cst.Subscript):
+        return _shape_zero_owner(expr)
     return None
 
 
-def walk_local(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under ``node`` (itself included), not entering nested functions,
-    lambdas or classes (their names are another scope)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        if current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(child_nodes(current))
+def _len_argument(call: cst.Call) -> str | None:
+    if not (isinstance(call.func, cst.Name) and call.func.value == "len" and len(call.args) == 1):
+        return None
+    arg = call.args[0].value
+    return arg.value if isinstance(arg, cst.Name) else None
 
 
-def _is_numpy_call(call: cst.Call, context: FileContext) -> str | None:
-    qualified = context.names.qualify(call.func)
-    if qualified and qualified.startswith("numpy."):
-        return qualified[len("numpy."):]
-    return None
+def _shape_zero_owner(expr: cst.Subscript) -> str | None:
+    shape = expr.value
+    if not (isinstance(shape, cst.Attribute) and shape.attr.value == "shape" and isinstance(shape.value, cst.Name)):
+        return None
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return None
+    index = expr.slice[0].slice.value
+    return shape.value.value if isinstance(index, cst.Integer) and index.value == "0" else None
 
 
-def _annotation_is_array(annotation: cst.Annotation | None, context: FileContext) -> bool:
-    if annotation is None:
+def _reshaped_ndim(method: str, call: cst.Call) -> int | None:
+    if method in ("ravel", "flatten"):
+        return 1
+    if method != "reshape" or not call.args or any(arg.keyword is not None for arg in call.args):
+        return None
+    if len(call.args) == 1:
+        shape = call.args[0].value
+        return len(shape.elements) if isinstance(shape, (cst.Tuple, cst.List)) else 1
+    return len(call.args)
+
+
+def _string_key(subscript: cst.Subscript) -> bool:
+    if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Index):
         return False
-    node = annotation.annotation
-    if isinstance(node, cst.SimpleString):
-        text = node.value.strip("\"'")
-        return text.endswith("ndarray") or text.startswith(("NDArray", "npt.NDArray", "np.ndarray"))
-    if isinstance(node, cst.Subscript):
-        node = node.value
-    qualified = context.names.qualify(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
-    return qualified in ("numpy.ndarray", "numpy.typing.NDArray")
+    return isinstance(subscript.slice[0].slice.value, (cst.SimpleString, cst.FormattedString))
+
+
+def _is_full_read(subscript: cst.Subscript) -> bool:
+    """``x[:]``, ``x[...]`` or ``x[()]``: reads a whole dataset into memory."""
+    if len(subscript.slice) != 1:
+        return False
+    element = subscript.slice[0].slice
+    if isinstance(element, cst.Slice):
+        return element.lower is None and element.upper is None and element.step is None
+    value = element.value
+    return isinstance(value, cst.Ellipsis) or (isinstance(value, cst.Tuple) and not value.elements)
+
+
+def _numpy_short(value: cst.BaseExpression, context: FileContext) -> str | None:
+    if not isinstance(value, cst.Call):
+        return None
+    qualified = context.names.qualify(value.func)
+    return qualified[len("numpy."):] if qualified and qualified.startswith("numpy.") else None
+
+
+def _visibly_not_array(value: cst.BaseExpression, context: FileContext) -> bool:
+    if isinstance(value, _NOT_ARRAY_NODES):
+        return True
+    if isinstance(value, cst.BinaryOperation):
+        # `[0.0] * n`, `xs + [x]`: list arithmetic.
+        return isinstance(value.left, (cst.List, cst.ListComp)) or isinstance(value.right, (cst.List, cst.ListComp))
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+        return value.func.value in _NOT_ARRAY_BUILTINS and not context.names.is_imported(value.func.value)
+    return False
+
+
+def code_of(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+# -- NumPy calls ---------------------------------------------------------------
+
+
+def _numpy_call_facts(evidence: ArrayEvidence, numpy_name: str, call: cst.Call, bound_name: str) -> ArrayFacts | None:
+    short = numpy_name.rsplit(".", 1)[-1]
+    why = f"made by `{_call_text(call, numpy_name)}`"
+    if numpy_name.startswith("random."):
+        return _random_facts(short, call, bound_name, why)
+    if _not_an_array_function(numpy_name, short):
+        return None
+    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+    for names, builder in _NUMPY_BUILDERS:
+        if short in names:
+            return builder(evidence, short, positional, keywords, bound_name, why)
+    return _ufunc_facts(evidence, short, numpy_name, positional, bound_name, why)
+
+
+def _call_text(call: cst.Call, numpy_name: str) -> str:
+    name = dotted_name(call.func)
+    return name if name is not None else f"np.{numpy_name}"
+
+
+def _not_an_array_function(numpy_name: str, short: str) -> bool:
+    if short in makers.NUMPY_NON_ARRAY or numpy_name.startswith(makers.NUMPY_OTHER_NAMESPACES):
+        return True
+    return numpy_name.startswith("linalg.") and short not in makers.NUMPY_LINALG_ARRAYS
+
+
+def _random_facts(short: str, call: cst.Call, bound_name: str, why: str) -> ArrayFacts | None:
+    if short in ("default_rng", "Generator"):
+        return None
+    if short in makers.RANDOM_ARRAY_IF_ANY_ARG:
+        return ArrayFacts(fresh=True, length_key=bound_name or None, why=why) if call.args else None
+    return ArrayFacts(fresh=True, length_key=bound_name or None, why=why) if _has_size(call, 2) else None
+
+
+def _like_facts(evidence: ArrayEvidence, short: str, positional: list, keywords: dict, bound_name: str, why: str) -> ArrayFacts | None:
+    if not positional:
+        return None
+    source = evidence.expression_facts(positional[0])
+    dtype = keywords.get("dtype")
+    return ArrayFacts(
+        fresh=True,
+        ndim=source.ndim if source else None,
+        length_key=source.length_key if source else None,
+        float64=_is_float64(dtype, evidence.context) if dtype is not None else False,
+        shape_source=source.shape_source if source else None,
+        why=why,
+        min_ndim=source.min_ndim if source else 1,
+    )
+
+
+def _allocator_facts(evidence: ArrayEvidence, short: str, positional: list, keywords: dict, bound_name: str, why: str) -> ArrayFacts | None:
+    if not positional:
+        return None
+    shape = positional[0]
+    dtype = keywords.get("dtype", _positional_dtype(short, positional))
+    float64 = short != "full" and (dtype is None or _is_float64(dtype, evidence.context))
+    ndim = _shape_ndim(shape)
+    first = shape.elements[0].value if isinstance(shape, (cst.Tuple, cst.List)) and shape.elements else shape
+    key = evidence._length_key_of(first)
+    if isinstance(shape, cst.Attribute) and shape.attr.value == "shape" and isinstance(shape.value, cst.Name):
+        source = evidence.name_facts(shape.value.value)
+        key = source.length_key if source else None
+        ndim = source.ndim if source else None
+    return ArrayFacts(fresh=True, ndim=ndim, length_key=key or (bound_name or None), float64=float64, why=why)
+
+
+def _positional_dtype(short: str, positional: list) -> cst.BaseExpression | None:
+    position = 2 if short == "full" else 1
+    return positional[position] if len(positional) > position else None
+
+
+def _converter_facts(evidence: ArrayEvidence, short: str, positional: list, keywords: dict, bound_name: str, why: str) -> ArrayFacts | None:
+    data = positional[0] if positional else None
+    if _non_numeric(data, keywords.get("dtype")):
+        return None  # strings or objects: no arithmetic, no `.min()`
+    source = evidence.expression_facts(data) if data is not None else None
+    copies = short in ("array", "copy") and keywords.get("copy") is None
+    ndim = source.ndim if source else None
+    if isinstance(data, (cst.List, cst.Tuple)):
+        ndim = 1 if not any(isinstance(e.value, (cst.List, cst.Tuple)) for e in data.elements) else None
+    return ArrayFacts(
+        fresh=copies,
+        ndim=ndim,
+        length_key=(source.length_key if source else None) or (bound_name or None),
+        shape_source=source.shape_source if source else None,
+        why=why,
+    )
+
+
+def _range_facts(evidence: ArrayEvidence, short: str, positional: list, keywords: dict, bound_name: str, why: str) -> ArrayFacts | None:
+    return ArrayFacts(fresh=True, ndim=1, length_key=bound_name or None, why=why)
+
+
+def _reader_facts(evidence: ArrayEvidence, short: str, positional: list, keywords: dict, bound_name: str, why: str) -> ArrayFacts | None:
+    return ArrayFacts(fresh=True, length_key=bound_name or None, why=why)
+
+
+def _ufunc_facts(evidence: ArrayEvidence, short: str, numpy_name: str, positional: list, bound_name: str, why: str) -> ArrayFacts | None:
+    """A ufunc or other array function of array arguments: elementwise keeps the length."""
+    source = evidence.expression_facts(positional[0]) if positional else None
+    if source is not None and not numpy_name.startswith("linalg."):
+        key = source.length_key if short in makers.ELEMENTWISE else None
+        return ArrayFacts(fresh=True, ndim=source.ndim, length_key=key, why=source.why, likely=source.likely)
+    return ArrayFacts(fresh=True, length_key=bound_name or None, why=why)
+
+
+_NUMPY_BUILDERS = (
+    (makers.LIKE, _like_facts),
+    (makers.ALLOCATORS, _allocator_facts),
+    (makers.CONVERTERS, _converter_facts),
+    (makers.RANGES, _range_facts),
+    (makers.NUMPY_READERS, _reader_facts),
+)
 
 
 def _shape_ndim(arg: cst.BaseExpression) -> int | None:
@@ -168,335 +611,24 @@ def _shape_ndim(arg: cst.BaseExpression) -> int | None:
     return 1 if isinstance(arg, (cst.Integer, cst.Name, cst.Call, cst.Attribute, cst.BinaryOperation)) else None
 
 
-class _EvidenceBuilder:
-    def __init__(self, context: FileContext, function: cst.FunctionDef | None, body: cst.CSTNode) -> None:
-        self.context = context
-        self.function = function
-        self.body = body
-        self.evidence = ArrayEvidence()
-        self.evidence.numpy_alias = next(iter(sorted(context.names.local_names_for("numpy"))), None)
-        # name -> list of bound values (None: a binding we cannot see as a value).
-        self.bindings: dict[str, list[cst.BaseExpression | None]] = {}
-        self.params: dict[str, cst.Param] = {}
-
-    def build(self) -> ArrayEvidence:
-        self._collect()
-        arrays = self.evidence.arrays
-        for name, param in self.params.items():
-            if name in self.bindings:
-                continue
-            if _annotation_is_array(param.annotation, self.context) or (
-                name in self.used_as_array and name not in self.duck_typed
-            ):
-                arrays[name] = ArrayFacts(length_key=name, shape_source=name)
-        # Two passes settle chains like `b = a * 2; c = b[1:]`.
-        for _ in range(3):
-            changed = False
-            for name, values in self.bindings.items():
-                if name in arrays:
-                    continue
-                if values and all(v is not None and self._array_facts(v, name) is not None for v in values):
-                    facts = self._array_facts(values[0], name)
-                    assert facts is not None
-                    if len(values) > 1:
-                        facts = ArrayFacts(ndim=facts.ndim, length_key=None)
-                    arrays[name] = facts
-                    changed = True
-            if not changed:
-                break
-        for name, values in self.bindings.items():
-            if name in arrays or len(values) != 1 or values[0] is None:
-                continue
-            source = _length_source(values[0], self.context)
-            if source is not None and source in arrays and arrays[source].length_key:
-                self.evidence.lengths[name] = arrays[source].length_key  # type: ignore[assignment]
-        for name, key in self.tuple_shape_lengths.items():
-            if name not in arrays and len(self.bindings.get(name, ())) == 1:
-                self.evidence.lengths[name] = key
-        self.evidence.bound_names = set(self.bindings) | set(self.params)
-        self.evidence.expression_facts = lambda expr: self._array_facts(expr, "")
-        return self.evidence
-
-    def _collect(self) -> None:
-        self.used_as_array: set[str] = set()
-        self.duck_typed: set[str] = set()
-        self.tuple_shape_lengths: dict[str, str] = {}
-        if self.function is not None:
-            params = self.function.params
-            for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-                self.params[param.name.value] = param
-        for node in walk_local(self.body):
-            if isinstance(node, cst.Assign):
-                for target in node.targets:
-                    self._bind_target(target.target, node.value)
-            elif isinstance(node, cst.AnnAssign):
-                if isinstance(node.target, cst.Name):
-                    value = node.value
-                    if _annotation_is_array(node.annotation, self.context):
-                        self.bindings.setdefault(node.target.value, []).append(
-                            value if value is not None and not isinstance(value, cst.Name) else cst.Name("__array__")
-                        )
-                    elif value is not None:
-                        self.bindings.setdefault(node.target.value, []).append(value)
-            elif isinstance(node, cst.AugAssign):
-                if isinstance(node.target, cst.Name):
-                    # `a += 1` keeps an array an array; `s += x` on a scalar keeps it whatever it was.
-                    pass
-            elif isinstance(node, (cst.For, cst.CompFor)):
-                self._bind_unknown(node.target)
-            elif isinstance(node, (cst.With,)):
-                for item in node.items:
-                    if item.asname is not None:
-                        self._bind_unknown(item.asname.name)
-            elif isinstance(node, cst.NamedExpr):
-                self._bind_unknown(node.target)
-            elif isinstance(node, (cst.Global, cst.Nonlocal)):
-                for item in node.names:
-                    self.bindings.setdefault(item.name.value, []).append(None)
-            elif isinstance(node, cst.ExceptHandler) and node.name is not None:
-                self._bind_unknown(node.name.name)
-            elif isinstance(node, (cst.Import, cst.ImportFrom)) and node is not self.body:
-                pass
-            elif isinstance(node, cst.Attribute) and node.attr.value in _ARRAY_ATTRIBUTE_PARAMS:
-                if isinstance(node.value, cst.Name):
-                    self.used_as_array.add(node.value.value)
-            elif isinstance(node, cst.Call):
-                if isinstance(node.func, cst.Name) and node.func.value in ("hasattr", "isinstance", "getattr") and node.args:
-                    # Duck typing: the parameter may be anything, whatever attributes it uses.
-                    if isinstance(node.args[0].value, cst.Name):
-                        self.duck_typed.add(node.args[0].value.value)
-                numpy_name = _is_numpy_call(node, self.context)
-                if numpy_name in _LIKE and node.args and isinstance(node.args[0].value, cst.Name):
-                    self.used_as_array.add(node.args[0].value.value)
-            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not self.function:
-                self.bindings.setdefault(node.name.value, []).append(None)
-
-    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.bindings.setdefault(target.value, []).append(value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            # `ny, nx = a.shape`: each is a length; `x, y = f()`: unknown.
-            shape_of = None
-            if isinstance(value, cst.Attribute) and value.attr.value == "shape" and isinstance(value.value, cst.Name):
-                shape_of = value.value.value
-            values = None
-            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements):
-                values = [element.value for element in value.elements]
-            for position, element in enumerate(target.elements):
-                if values is not None:
-                    self._bind_target(element.value, values[position])
-                    continue
-                self._bind_unknown(element.value)
-                if shape_of is not None and isinstance(element.value, cst.Name):
-                    self.tuple_shape_lengths[element.value.value] = f"{shape_of}.shape[{position}]"
-
-    def _bind_unknown(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.bindings.setdefault(target.value, []).append(None)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._bind_unknown(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._bind_unknown(target.value)
-
-    # -- what an expression is ------------------------------------------------
-
-    def _name_facts(self, name: str) -> ArrayFacts | None:
-        return self.evidence.arrays.get(name)
-
-    def _array_facts(self, value: cst.BaseExpression, bound_name: str) -> ArrayFacts | None:
-        context = self.context
-        if isinstance(value, cst.Name):
-            if value.value == "__array__":
-                return ArrayFacts()
-            facts = self._name_facts(value.value)
-            # A plain alias shares the other array's memory: never fresh.
-            return ArrayFacts(ndim=facts.ndim, length_key=facts.length_key, shape_source=facts.shape_source) if facts else None
-        if isinstance(value, cst.Call):
-            numpy_name = _is_numpy_call(value, context)
-            if numpy_name is not None:
-                return self._numpy_call_facts(numpy_name, value, bound_name)
-            func = value.func
-            if isinstance(func, cst.Attribute):
-                method = func.attr.value
-                if method == "to_numpy":
-                    return ArrayFacts(length_key=bound_name)
-                receiver = func.value
-                if isinstance(receiver, cst.Name) and receiver.value in self.evidence.generators:
-                    if method in _GENERATOR_METHODS and _has_size(value, 2):
-                        return ArrayFacts(fresh=True, length_key=bound_name)
-                    return None
-                receiver_facts = self._expression_facts(receiver)
-                if receiver_facts is not None and method in _ARRAY_METHODS_RETURNING_ARRAYS:
-                    fresh = method in ("copy", "astype")
-                    if fresh:
-                        return ArrayFacts(
-                            ndim=receiver_facts.ndim,
-                            fresh=True,
-                            length_key=receiver_facts.length_key,
-                            shape_source=receiver_facts.shape_source,
-                        )
-                    ndim = receiver_facts.ndim if method in ("copy", "astype", "clip", "round", "cumsum", "cumprod") else None
-                    if method in ("ravel", "flatten"):
-                        ndim = 1
-                    return ArrayFacts(ndim=ndim, fresh=fresh, length_key=receiver_facts.length_key if ndim == receiver_facts.ndim else None)
-            return None
-        if isinstance(value, cst.Attribute):
-            if value.attr.value in ("values",):
-                return ArrayFacts(length_key=bound_name)
-            if value.attr.value == "T" and self._expression_facts(value.value) is not None:
-                return ArrayFacts(ndim=self._expression_facts(value.value).ndim)  # type: ignore[union-attr]
-            return None
-        return self._expression_facts(value)
-
-    def _expression_facts(self, value: cst.BaseExpression) -> ArrayFacts | None:
-        """Arithmetic, comparisons and slices of arrays are arrays (not fresh: a
-        slice is a view)."""
-        if isinstance(value, cst.Name):
-            facts = self._name_facts(value.value)
-            return ArrayFacts(ndim=facts.ndim, length_key=facts.length_key, shape_source=facts.shape_source) if facts else None
-        if isinstance(value, cst.BinaryOperation):
-            if isinstance(value.operator, cst.MatrixMultiply):
-                return None
-            left = self._expression_facts(value.left)
-            right = self._expression_facts(value.right)
-            if left is None and right is None:
-                return None
-            if left is not None and right is not None:
-                return ArrayFacts(fresh=True, ndim=left.ndim if left.ndim == right.ndim else None)
-            one = left or right
-            assert one is not None
-            return ArrayFacts(fresh=True, ndim=one.ndim, length_key=one.length_key)
-        if isinstance(value, cst.UnaryOperation) and not isinstance(value.operator, cst.Not):
-            inner = self._expression_facts(value.expression)
-            return ArrayFacts(fresh=True, ndim=inner.ndim, length_key=inner.length_key) if inner else None
-        if isinstance(value, cst.Comparison) and len(value.comparisons) == 1:
-            left = self._expression_facts(value.left)
-            if left is not None:
-                return ArrayFacts(fresh=True, ndim=left.ndim, length_key=left.length_key)
-            return None
-        if isinstance(value, cst.Subscript):
-            base = self._expression_facts(value.value)
-            if base is None:
-                return None
-            if any(isinstance(element.slice, cst.Slice) for element in value.slice):
-                return ArrayFacts(ndim=base.ndim if len(value.slice) == 1 else None)
-            return None
-        if isinstance(value, cst.Call):
-            numpy_name = _is_numpy_call(value, self.context)
-            if numpy_name is not None:
-                return self._numpy_call_facts(numpy_name, value, "")
-        return None
-
-    def _numpy_call_facts(self, numpy_name: str, call: cst.Call, bound_name: str) -> ArrayFacts | None:
-        short = numpy_name.rsplit(".", 1)[-1]
-        if numpy_name.startswith("random."):
-            if short == "default_rng" or short == "Generator":
-                self.evidence.generators.add(bound_name)
-                return None
-            if short in _RANDOM_ARRAY_IF_ANY_ARG:
-                return ArrayFacts(fresh=True, length_key=bound_name) if call.args else None
-            return ArrayFacts(fresh=True, length_key=bound_name) if _has_size(call, 2) else None
-        if short in _NUMPY_NON_ARRAY or numpy_name.startswith(("typing.", "testing.", "ma.", "lib.")):
-            return None
-        if numpy_name.startswith("linalg.") and short not in ("inv", "pinv", "solve", "cholesky", "eigvals", "eigvalsh", "lstsq_placeholder"):
-            return None
-        positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
-        keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
-        if short in _LIKE and positional:
-            source = self._expression_facts(positional[0])
-            dtype = keywords.get("dtype")
-            return ArrayFacts(
-                fresh=True,
-                ndim=source.ndim if source else None,
-                length_key=source.length_key if source else None,
-                float64=_is_float64(dtype, self.context) if dtype is not None else False,
-                shape_source=source.shape_source if source else None,
-            )
-        if short in ("zeros", "ones", "empty", "full") and positional:
-            shape = positional[0]
-            dtype = keywords.get("dtype", positional[2] if short == "full" and len(positional) > 2 else (positional[1] if short != "full" and len(positional) > 1 else None))
-            float64 = short != "full" and (dtype is None or _is_float64(dtype, self.context))
-            ndim = _shape_ndim(shape)
-            first = shape.elements[0].value if isinstance(shape, (cst.Tuple, cst.List)) and shape.elements else shape
-            key = self._length_key_of(first)
-            if isinstance(shape, cst.Attribute) and shape.attr.value == "shape" and isinstance(shape.value, cst.Name):
-                source_facts = self._name_facts(shape.value.value)
-                key = source_facts.length_key if source_facts else None
-                ndim = source_facts.ndim if source_facts else None
-            return ArrayFacts(fresh=True, ndim=ndim, length_key=key or (bound_name or None), float64=float64)
-        if short in ("array", "asarray", "asanyarray", "ascontiguousarray", "copy", "asfarray"):
-            if _non_numeric(positional[0] if positional else None, keywords.get("dtype")):
-                return None  # strings or objects: no arithmetic, no `.min()`
-            source = self._expression_facts(positional[0]) if positional else None
-            copies = short in ("array", "copy") and keywords.get("copy") is None
-            ndim = source.ndim if source else None
-            if positional and isinstance(positional[0], (cst.List, cst.Tuple)):
-                ndim = 1 if not any(isinstance(e.value, (cst.List, cst.Tuple)) for e in positional[0].elements) else None
-            return ArrayFacts(
-                fresh=copies,
-                ndim=ndim,
-                length_key=(source.length_key if source else None) or bound_name,
-                shape_source=source.shape_source if source else None,
-            )
-        if short in ("arange", "linspace", "logspace", "geomspace"):
-            return ArrayFacts(fresh=True, ndim=1, length_key=bound_name)
-        if short in ("load", "loadtxt", "genfromtxt", "fromfile", "frombuffer", "fromiter"):
-            return ArrayFacts(fresh=True, length_key=bound_name)
-        # A ufunc or other array function of array arguments: elementwise keeps the length.
-        first = positional[0] if positional else None
-        source = self._expression_facts(first) if first is not None else None
-        if source is not None and not numpy_name.startswith("linalg."):
-            return ArrayFacts(fresh=True, ndim=source.ndim, length_key=source.length_key if short in _ELEMENTWISE else None)
-        return ArrayFacts(fresh=True, length_key=bound_name)
-
-    def _length_key_of(self, expr: cst.BaseExpression) -> str | None:
-        if isinstance(expr, cst.Name):
-            # A length scalar bound earlier (resolved in the final pass, so look at bindings).
-            values = self.bindings.get(expr.value, [])
-            if len(values) == 1 and values[0] is not None:
-                source = _length_source(values[0], self.context)
-                if source is not None:
-                    facts = self._name_facts(source) if source in self.evidence.arrays else None
-                    if facts is None and source in self.params:
-                        return source
-                    return facts.length_key if facts else None
-            if expr.value in self.tuple_shape_lengths:
-                return self.tuple_shape_lengths[expr.value]
-            return None
-        source = _length_source(expr, self.context)
-        if source is None:
-            return None
-        facts = self._name_facts(source)
-        return facts.length_key if facts else None
-
-
-_ELEMENTWISE = frozenset(
-    {
-        "abs", "absolute", "exp", "log", "log10", "log2", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "arcsin",
-        "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "floor", "ceil", "round", "rint", "sign", "square",
-        "clip", "where", "maximum", "minimum", "fmax", "fmin", "isnan", "isfinite", "isinf", "hypot", "power",
-        "degrees", "radians", "deg2rad", "rad2deg", "cbrt", "reciprocal", "negative", "mod", "fmod", "trunc",
-        "nan_to_num", "logical_and", "logical_or", "logical_not", "cumsum", "cumprod", "diff_placeholder",
-    }
-)
-
-
 _STRING_NODES = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
 
 
 def _non_numeric(data: cst.BaseExpression | None, dtype: cst.BaseExpression | None) -> bool:
     """Whether an `np.array(...)` call visibly holds strings or Python objects."""
-    if dtype is not None:
-        if isinstance(dtype, cst.Name) and dtype.value in ("str", "object", "bytes"):
-            return True
-        if isinstance(dtype, cst.SimpleString) and dtype.value.strip("\"'")[:1] in ("U", "S", "O"):
-            return True
+    if dtype is not None and _non_numeric_dtype(dtype):
+        return True
     if isinstance(data, (cst.ListComp, cst.GeneratorExp)):
         return isinstance(data.elt, _STRING_NODES)
     if isinstance(data, (cst.List, cst.Tuple)):
         return any(isinstance(element.value, _STRING_NODES) for element in data.elements)
     return False
+
+
+def _non_numeric_dtype(dtype: cst.BaseExpression) -> bool:
+    if isinstance(dtype, cst.Name):
+        return dtype.value in ("str", "object", "bytes")
+    return isinstance(dtype, cst.SimpleString) and dtype.value.strip("\"'")[:1] in ("U", "S", "O")
 
 
 def _has_size(call: cst.Call, positional_before_size: int) -> bool:
@@ -516,29 +648,97 @@ def _is_float64(dtype: cst.BaseExpression, context: FileContext) -> bool:
     return qualified in ("numpy.float64", "numpy.double", "numpy.float_")
 
 
-def build_evidence(context: FileContext, function: cst.FunctionDef | None, body: cst.CSTNode) -> ArrayEvidence:
-    return _EvidenceBuilder(context, function, body).build()
+# -- call sites ----------------------------------------------------------------
+
+
+def _call_site_passing_array(context: FileContext, function: cst.FunctionDef | None, param: str) -> str | None:
+    """A call of ``function`` in this module that passes an array to ``param``
+    (and no call that passes something else), as code for the message."""
+    if function is None:
+        return None
+    position = _param_position(function, param)
+    found = None
+    for call, scope in _call_sites(context).get(function.name.value, ()):
+        argument = _argument_for(call, param, position)
+        if argument is None:
+            continue
+        if evidence_for_scope(context, scope).expression_facts(argument) is None:
+            return None
+        found = found or code_of(call)
+    if found is not None and len(found) > 60:
+        found = found[:57] + "..."
+    return found
+
+
+def _param_position(function: cst.FunctionDef, param: str) -> int | None:
+    names = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+    return names.index(param) if param in names else None
+
+
+def _argument_for(call: cst.Call, param: str, position: int | None) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+    positional = [arg for arg in call.args if arg.keyword is None]
+    if any(arg.star for arg in positional) or position is None or position >= len(positional):
+        return None
+    return positional[position].value
+
+
+def _call_sites(context: FileContext) -> dict[str, list[tuple[cst.Call, cst.CSTNode]]]:
+    """Calls of plain names in the module, with the scope each is in (built once)."""
+    cached = context.__dict__.get("_pc5_call_sites")
+    if cached is not None:
+        return cached
+    sites: dict[str, list[tuple[cst.Call, cst.CSTNode]]] = {}
+    stack: list[tuple[cst.CSTNode, cst.CSTNode]] = [(context.module, context.module)]
+    while stack:
+        node, scope = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+            sites.setdefault(node.func.value, []).append((node, scope))
+        inner = node if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) else scope
+        stack.extend((child, inner) for child in node.children)
+    context.__dict__["_pc5_call_sites"] = sites
+    return sites
+
+
+# -- scopes --------------------------------------------------------------------
 
 
 def evidence_for(context: FileContext, stack: list[cst.CSTNode]) -> ArrayEvidence:
     """The evidence of the innermost function around the current node (or the module),
     computed once per function and shared by every PC5 rule."""
     scope: cst.CSTNode = context.module
-    function: cst.FunctionDef | None = None
     for ancestor in reversed(stack):
-        if isinstance(ancestor, cst.FunctionDef):
-            scope, function = ancestor, ancestor
-            break
-        if isinstance(ancestor, (cst.ClassDef, cst.Lambda)):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             scope = ancestor
             break
+    return evidence_for_scope(context, scope)
+
+
+def evidence_for_scope(context: FileContext, scope: cst.CSTNode) -> ArrayEvidence:
     cache: dict[int, tuple[cst.CSTNode, ArrayEvidence]] = context.__dict__.setdefault("_pc5_evidence", {})
     hit = cache.get(id(scope))
     if hit is not None and hit[0] is scope:
         return hit[1]
-    evidence = build_evidence(context, function, scope.body if function is not None else scope)  # type: ignore[attr-defined]
+    function = scope if isinstance(scope, cst.FunctionDef) else None
+    body = scope.body if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else scope
+    outer = evidence_for_scope(context, context.module) if function is not None and _is_top_level(context, function) else None
+    evidence = ArrayEvidence(context, function, walk_scope(context, function, body), outer)  # type: ignore[arg-type]
     cache[id(scope)] = (scope, evidence)
     return evidence
+
+
+def _is_top_level(context: FileContext, function: cst.FunctionDef) -> bool:
+    top = context.__dict__.get("_pc5_top_functions")
+    if top is None:
+        top = {id(s) for s in context.module.body if isinstance(s, cst.FunctionDef)}
+        context.__dict__["_pc5_top_functions"] = top
+    return id(function) in top
+
+
+def build_evidence(context: FileContext, function: cst.FunctionDef | None, body: cst.CSTNode) -> ArrayEvidence:
+    return ArrayEvidence(context, function, walk_scope(context, function, body), None)
 
 
 def dotted(expr: cst.BaseExpression) -> str | None:

@@ -6,10 +6,24 @@ from __future__ import annotations
 import libcst as cst
 
 from policy_check.diagnostics import Applicability
-from policy_check.rules.base import FileContext, FixSafety, Invalid, NodeFix, RemoveLines, Replace, Rule
+from policy_check.rules.base import (
+    FileContext,
+    FixSafety,
+    Invalid,
+    NodeFix,
+    RemoveLines,
+    Replace,
+    Rule,
+)
 from policy_check.rules.vectorise.evidence import walk_local
-from policy_check.rules.vectorise.loops import MATH_TO_NUMPY, Vectoriser, blocked, code, statements_of
+from policy_check.rules.vectorise.loops import (
+    MATH_TO_NUMPY,
+    blocked,
+    code,
+    statements_of,
+)
 from policy_check.rules.vectorise.site import loop_site, mentions_arrays
+from policy_check.rules.vectorise.vectoriser import Vectoriser
 
 _NO_FIX = "<no fix>"
 _GROWERS = frozenset({"append", "concatenate", "vstack", "hstack", "column_stack", "row_stack", "dstack"})
@@ -226,6 +240,9 @@ class ListThenArray(Rule):
         message = f"list `{list_name}` is built element by element and then turned into an array: `{expression}`"
         if vec.notes:
             message += " (" + "; ".join(vec.notes) + ")"
+        evidence = vec.evidence_text()
+        if evidence:
+            message += f"; {evidence}"
         fix = None
         element = _appended_value(statement)
         if dtype is None and element is not None and _python_float(element, vec):
@@ -235,6 +252,7 @@ class ListThenArray(Rule):
         uses = sum(1 for n in walk_local(site.scope) if isinstance(n, cst.Name) and n.value == list_name)
         if (
             dtype is not None
+            and not vec.likely
             and vec.exact
             and uses == 2 + sum(1 for n in walk_local(statement) if isinstance(n, cst.Name) and n.value == list_name)
             and not site.loop_names_escape()

@@ -8,10 +8,23 @@ from dataclasses import dataclass
 import libcst as cst
 
 from policy_check.diagnostics import Applicability
-from policy_check.rules.base import FileContext, FixSafety, Invalid, NodeFix, Replace, Rule
+from policy_check.rules.base import (
+    FileContext,
+    FixSafety,
+    Invalid,
+    NodeFix,
+    Replace,
+    Rule,
+)
 from policy_check.rules.vectorise.evidence import walk_local
-from policy_check.rules.vectorise.loops import Vectoriser, blocked, code, parenthesise, statements_of
+from policy_check.rules.vectorise.loops import (
+    blocked,
+    code,
+    parenthesise,
+    statements_of,
+)
 from policy_check.rules.vectorise.site import LoopSite, loop_site, mentions_arrays
+from policy_check.rules.vectorise.vectoriser import Vectoriser
 
 
 @dataclass
@@ -27,7 +40,7 @@ class Accumulation:
     mask: cst.BaseExpression | None = None
 
 
-def _accumulation(statement: object, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:  # noqa: C901
+def _accumulation(statement: object, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
     if isinstance(statement, cst.AugAssign) and isinstance(statement.target, cst.Name):
         name = statement.target.value
         if name in loop_names or vec.evidence.arrays.get(name) is not None:
@@ -126,6 +139,7 @@ class ReductionLoop(Rule):
 
     code = "PC502"
     name = "reduction-loop"
+    trigger_words = ("for ", "while ")
     summary = "A loop accumulates a sum, extremum or count over an array; use the NumPy reduction."
     MESSAGE = "reduction in a Python loop: use the NumPy reduction"
     fix_safety = FixSafety.UNSAFE
@@ -136,7 +150,6 @@ class ReductionLoop(Rule):
         "stops at the shortest where the array expression raises.  Running extrema, masked sums "
         "and counts are suggestions only (NaN handling differs)."
     )
-    trigger_words = ("for ",)
 
     @classmethod
     def applies_to(cls, context: FileContext) -> bool:
@@ -183,6 +196,9 @@ class ReductionLoop(Rule):
             "import math\nimport numpy as np\n\ndef shannon(p: np.ndarray):\n    h = 0.0\n    for x in p:\n        if x > 0:\n            h -= x * math.log(x)\n    return h\n"
         ),
     ]
+
+    def leave_While(self, node: cst.While) -> None:
+        self.leave_For(node)  # type: ignore[arg-type]
 
     def leave_For(self, node: cst.For) -> None:
         site = loop_site(self.context, node)
@@ -231,8 +247,14 @@ class ReductionLoop(Rule):
         if any(line is None for line in lines):
             return
         message = "reduction in a Python loop: `" + "; ".join(line for line in lines if line) + "`"  # type: ignore[misc]
+        evidence = vec.evidence_text()
+        if evidence:
+            message += f"; {evidence}"
         fix = None
         if (
+            not vec.likely
+            and not site.is_while
+            and
             all(a.kind in ("sum", "count") and a.mask is None for a in accumulations)
             and all(a.kind != "sum" or _initialised_with_float(self.context.stack, node, a.name) for a in accumulations)
             and vec.exact
@@ -399,7 +421,7 @@ class BuiltinOnArray(Rule):
         self.report(node, message, NodeFix(f"use `{method}`", applicability, (Replace(node, method),)))
 
 
-def _module_bound(context) -> set[str]:  # noqa: ANN001
+def _module_bound(context) -> set[str]:
     cached = context.__dict__.get("_pc5_module_bound")
     if cached is None:
         from policy_check.analysis.names import module_level_statements

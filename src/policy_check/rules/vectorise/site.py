@@ -1,5 +1,6 @@
 """One loop as every PC5 rule sees it: its function's array evidence, its header,
-its statements and the names it assigns — computed once per loop and shared."""
+its statements and the names it assigns — computed once per loop and shared.
+``for`` loops and ``while i < len(a): …; i += 1`` index loops are both sites."""
 
 from __future__ import annotations
 
@@ -9,12 +10,21 @@ import libcst as cst
 
 from policy_check.rules.base import FileContext
 from policy_check.rules.vectorise.evidence import ArrayEvidence, evidence_for
-from policy_check.rules.vectorise.loops import LoopHeader, Vectoriser, code, name_uses, names_assigned, read_header, statements_of
+from policy_check.rules.vectorise.loops import (
+    LoopHeader,
+    code,
+    name_uses,
+    names_assigned,
+    read_header,
+    read_while_header,
+    statements_of,
+)
+from policy_check.rules.vectorise.vectoriser import Vectoriser
 
 
 @dataclass
 class LoopSite:
-    loop: cst.For
+    loop: cst.For | cst.While
     evidence: ArrayEvidence
     header: LoopHeader
     statements: list
@@ -22,8 +32,12 @@ class LoopSite:
     # The function (or module) the loop is in: where "used after the loop" is checked.
     scope: cst.CSTNode
 
-    def vectoriser(self, context: FileContext) -> Vectoriser:
-        return Vectoriser(context, self.evidence, self.header, self.assigned)
+    @property
+    def is_while(self) -> bool:
+        return isinstance(self.loop, cst.While)
+
+    def vectoriser(self, context: FileContext, trailing: int = 0) -> Vectoriser:
+        return Vectoriser(context, self.evidence, self.header, self.assigned, trailing)
 
     def used_outside(self, name: str) -> bool:
         return name_uses(self.scope, name, self.loop) > 0
@@ -35,11 +49,11 @@ class LoopSite:
         return any(self.used_outside(name) for name in names)
 
 
-_ARRAY_WORDS = ("numpy", "to_numpy", ".values", "ndarray")
+_ARRAY_WORDS = ("numpy", "to_numpy", ".values", "ndarray", "pandas", "xarray", "netCDF4", "h5py", "scipy", "astropy")
 
 
 def mentions_arrays(context: FileContext) -> bool:
-    """A file that never names NumPy, `.values` or `.to_numpy` cannot hold arrays we see."""
+    """A file that never names NumPy (or a library that makes arrays) cannot hold arrays we see."""
     return any(word in context.source for word in _ARRAY_WORDS)
 
 
@@ -50,9 +64,9 @@ def scope_of(stack: list[cst.CSTNode], module: cst.Module) -> cst.CSTNode:
     return module
 
 
-def loop_site(context: FileContext, loop: cst.For) -> LoopSite | None:
+def loop_site(context: FileContext, loop: cst.For | cst.While) -> LoopSite | None:
     """The analysed loop, or ``None`` when it does not run over arrays we can see."""
-    cache: dict[int, tuple[cst.For, LoopSite | None]] = context.__dict__.setdefault("_pc5_loops", {})
+    cache: dict[int, tuple[cst.CSTNode, LoopSite | None]] = context.__dict__.setdefault("_pc5_loops", {})
     hit = cache.get(id(loop))
     if hit is not None and hit[0] is loop:
         return hit[1]
@@ -61,22 +75,44 @@ def loop_site(context: FileContext, loop: cst.For) -> LoopSite | None:
     return site
 
 
-def _analyse(context: FileContext, loop: cst.For) -> LoopSite | None:
-    evidence = evidence_for(context, context.stack)
-    if not evidence.arrays:
-        return None
+def _header_and_statements(context: FileContext, loop: cst.For | cst.While, evidence: ArrayEvidence) -> tuple[LoopHeader, list] | None:
+    if isinstance(loop, cst.While):
+        return read_while_header(loop, _statements_before(context, loop), evidence, context)
     header = read_header(loop, evidence, context)
-    if header is None:
-        return None
     statements = statements_of(loop.body)
-    if statements is None:
+    if header is None or statements is None:
         return None
+    return header, statements
+
+
+def _statements_before(context: FileContext, loop: cst.CSTNode) -> list[cst.CSTNode]:
+    block = context.stack[-2] if len(context.stack) >= 2 else None
+    body = getattr(block, "body", None)
+    if not isinstance(body, (list, tuple)):
+        return []
+    statements = list(body)
+    position = next((k for k, s in enumerate(statements) if s is loop), None)
+    return statements[:position] if position is not None else []
+
+
+def _analyse(context: FileContext, loop: cst.For | cst.While) -> LoopSite | None:
+    evidence = evidence_for(context, context.stack)
+    if not evidence.has_candidates():
+        return None
+    found = _header_and_statements(context, loop, evidence)
+    if found is None:
+        return None
+    header, statements = found
     assigned = names_assigned(loop.body)
-    if header.index is not None and header.index in assigned:
+    if isinstance(loop, cst.While) and header.index is not None:
+        assigned.discard(header.index)
+        if any(header.index in names_assigned(s) for s in statements):
+            return None
+    elif header.index is not None and header.index in assigned:
         return None
     if any(name in assigned for name in header.elements):
         return None
     return LoopSite(loop, evidence, header, statements, assigned, scope_of(context.stack, context.module))
 
 
-__all__ = ["LoopSite", "loop_site", "code"]
+__all__ = ["LoopSite", "code", "loop_site"]

@@ -1,0 +1,219 @@
+"""The array statements an elementwise loop body becomes (PC501, PC505).
+
+``plan_elementwise`` turns a body of ``out[i] = <expr>`` writes, temporaries and
+``if``/``else`` blocks into ``out[:] = <array expression>`` lines, and refuses
+(``None``) a body whose iterations depend on each other: a written array read
+anywhere but at the element being written (``u[i - 1]``, ``u[0]``, the whole
+``u``) is a sweep that sees its own earlier writes (Gauss–Seidel), not an
+elementwise loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from policy_check.rules.vectorise.loops import parenthesise, statements_of
+from policy_check.rules.vectorise.vectoriser import Vectoriser
+
+_AUG_TO_BINARY = {
+    cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
+    cst.DivideAssign: cst.Divide, cst.PowerAssign: cst.Power, cst.FloorDivideAssign: cst.FloorDivide,
+}
+
+
+@dataclass
+class Write:
+    """``out[:] = value``: the written array, the target as code, the value."""
+
+    array: str
+    target: str
+    value: cst.BaseExpression
+    node: cst.BaseExpression
+
+
+@dataclass
+class ElementwisePlan:
+    """The array statements a loop body becomes, in order."""
+
+    writes: list[Write] = field(default_factory=list)
+    temporaries: list[str] = field(default_factory=list)
+    masked: bool = False
+
+    @property
+    def written(self) -> set[str]:
+        return {write.array for write in self.writes}
+
+    def lines(self) -> list[str]:
+        out = []
+        for write in self.writes:
+            value = write.value
+            if self.masked and isinstance(value, cst.Subscript) and isinstance(value.slice[0].slice, cst.Index):
+                mask = code(value.slice[0].slice.value)
+                out.append(f"mask = {mask}; {write.target.replace('[:]', '[mask]')} = {code(value.value)}[mask]")
+            else:
+                out.append(f"{write.target} = {code(value)}")
+        return out
+
+
+def code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def plan_elementwise(statements: list, vec: Vectoriser) -> ElementwisePlan | None:
+    """The writes of an elementwise body, or ``None`` when it is anything else."""
+    plan = ElementwisePlan()
+    if not _plan_block(statements, vec, plan) or not plan.writes:
+        return None
+    if reads_other_elements(statements, plan.written, vec):
+        return None
+    return plan
+
+
+def outer_subscripts(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under ``node``, but of a chain ``h[i][j]`` only the outermost
+    subscript (its index expressions and innermost base are still visited)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, cst.Subscript):
+            base: cst.BaseExpression = current
+            while isinstance(base, cst.Subscript):
+                stack.extend(e.slice for e in base.slice)
+                base = base.value
+            stack.append(base)
+            continue
+        stack.extend(current.children)
+
+
+def reads_other_elements(statements: list, written: set[str], vec: Vectoriser) -> bool:
+    """Whether a written array is read anywhere but at the current element."""
+    full = list(range(len(vec.headers)))
+    for statement in statements:
+        for node in outer_subscripts(statement):
+            if isinstance(node, cst.Subscript):
+                parts = vec.access_parts(node)
+                base = parts[0].base if parts else _innermost_base(node)
+                if isinstance(base, cst.Name) and base.value in written and (parts is None or parts[1] != full):
+                    return True
+            elif isinstance(node, cst.Name) and node.value in written and not _is_base_position(node, statement):
+                return True
+    return False
+
+
+def _innermost_base(node: cst.Subscript) -> cst.BaseExpression:
+    base: cst.BaseExpression = node
+    while isinstance(base, cst.Subscript):
+        base = base.value
+    return base
+
+
+def _is_base_position(name: cst.Name, statement: cst.CSTNode) -> bool:
+    for node in outer_subscripts(statement):
+        if isinstance(node, cst.Subscript) and _innermost_base(node) is name:
+            return True
+    return False
+
+
+def _plan_block(statements: list, vec: Vectoriser, plan: ElementwisePlan) -> bool:
+    for statement in statements:
+        handler = _STATEMENT_PLANNERS.get(type(statement))
+        if handler is None or not handler(statement, vec, plan):
+            return False
+    return True
+
+
+def _plan_assign(statement: cst.Assign, vec: Vectoriser, plan: ElementwisePlan) -> bool:
+    if len(statement.targets) != 1:
+        return False
+    target = statement.targets[0].target
+    if isinstance(target, cst.Name):
+        value = vec.expr(statement.value)
+        if value is None:
+            return False
+        vec.temporaries[target.value] = value
+        plan.temporaries.append(target.value)
+        return True
+    written = vec.target(target)
+    value = vec.expr(statement.value) if written is not None else None
+    if written is None or value is None:
+        return False
+    plan.writes.append(Write(written[0], written[1], value, target))
+    return True
+
+
+def _plan_aug_assign(statement: cst.AugAssign, vec: Vectoriser, plan: ElementwisePlan) -> bool:
+    operator = _AUG_TO_BINARY.get(type(statement.operator))
+    written = vec.target(statement.target) if operator is not None else None
+    if written is None or operator is None:
+        return False
+    value = vec.expr(statement.value)
+    current = vec.expr(statement.target)
+    if value is None or current is None:
+        return False
+    combined = cst.BinaryOperation(left=current, operator=operator(), right=parenthesise(value))
+    plan.writes.append(Write(written[0], written[1], combined, statement.target))
+    return True
+
+
+def _plan_if(statement: cst.If, vec: Vectoriser, plan: ElementwisePlan) -> bool:
+    test = vec.expr(statement.test)
+    body = statements_of(statement.body)
+    if test is None or body is None:
+        return False
+    saved = dict(vec.temporaries)
+    then_plan = ElementwisePlan()
+    if not _plan_block(body, vec, then_plan):
+        return False
+    vec.temporaries = dict(saved)
+    if statement.orelse is None:
+        # if-only: a masked assignment (`out[mask] = value[mask]`).
+        plan.masked = True
+        plan.writes.extend(Write(w.array, w.target, _masked(w.value, test), w.node) for w in then_plan.writes)
+        return True
+    else_plan = _plan_else(statement.orelse, vec)
+    vec.temporaries = saved
+    if else_plan is None:
+        return False
+    then_targets = [w.target for w in then_plan.writes]
+    if then_targets != [w.target for w in else_plan.writes] or len(set(then_targets)) != len(then_targets):
+        return False
+    vec.note_where()
+    for then_write, else_write in zip(then_plan.writes, else_plan.writes):
+        plan.writes.append(Write(then_write.array, then_write.target, vec.where(test, then_write.value, else_write.value), then_write.node))
+    plan.masked = plan.masked or then_plan.masked or else_plan.masked
+    return True
+
+
+def _plan_else(orelse: cst.If | cst.Else, vec: Vectoriser) -> ElementwisePlan | None:
+    block = [orelse] if isinstance(orelse, cst.If) else statements_of(orelse.body)
+    plan = ElementwisePlan()
+    if block is None or not _plan_block(block, vec, plan):
+        return None
+    return plan
+
+
+_STATEMENT_PLANNERS = {cst.Assign: _plan_assign, cst.AugAssign: _plan_aug_assign, cst.If: _plan_if}
+
+
+def _masked(value: cst.BaseExpression, test: cst.BaseExpression) -> cst.BaseExpression:
+    # Rendered only in messages: `out[mask] = value[mask]`.
+    return cst.Subscript(value=parenthesise(value), slice=[cst.SubscriptElement(cst.Index(parenthesise(test)))])
+
+
+def plan_with_broadcasting(statements: list, make: object) -> tuple[Vectoriser, ElementwisePlan] | None:
+    """Plan once; when some operand turned out to have per-iteration dimensions
+    (a row of a 2-D array), plan again broadcasting every operand to them."""
+    vec = make(0)  # type: ignore[operator]
+    plan = plan_elementwise(statements, vec)
+    if plan is None:
+        return None
+    if vec.trailing_seen > 0:
+        vec = make(vec.trailing_seen)  # type: ignore[operator]
+        plan = plan_elementwise(statements, vec)
+        if plan is None:
+            return None
+    return vec, plan

@@ -1,0 +1,238 @@
+"""One walk over a function (or module) body that records what PC5's array evidence
+needs: every binding of every name, the parameters, and how names are *used*
+(``x.shape``, ``x[i, j]``, ``np.mean(x)``, ``hasattr(x, ...)``).  Nothing is
+decided here; ``evidence`` reads these records lazily, only for the names loops use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from policy_check.rules.base import FileContext
+from policy_check.rules.vectorise.makers import FRAME_ATTRIBUTES, TAKES_ARRAY
+from policy_check.syntax_tree import child_nodes
+
+# Attributes only arrays (and array-likes) have: certain evidence for a parameter.
+CERTAIN_ATTRIBUTES = frozenset({"shape", "ndim", "dtype"})
+_DUCK_TYPING = frozenset({"hasattr", "isinstance", "getattr"})
+# A binding we cannot see as a value (a loop target, a `with ... as`, `global`).
+UNKNOWN = None
+
+
+def walk_local(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under ``node`` (itself included), not entering nested functions,
+    lambdas or classes (their names are another scope)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(child_nodes(current))
+
+
+@dataclass
+class ScopeWalk:
+    """The raw records of one scope."""
+
+    bindings: dict[str, list[cst.BaseExpression | None]] = field(default_factory=dict)
+    params: dict[str, cst.Param] = field(default_factory=dict)
+    # name → how it is used as an array; certain (`x.shape`) and likely (`x[i, j]`, `np.mean(x)`).
+    certain_uses: dict[str, str] = field(default_factory=dict)
+    likely_uses: dict[str, str] = field(default_factory=dict)
+    duck_typed: set[str] = field(default_factory=set)
+    # `ny, nx = a.shape` → {"ny": ("a", 0), "nx": ("a", 1)}.
+    shape_unpacks: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Lower bounds on dimensions: `a.shape[1]`, `a[i, j]` → 2.
+    min_ndim: dict[str, int] = field(default_factory=dict)
+    # Names used like a DataFrame (`df.iloc`, `df.columns`).
+    frame_uses: set[str] = field(default_factory=set)
+
+    def bind(self, name: str, value: cst.BaseExpression | None) -> None:
+        self.bindings.setdefault(name, []).append(value)
+
+    def hint_ndim(self, name: str, ndim: int) -> None:
+        self.min_ndim[name] = max(ndim, self.min_ndim.get(name, 0))
+
+
+def walk_scope(context: FileContext, function: cst.FunctionDef | None, body: cst.CSTNode) -> ScopeWalk:
+    walk = ScopeWalk()
+    if function is not None:
+        params = function.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            walk.params[param.name.value] = param
+    for node in walk_local(body):
+        handler = _HANDLERS.get(type(node))
+        if handler is not None:
+            handler(walk, node, context)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not function:
+            walk.bind(node.name.value, UNKNOWN)
+    return walk
+
+
+# -- bindings ------------------------------------------------------------------
+
+
+def _assign(walk: ScopeWalk, node: cst.Assign, context: FileContext) -> None:
+    for target in node.targets:
+        bind_target(walk, target.target, node.value)
+
+
+def _ann_assign(walk: ScopeWalk, node: cst.AnnAssign, context: FileContext) -> None:
+    if not isinstance(node.target, cst.Name):
+        return
+    value = node.value
+    if annotation_is_array(node.annotation, context):
+        # An annotated array: the annotation is the evidence, whatever the value.
+        walk.bind(node.target.value, value if value is not None and not isinstance(value, cst.Name) else cst.Name("__array__"))
+    elif value is not None:
+        walk.bind(node.target.value, value)
+
+
+def _loop_target(walk: ScopeWalk, node: cst.For | cst.CompFor, context: FileContext) -> None:
+    bind_unknown(walk, node.target)
+
+
+def _with(walk: ScopeWalk, node: cst.With, context: FileContext) -> None:
+    for item in node.items:
+        if item.asname is not None:
+            # `with h5py.File(p) as f`: the item's value, so containers are seen.
+            bind_target(walk, item.asname.name, item.item)
+
+
+def _named_expr(walk: ScopeWalk, node: cst.NamedExpr, context: FileContext) -> None:
+    bind_unknown(walk, node.target)
+
+
+def _global(walk: ScopeWalk, node: cst.Global | cst.Nonlocal, context: FileContext) -> None:
+    for item in node.names:
+        walk.bind(item.name.value, UNKNOWN)
+
+
+def _except(walk: ScopeWalk, node: cst.ExceptHandler, context: FileContext) -> None:
+    if node.name is not None:
+        bind_unknown(walk, node.name.name)
+
+
+def bind_target(walk: ScopeWalk, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+    if isinstance(target, cst.Name):
+        walk.bind(target.value, value)
+        return
+    if not isinstance(target, (cst.Tuple, cst.List)):
+        return
+    if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements):
+        for element, item in zip(target.elements, value.elements):
+            bind_target(walk, element.value, item.value)
+        return
+    # `ny, nx = a.shape`: each is a length of `a`; `x, y = f()`: unknown.
+    shape_of = _shape_owner(value)
+    for position, element in enumerate(target.elements):
+        bind_unknown(walk, element.value)
+        if shape_of is not None and isinstance(element.value, cst.Name):
+            walk.shape_unpacks[element.value.value] = (shape_of, position)
+    if shape_of is not None and not any(isinstance(e, cst.StarredElement) for e in target.elements):
+        walk.hint_ndim(shape_of, len(target.elements))
+
+
+def _shape_owner(value: cst.BaseExpression) -> str | None:
+    if isinstance(value, cst.Attribute) and value.attr.value == "shape" and isinstance(value.value, cst.Name):
+        return value.value.value
+    return None
+
+
+def bind_unknown(walk: ScopeWalk, target: cst.BaseExpression) -> None:
+    if isinstance(target, cst.Name):
+        walk.bind(target.value, UNKNOWN)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            bind_unknown(walk, element.value)
+    elif isinstance(target, cst.StarredElement):
+        bind_unknown(walk, target.value)
+
+
+# -- uses ----------------------------------------------------------------------
+
+
+def _attribute(walk: ScopeWalk, node: cst.Attribute, context: FileContext) -> None:
+    if not isinstance(node.value, cst.Name):
+        return
+    name, attr = node.value.value, node.attr.value
+    if attr in CERTAIN_ATTRIBUTES:
+        walk.certain_uses.setdefault(name, f"`{name}.{attr}`")
+    elif attr == "T":
+        walk.likely_uses.setdefault(name, f"`{name}.T`")
+    if attr in FRAME_ATTRIBUTES:
+        walk.frame_uses.add(name)
+
+
+def _subscript(walk: ScopeWalk, node: cst.Subscript, context: FileContext) -> None:
+    value = node.value
+    if isinstance(value, cst.Attribute) and value.attr.value == "shape" and isinstance(value.value, cst.Name):
+        _shape_index(walk, value.value.value, node)
+        return
+    if not isinstance(value, cst.Name) or len(node.slice) < 2:
+        return
+    if all(isinstance(e.slice, cst.Slice) or not isinstance(e.slice.value, (cst.SimpleString, cst.FormattedString)) for e in node.slice):
+        walk.likely_uses.setdefault(value.value, f"`{value.value}[i, j]`")
+        walk.hint_ndim(value.value, len(node.slice))
+
+
+def _shape_index(walk: ScopeWalk, name: str, node: cst.Subscript) -> None:
+    first = node.slice[0].slice
+    if isinstance(first, cst.Index) and isinstance(first.value, cst.Integer):
+        walk.hint_ndim(name, int(first.value.value) + 1)
+
+
+def _call(walk: ScopeWalk, node: cst.Call, context: FileContext) -> None:
+    if not node.args or not isinstance(node.args[0].value, cst.Name):
+        return
+    first = node.args[0].value.value
+    func = node.func
+    if isinstance(func, cst.Name) and func.value in _DUCK_TYPING:
+        # Duck typing: the parameter may be anything, whatever attributes it uses.
+        walk.duck_typed.add(first)
+        return
+    qualified = context.names.qualify(func)
+    if not qualified or not qualified.startswith("numpy.") or node.args[0].keyword is not None:
+        return
+    if qualified[len("numpy."):] not in TAKES_ARRAY:
+        return  # `np.asarray(x)` says x may not be an array yet; `np.zeros(n)` takes a size
+    walk.likely_uses.setdefault(first, f"passed to `{_short_call(func)}`")
+
+
+def _short_call(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        return f"{func.value.value}.{func.attr.value}"
+    return func.value if isinstance(func, cst.Name) else "np.*"
+
+
+_HANDLERS = {
+    cst.Assign: _assign,
+    cst.AnnAssign: _ann_assign,
+    cst.For: _loop_target,
+    cst.CompFor: _loop_target,
+    cst.With: _with,
+    cst.NamedExpr: _named_expr,
+    cst.Global: _global,
+    cst.Nonlocal: _global,
+    cst.ExceptHandler: _except,
+    cst.Attribute: _attribute,
+    cst.Subscript: _subscript,
+    cst.Call: _call,
+}
+
+
+def annotation_is_array(annotation: cst.Annotation | None, context: FileContext) -> bool:
+    if annotation is None:
+        return False
+    node = annotation.annotation
+    if isinstance(node, cst.SimpleString):
+        text = node.value.strip("\"'")
+        return text.endswith("ndarray") or text.startswith(("NDArray", "npt.NDArray", "np.ndarray"))
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    qualified = context.names.qualify(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    return qualified in ("numpy.ndarray", "numpy.typing.NDArray")

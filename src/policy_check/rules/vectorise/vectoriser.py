@@ -1,0 +1,483 @@
+"""Loop bodies → array expressions.
+
+The ``Vectoriser`` works for one loop or a nest of loops (outer to inner, one
+array axis each).  It substitutes element reads (``a[i]``, ``h[i][j]``,
+``a[i, j]``, ``a[k, j]`` with ``k`` fixed, the loop's element names) by whole
+arrays or slices, inserting ``None`` axes so that the expression broadcasts as
+the loop did (``m[i] * w[i]`` with 2-D ``m`` → ``m * w[:, None]``; ``a[i] - b[j]``
+→ ``a[:, None] - b[None, :]``), and refuses (returns ``None``) whenever the
+meaning could change: reads at other indices (a dependency between iterations),
+lists and unknown objects, unknown or random calls, attribute access on elements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from policy_check.rules.base import FileContext
+from policy_check.rules.vectorise.evidence import ArrayEvidence, ArrayFacts, walk_local
+from policy_check.rules.vectorise.loops import (
+    _MATH_INT_RESULT,
+    MATH_CONSTANTS,
+    MATH_TO_NUMPY,
+    NUMPY_UFUNCS,
+    LoopHeader,
+    _positional,
+    code,
+    np_attr,
+    parenthesise,
+)
+
+_COMPARISONS = (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual, cst.Equal, cst.NotEqual)
+_ARRAY_SCALAR_ATTRIBUTES = frozenset({"size", "shape", "ndim", "dtype"})
+
+
+@dataclass
+class Access:
+    """An element access after flattening ``h[i][j]`` into ``h[i, j]``."""
+
+    base: cst.BaseExpression
+    indices: list[cst.BaseExpression]
+
+
+def flatten_access(node: cst.Subscript) -> Access | None:
+    """``h[i][j]`` and ``h[i, j]`` → ``Access(h, [i, j])``; ``None`` when an index is a slice."""
+    indices: list[cst.BaseExpression] = []
+    current: cst.BaseExpression = node
+    while isinstance(current, cst.Subscript) and not current.lpar:
+        level = []
+        for element in current.slice:
+            if not isinstance(element.slice, cst.Index) or element.slice.star is not None:
+                return None
+            level.append(element.slice.value)
+        indices = level + indices
+        current = current.value
+        if isinstance(current, cst.Subscript) and _string_indexed(current):
+            break  # `df["a"][i]`: the column is the base
+    return Access(current, indices)
+
+
+def _string_indexed(node: cst.Subscript) -> bool:
+    return any(isinstance(e.slice, cst.Index) and isinstance(e.slice.value, (cst.SimpleString, cst.FormattedString)) for e in node.slice)
+
+
+def _slice_element(lower: int = 0) -> cst.SubscriptElement:
+    return cst.SubscriptElement(cst.Slice(lower=cst.Integer(str(lower)) if lower else None, upper=None))
+
+
+def _none_element() -> cst.SubscriptElement:
+    return cst.SubscriptElement(cst.Index(cst.Name("None")))
+
+
+def _subscript(base: cst.BaseExpression, elements: list[cst.SubscriptElement]) -> cst.BaseExpression:
+    return cst.Subscript(value=parenthesise(base), slice=elements)
+
+
+class Vectoriser:
+    """Turns body expressions into array expressions for one loop (or a nest)."""
+
+    def __init__(
+        self,
+        context: FileContext,
+        evidence: ArrayEvidence,
+        header: LoopHeader | list[LoopHeader],
+        assigned_in_loop: set[str],
+        trailing: int = 0,
+    ) -> None:
+        self.context = context
+        self.evidence = evidence
+        self.headers = header if isinstance(header, list) else [header]
+        self.header = self.headers[-1]
+        self.np = evidence.numpy_alias or "np"
+        self.assigned_in_loop = assigned_in_loop
+        self.axis_of: dict[str, int] = {h.index: axis for axis, h in enumerate(self.headers) if h.index is not None}
+        self.elements: dict[str, tuple[cst.BaseExpression, int]] = {
+            name: (array, axis) for axis, h in enumerate(self.headers) for name, array in h.elements.items()
+        }
+        # Trailing (per-iteration) dimensions every operand is broadcast to.
+        self.trailing = trailing
+        self.trailing_seen = 0
+        # Temporaries bound earlier in the body: name → array expression.
+        self.temporaries: dict[str, cst.BaseExpression] = {}
+        # False when the rewrite may differ from the loop (NaN order, …): suggestion only.
+        self.exact = True
+        # False when operand shapes are guessed (unknown dimensions next to known ones).
+        self.shapes_known = True
+        self.notes: list[str] = []
+        self.reads: dict[str, int] = {}
+        # Arrays known only from likely evidence (or none): name → why we think so.
+        self.likely: dict[str, str] = {}
+        # Every array touched, with its evidence (for the message).
+        self.seen: dict[str, str] = {}
+        self.varies = False
+
+    # -- loop axes -------------------------------------------------------------
+
+    def loop_names(self) -> set[str]:
+        return set(self.axis_of) | set(self.elements)
+
+    def is_index(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value in self.axis_of
+
+    def _axis_slice(self, axis: int) -> cst.SubscriptElement:
+        return _slice_element(self.headers[axis].start)
+
+    def _broadcast(self, expr: cst.BaseExpression, axes: list[int], trailing: int) -> cst.BaseExpression:
+        """``expr`` has the loop axes ``axes`` (in order) then ``trailing`` dimensions:
+        insert ``None`` for the missing loop axes and up to ``self.trailing``."""
+        elements = [cst.SubscriptElement(cst.Slice(lower=None, upper=None)) if axis in axes else _none_element() for axis in range(len(self.headers))]
+        elements += [cst.SubscriptElement(cst.Slice(lower=None, upper=None))] * trailing
+        elements += [_none_element()] * max(0, self.trailing - trailing)
+        if all(isinstance(e.slice, cst.Slice) for e in elements):
+            return expr
+        return _subscript(expr, elements)
+
+    # -- element accesses ------------------------------------------------------
+
+    def access_parts(self, node: cst.Subscript) -> tuple[Access, list[int]] | None:
+        """The access and the loop axes of its indices, when it reads or writes the
+        current element (every other index fixed), else ``None``."""
+        access = flatten_access(node)
+        if access is None:
+            return None
+        axes: list[int] = []
+        for index in access.indices:
+            if isinstance(index, cst.Name) and index.value in self.axis_of:
+                axes.append(self.axis_of[index.value])
+            elif not self._fixed_index(index):
+                return None
+        if not axes or axes != sorted(set(axes)):
+            return None
+        return access, axes
+
+    def _fixed_index(self, index: cst.BaseExpression) -> bool:
+        if isinstance(index, cst.Integer):
+            return True
+        return isinstance(index, cst.Name) and self._invariant(index) and not self.evidence.is_array(index)
+
+    def base_facts(self, base: cst.BaseExpression) -> ArrayFacts | None:
+        """The evidence for an indexed base; unknown parameters and globals read at
+        the loop's index are accepted as likely arrays (named in the message)."""
+        facts = self.evidence.facts(base) if isinstance(base, cst.Name) else self.evidence.expression_facts(base)
+        if facts is not None:
+            self.seen.setdefault(code(base), facts.why)
+            if facts.likely:
+                self.likely.setdefault(code(base), facts.why)
+            return facts
+        if isinstance(base, cst.Name) and self._could_be_array(base.value):
+            self.likely.setdefault(base.value, "read at the loop's index")
+            return ArrayFacts(likely=True, why="read at the loop's index")
+        return None
+
+    def _could_be_array(self, name: str) -> bool:
+        if name in self.assigned_in_loop or name in self.temporaries or name in self.loop_names():
+            return False
+        walk = self.evidence.walk
+        if name in walk.duck_typed:
+            return False
+        values = walk.bindings.get(name)
+        if values is None:
+            if name in walk.params:
+                return walk.params[name].annotation is None
+            return self.evidence.outer is not None and self._outer_could_be(name)
+        return all(v is None for v in values)
+
+    def _outer_could_be(self, name: str) -> bool:
+        outer = self.evidence.outer
+        assert outer is not None
+        values = outer.walk.bindings.get(name)
+        return values is not None and all(v is None for v in values)
+
+    def _trailing_of(self, facts: ArrayFacts, indexed: int) -> int:
+        if facts.ndim is not None:
+            return facts.ndim - indexed
+        if facts.min_ndim > indexed:
+            self.shapes_known = False
+            return facts.min_ndim - indexed
+        return 0
+
+    def element(self, node: cst.Subscript) -> cst.BaseExpression | None:
+        """``a[i]`` → ``a`` (``a[1:]`` for a partial range, ``a[:, None]`` to broadcast)."""
+        parts = self.access_parts(node)
+        if parts is None:
+            return None
+        access, axes = parts
+        facts = self.base_facts(access.base)
+        if facts is None:
+            return None
+        trailing = self._trailing_of(facts, len(access.indices))
+        if trailing < 0:
+            return None
+        if facts.ndim is None and self.trailing > trailing:
+            self.shapes_known = False
+        self.trailing_seen = max(self.trailing_seen, trailing)
+        self.varies = True
+        name = code(access.base)
+        self.reads[name] = self.reads.get(name, 0) + 1
+        return self._broadcast(self._sliced(access), axes, trailing)
+
+    def _sliced(self, access: Access) -> cst.BaseExpression:
+        elements = []
+        for index in access.indices:
+            if isinstance(index, cst.Name) and index.value in self.axis_of:
+                elements.append(self._axis_slice(self.axis_of[index.value]))
+            else:
+                elements.append(cst.SubscriptElement(cst.Index(index)))
+        while elements and isinstance(elements[-1].slice, cst.Slice) and elements[-1].slice.lower is None:
+            elements.pop()
+        return _subscript(access.base, elements) if elements else access.base
+
+    def target(self, node: cst.BaseExpression) -> tuple[str, str, int] | None:
+        """A written element ``out[i]`` → (array name, ``out[:]``, trailing dims), when
+        it covers every loop axis of an array."""
+        if not isinstance(node, cst.Subscript):
+            return None
+        parts = self.access_parts(node)
+        if parts is None:
+            return None
+        access, axes = parts
+        if not isinstance(access.base, cst.Name) or axes != list(range(len(self.headers))):
+            return None
+        facts = self.evidence.facts(access.base)
+        if facts is None:
+            return None
+        self.seen.setdefault(access.base.value, facts.why)
+        if facts.likely:
+            self.likely.setdefault(access.base.value, facts.why)
+        trailing = self._trailing_of(facts, len(access.indices))
+        if trailing < 0:
+            return None
+        self.trailing_seen = max(self.trailing_seen, trailing)
+        elements = [
+            self._axis_slice(self.axis_of[i.value]) if isinstance(i, cst.Name) and i.value in self.axis_of else cst.SubscriptElement(cst.Index(i))
+            for i in access.indices
+        ]
+        return access.base.value, code(_subscript(access.base, elements)), trailing
+
+    # -- expressions -----------------------------------------------------------
+
+    def expr(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
+        handler = _EXPRESSION_HANDLERS.get(type(node))
+        return handler(self, node) if handler is not None else None
+
+    def _literal(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
+        return node
+
+    def _attribute(self, node: cst.Attribute) -> cst.BaseExpression | None:
+        qualified = self.context.names.qualify(node)
+        if qualified and qualified.startswith("math.") and qualified[5:] in MATH_CONSTANTS:
+            return node
+        base = node.value
+        if not self._invariant(base):
+            return None
+        if isinstance(base, cst.Name) and self.evidence.is_array(base) and node.attr.value not in _ARRAY_SCALAR_ATTRIBUTES:
+            return None
+        return node
+
+    def _unary(self, node: cst.UnaryOperation) -> cst.BaseExpression | None:
+        if isinstance(node.operator, cst.Not):
+            return None
+        inner = self.expr(node.expression)
+        return None if inner is None else node.with_changes(expression=inner)
+
+    def _binary(self, node: cst.BinaryOperation) -> cst.BaseExpression | None:
+        if isinstance(node.operator, cst.MatrixMultiply):
+            return None
+        left, right = self.expr(node.left), self.expr(node.right)
+        if left is None or right is None:
+            return None
+        return node.with_changes(left=left, right=right)
+
+    def _comparison(self, node: cst.Comparison) -> cst.BaseExpression | None:
+        if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, _COMPARISONS):
+            return None
+        left, right = self.expr(node.left), self.expr(node.comparisons[0].comparator)
+        if left is None or right is None:
+            return None
+        return node.with_changes(left=left, comparisons=[node.comparisons[0].with_changes(comparator=right)])
+
+    def _boolean(self, node: cst.BooleanOperation) -> cst.BaseExpression | None:
+        if not all(isinstance(side, (cst.Comparison, cst.BooleanOperation)) for side in (node.left, node.right)):
+            return None
+        left, right = self.expr(node.left), self.expr(node.right)
+        if left is None or right is None:
+            return None
+        operator = cst.BitAnd() if isinstance(node.operator, cst.And) else cst.BitOr()
+        return cst.BinaryOperation(left=parenthesise(left), operator=operator, right=parenthesise(right), lpar=node.lpar, rpar=node.rpar)
+
+    def _if_expression(self, node: cst.IfExp) -> cst.BaseExpression | None:
+        test, body, orelse = self.expr(node.test), self.expr(node.body), self.expr(node.orelse)
+        if test is None or body is None or orelse is None:
+            return None
+        self.note_where()
+        return self.where(test, body, orelse).with_changes(lpar=node.lpar, rpar=node.rpar)
+
+    def note_where(self) -> None:
+        self.note("`np.where` evaluates both branches (expect warnings where the untaken one divides by zero)")
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def where(self, test: cst.BaseExpression, body: cst.BaseExpression, orelse: cst.BaseExpression) -> cst.Call:
+        return cst.Call(func=np_attr(self.np, "where"), args=[cst.Arg(test), cst.Arg(body), cst.Arg(orelse)])
+
+    def _invariant(self, node: cst.BaseExpression) -> bool:
+        """Whether the expression does not change from one iteration to the next."""
+        changing = self.loop_names() | self.assigned_in_loop | set(self.temporaries)
+        for inner in walk_local(node):
+            if isinstance(inner, cst.Name) and inner.value in changing:
+                return False
+            if isinstance(inner, cst.Call):
+                return False
+        return True
+
+    def _name(self, node: cst.Name) -> cst.BaseExpression | None:
+        value = node.value
+        if value in self.temporaries:
+            self.varies = True
+            return parenthesise(self.temporaries[value])
+        if value in self.elements:
+            return self._element_name(value)
+        if value in self.axis_of:
+            return self._index_array(self.axis_of[value])
+        if value in self.assigned_in_loop or self.evidence.is_array(node):
+            # A whole array inside an elementwise expression broadcasts differently.
+            return None
+        if value == "None":
+            return None
+        return node
+
+    def _element_name(self, name: str) -> cst.BaseExpression | None:
+        array, axis = self.elements[name]
+        self.varies = True
+        facts = self.base_facts(array)
+        if facts is None:
+            return None
+        trailing = self._trailing_of(facts, 1)
+        if trailing < 0:
+            return None
+        self.trailing_seen = max(self.trailing_seen, trailing)
+        self.reads[code(array)] = self.reads.get(code(array), 0) + 1
+        start = self.headers[axis].start
+        covered = _subscript(array, [_slice_element(start)]) if start else array
+        return self._broadcast(covered, [axis], trailing)
+
+    def _index_array(self, axis: int) -> cst.BaseExpression | None:
+        header = self.headers[axis]
+        stop = header.stop
+        if stop is None:
+            return None
+        self.varies = True
+        if header.elements and stop in header.elements.values():
+            stop = cst.Call(func=cst.Name("len"), args=[cst.Arg(stop)])
+        args = [cst.Arg(stop)] if header.start == 0 else [cst.Arg(cst.Integer(str(header.start))), cst.Arg(stop)]
+        return self._broadcast(cst.Call(func=np_attr(self.np, "arange"), args=args), [axis], 0)
+
+    def _subscript(self, node: cst.Subscript) -> cst.BaseExpression | None:
+        converted = self.element(node)
+        if converted is not None:
+            return converted
+        if self.access_parts(node) is not None:
+            return None  # an element of something that is not an array
+        if self._invariant(node) and not any(isinstance(e.slice, cst.Slice) for e in node.slice):
+            return node  # a fixed element, e.g. a[0]
+        return None
+
+    def _call(self, node: cst.Call) -> cst.BaseExpression | None:
+        args = _positional(node)
+        if args is None:
+            return None
+        func = node.func
+        if isinstance(func, cst.Name) and not self.context.names.is_imported(func.value):
+            builtin = _BUILTIN_CALLS.get(func.value)
+            return builtin(self, node, args) if builtin is not None else None
+        qualified = self.context.names.qualify(func)
+        if qualified is None:
+            return None
+        if qualified.startswith("math."):
+            return self._math_call(qualified[5:], args)
+        if qualified.startswith("numpy."):
+            return self._numpy_call(qualified[6:], node, args)
+        return None
+
+    def _abs(self, node: cst.Call, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+        if len(args) != 1:
+            return None
+        inner = self.expr(args[0])
+        return None if inner is None else cst.Call(func=np_attr(self.np, "abs"), args=[cst.Arg(inner)])
+
+    def _min_max(self, node: cst.Call, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+        if len(args) != 2:
+            return None
+        left, right = self.expr(args[0]), self.expr(args[1])
+        if left is None or right is None:
+            return None
+        # Python's min/max and np.minimum/np.maximum disagree on NaN.
+        self.exact = False
+        self.note("`np.minimum`/`np.maximum` propagate NaN where Python's `min`/`max` depend on argument order")
+        name = "maximum" if isinstance(node.func, cst.Name) and node.func.value == "max" else "minimum"
+        return cst.Call(func=np_attr(self.np, name), args=[cst.Arg(left), cst.Arg(right)])
+
+    def _len(self, node: cst.Call, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+        return node if len(args) == 1 and self._invariant(args[0]) else None
+
+    def _math_call(self, name: str, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+        numpy_name = MATH_TO_NUMPY.get(name)
+        if numpy_name is None:
+            return None
+        if name in _MATH_INT_RESULT:
+            self.exact = False
+        converted = [self.expr(arg) for arg in args]
+        if any(c is None for c in converted):
+            return None
+        return cst.Call(func=np_attr(self.np, numpy_name), args=[cst.Arg(c) for c in converted])  # type: ignore[arg-type]
+
+    def _numpy_call(self, name: str, node: cst.Call, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+        if name not in NUMPY_UFUNCS:
+            return node if all(self._invariant(arg) for arg in args) else None
+        converted = [self.expr(arg) for arg in args]
+        if any(c is None for c in converted):
+            return None
+        return node.with_changes(args=[arg.with_changes(value=c) for arg, c in zip(node.args, converted)])
+
+    # -- what the message says about evidence ----------------------------------
+
+    def evidence_text(self) -> str:
+        """How the arrays were recognised, for the message: the likely condition, or
+        the certain evidence that is not an annotation."""
+        condition = self.condition()
+        if condition:
+            return condition
+        shown = [f"`{name}` {why}" for name, why in sorted(self.seen.items()) if name in self.reads and why and why != "annotated as an array"]
+        return "arrays: " + "; ".join(shown[:3]) if shown else ""
+
+    def condition(self) -> str:
+        """"if `temp` and `pressure` are NumPy arrays", or "" when all evidence is certain."""
+        if not self.likely:
+            return ""
+        names = sorted(self.likely)
+        listed = " and ".join(f"`{n}`" for n in names) if len(names) <= 2 else ", ".join(f"`{n}`" for n in names[:-1]) + f" and `{names[-1]}`"
+        verb = "is a NumPy array" if len(names) == 1 else "are NumPy arrays"
+        reasons = "; ".join(f"`{n}`: {self.likely[n]}" for n in names)
+        return f"if {listed} {verb} ({reasons})"
+
+
+_BUILTIN_CALLS = {"abs": Vectoriser._abs, "min": Vectoriser._min_max, "max": Vectoriser._min_max, "len": Vectoriser._len}
+
+_EXPRESSION_HANDLERS = {
+    cst.Integer: Vectoriser._literal,
+    cst.Float: Vectoriser._literal,
+    cst.Imaginary: Vectoriser._literal,
+    cst.Name: Vectoriser._name,
+    cst.Subscript: Vectoriser._subscript,
+    cst.Attribute: Vectoriser._attribute,
+    cst.UnaryOperation: Vectoriser._unary,
+    cst.BinaryOperation: Vectoriser._binary,
+    cst.Comparison: Vectoriser._comparison,
+    cst.BooleanOperation: Vectoriser._boolean,
+    cst.IfExp: Vectoriser._if_expression,
+    cst.Call: Vectoriser._call,
+}
