@@ -296,6 +296,7 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "rules": rules_command,
     "bitbucket-upload": lambda argv: _subcommand("policy_check.integrations.bitbucket_upload", "bitbucket_upload_command")(argv),
     "init": lambda argv: _subcommand("policy_check.rules.project.init_command", "init_command")(argv),
+    "server": lambda argv: _subcommand("policy_check.server.main", "server_command")(argv),
 }
 
 

@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -694,3 +695,70 @@ def _settle_one(
     else:
         result.diff = unified_diff(job.display_path, source.text, final)
         result.fixed_text = final
+
+
+# ---------------------------------------------------------------------------
+# One text in memory (the language server's buffers): ruff over standard input
+
+
+_RULE_CODE = re.compile(r"^[A-Z]+[0-9]+$")
+
+
+def _codes_for_text(settings: Settings) -> tuple[str, list[str]] | None:
+    if not settings.ruff:
+        return None
+    from policy_check.rules import selected_codes  # the registry imports this module
+
+    codes = ruff_codes_to_run(settings, selected_codes(settings))
+    if not codes:
+        return None
+    try:
+        return find_ruff(), codes
+    except RuffUnavailable as error:
+        warn_once(str(error))
+        return None
+
+
+def _stdin_run(text: str, path: Path, settings: Settings, extra: Sequence[str]) -> bytes | None:
+    prepared = _codes_for_text(settings)
+    if prepared is None:
+        return None
+    binary, codes = prepared
+    command = [*_base_command(binary, codes), *extra, "--stdin-filename", os.path.abspath(path), "-"]
+    try:
+        completed = subprocess.run(command, input=text.encode("utf-8", "surrogatepass"), capture_output=True, cwd=settings.root, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        warn_once(f"cannot run ruff ({binary}): {error}")
+        return None
+    if completed.returncode not in (0, 1):
+        warn_once(f"ruff failed (exit {completed.returncode}): {_first_line(completed.stderr)}")
+        return None
+    return completed.stdout
+
+
+def check_text_with_ruff(text: str, path: Path, settings: Settings) -> list[Diagnostic]:
+    """ruff's findings in ``text`` as if it were the file at ``path`` (ruff reads the
+    user's configuration for that path and applies ``# noqa`` itself)."""
+    output = _stdin_run(text, path, settings, ["--output-format", "json", "--exit-zero"])
+    try:
+        rows = json.loads(output) if output else []
+    except ValueError:
+        warn_once(f"ruff's output is not JSON: {_first_line(output or b'')}")
+        return []
+    from policy_check.discovery import display_path, relative_to_root
+
+    lines = text.splitlines()
+    shown = display_path(path)
+    # A syntax error is the engine's E999 (ruff >= 0.12 names it `invalid-syntax`).
+    found = [
+        to_diagnostic(row, shown, lines)
+        for row in rows
+        if row.get("code") and row["code"] not in ENGINE_OWNED and _RULE_CODE.match(row["code"])
+    ]
+    return filter_suppressed(found, None, relative_to_root(path, settings.root), settings)
+
+
+def fix_text_with_ruff(text: str, path: Path, settings: Settings, unsafe: bool = False) -> str:
+    """``text`` after ruff's fixes of the selected codes (unchanged if ruff is off or fails)."""
+    output = _stdin_run(text, path, settings, ["--fix-only", "--exit-zero", *(["--unsafe-fixes"] if unsafe else [])])
+    return output.decode("utf-8", "surrogatepass") if output is not None else text

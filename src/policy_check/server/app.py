@@ -1,0 +1,215 @@
+"""The language server: protocol handlers wired to the scheduler, the checker process,
+the published findings and the code actions.  It decides nothing about rules."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from policy_check import __version__
+from policy_check.server import actions
+from policy_check.server.documents import Snapshot, is_current, notebook_of_cell, snapshot
+from policy_check.server.findings import Published, publish_plan
+from policy_check.server.pool import CheckPool
+from policy_check.server.scheduler import Scheduler
+
+logger = logging.getLogger(__name__)
+
+# Typing pauses shorter than this do not start a check.
+DEBOUNCE_SECONDS = 0.1
+
+
+class PolicyCheckServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "policy-check",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[types.NotebookDocumentFilterWithCells(cells=[types.NotebookCellLanguage(language="python")])],
+                save=True,
+            ),
+        )
+        self.scheduler = Scheduler()
+        self.pool = CheckPool()
+        self.debounce = DEBOUNCE_SECONDS
+        # Text document uri → its findings as last published.
+        self.published: dict[str, Published] = {}
+        # Check key (document or notebook uri) → the uris published for it.
+        self.parts_of: dict[str, list[str]] = {}
+        self._problems_shown: set[str] = set()
+
+    # -- capabilities the client offered
+
+    def _client_supports(self, *path: str) -> bool:
+        value: Any = self.client_capabilities
+        for name in path:
+            value = getattr(value, name, None)
+            if value is None:
+                return False
+        return bool(value)
+
+    @property
+    def versioned_edits(self) -> bool:
+        return self._client_supports("workspace", "workspace_edit", "document_changes")
+
+    @property
+    def resolves_edits(self) -> bool:
+        support = getattr(getattr(getattr(self.client_capabilities, "text_document", None), "code_action", None), "resolve_support", None)
+        return support is not None and "edit" in (support.properties or [])
+
+    # -- checking and publishing
+
+    def request_check(self, key: str, delay: float = 0.0) -> None:
+        self.scheduler.schedule(key, delay, lambda: self.check(key))
+
+    async def check(self, key: str) -> None:
+        taken = snapshot(self.workspace, key)
+        if taken is None:
+            return
+        outcome = await self.pool.run(taken.job())
+        if not is_current(self.workspace, taken):
+            return  # a newer change has its own check coming
+        if outcome.problem:
+            self.show_problem(outcome.problem)
+        self.publish(taken, outcome.diagnostics)
+
+    def publish(self, taken: Snapshot, diagnostics: list[Any]) -> None:
+        plan = publish_plan(taken, diagnostics, self.workspace.position_codec)
+        for uri in self.parts_of.get(taken.key, []):
+            if uri not in plan:  # a cell deleted since the last check
+                self.clear(uri)
+        self.parts_of[taken.key] = list(plan)
+        for uri, published in plan.items():
+            self.published[uri] = published
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=published.lsp_diagnostics(), version=published.part.version)
+            )
+
+    def clear(self, uri: str) -> None:
+        self.published.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def forget(self, key: str) -> None:
+        self.scheduler.cancel(key)
+        for uri in self.parts_of.pop(key, [key]):
+            self.clear(uri)
+
+    def show_problem(self, message: str) -> None:
+        logger.warning("%s", message)
+        if message not in self._problems_shown:
+            self._problems_shown.add(message)
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"policy-check: {message}"))
+
+    def recheck_all(self) -> None:
+        for key in list(self.parts_of):
+            self.request_check(key)
+
+    # -- code actions
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        published = self.published.get(params.text_document.uri)
+        if published is None:
+            return []
+        codec, versioned = self.workspace.position_codec, self.versioned_edits
+        only = params.context.only
+        found: list[types.CodeAction] = []
+        if actions.wanted(only, types.CodeActionKind.QuickFix):
+            found += actions.quick_fixes(published, params.context.diagnostics, self.published, codec, versioned)
+        if actions.wanted(only, actions.FIX_ALL):
+            explicit = only is not None
+            if explicit or actions.has_safe_fix(self._published_for(published.snapshot.key)):
+                key = published.snapshot.key
+                if explicit or not self.resolves_edits:
+                    found.append(actions.fix_all_action(await self.fix_all_edit(key)))
+                else:
+                    found.append(actions.fix_all_action(data={"key": key}))
+        return found
+
+    async def resolve_code_action(self, action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        if action.kind == actions.FIX_ALL and isinstance(data.get("key"), str):
+            action.edit = await self.fix_all_edit(data["key"])
+        return action
+
+    def _published_for(self, key: str) -> list[Published]:
+        return [self.published[uri] for uri in self.parts_of.get(key, []) if uri in self.published]
+
+    async def fix_all_edit(self, key: str) -> types.WorkspaceEdit:
+        """The whole document (or notebook) as ``--fix`` would leave it, as edits."""
+        taken = snapshot(self.workspace, key)
+        if taken is None:
+            return types.WorkspaceEdit()
+        outcome = await self.pool.run(taken.job(fix=True))
+        if outcome.problem:
+            self.show_problem(outcome.problem)
+        fixed = outcome.fixed
+        if fixed is None:
+            return types.WorkspaceEdit()
+        texts = fixed if isinstance(fixed, list) else [fixed]
+        parts = [(part.uri, part.version, part.text, new) for part, new in zip(taken.parts, texts)]
+        return actions.fix_all_edit(parts, self.workspace.position_codec, self.versioned_edits)
+
+    def key_of(self, uri: str) -> str:
+        return notebook_of_cell(self.workspace, uri) or uri
+
+
+def build_server() -> PolicyCheckServer:
+    server = PolicyCheckServer()
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: PolicyCheckServer, params: types.InitializedParams) -> None:
+        ls.pool.warm_up()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: PolicyCheckServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.request_check(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: PolicyCheckServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.request_check(params.text_document.uri, ls.debounce)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: PolicyCheckServer, params: types.DidSaveTextDocumentParams) -> None:
+        if params.text_document.uri.endswith("pyproject.toml"):
+            ls.recheck_all()  # the configuration may have changed
+        else:
+            ls.request_check(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: PolicyCheckServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: PolicyCheckServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.request_check(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(ls: PolicyCheckServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.request_check(params.notebook_document.uri, ls.debounce)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_save(ls: PolicyCheckServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.request_check(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: PolicyCheckServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.forget(params.notebook_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=actions.KINDS, resolve_provider=True))
+    async def code_action(ls: PolicyCheckServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return await ls.code_actions(params)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def resolve(ls: PolicyCheckServer, params: types.CodeAction) -> types.CodeAction:
+        return await ls.resolve_code_action(params)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: PolicyCheckServer, params: None) -> None:
+        ls.scheduler.cancel_all()
+        ls.pool.close()
+
+    return server

@@ -1,0 +1,68 @@
+"""The worker process the checks run in: the server stays responsive while a large
+file is checked, and a file that crashes the checker (a stack overflow in the native
+parser) costs one finding and a new worker, not the server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from policy_check.diagnostics import INTERNAL_ERROR
+from policy_check.engine import engine_diagnostic
+from policy_check.server.worker import Job, Outcome, run_job, start_worker, warm_up
+
+logger = logging.getLogger(__name__)
+
+# A check that takes longer is abandoned and its worker replaced.
+CHECK_TIMEOUT_SECONDS = 60.0
+
+
+class CheckPool:
+    def __init__(self, timeout: float = CHECK_TIMEOUT_SECONDS) -> None:
+        self.timeout = timeout
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # spawn, not fork: the server has threads (pygls reads standard input in one).
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=start_worker)
+        return self._executor
+
+    def warm_up(self) -> None:
+        self._pool().submit(warm_up)
+
+    async def run(self, job: Job) -> Outcome:
+        """The job's outcome; a crashed or stuck worker is replaced and the document
+        gets one PC000 finding saying so."""
+        pool = self._pool()
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(pool.submit(run_job, job)), self.timeout)
+        except BrokenProcessPool:
+            logger.error("the checker process died on %s; starting a new one", job.path)
+            self._replace(pool)
+            return _failed(job, "internal error: checking this file killed the checker process (most likely a stack overflow on deeply nested code)")
+        except asyncio.TimeoutError:
+            logger.error("checking %s took more than %.0f s; abandoned", job.path, self.timeout)
+            self._replace(pool)
+            return _failed(job, f"internal error: checking this file took more than {self.timeout:.0f} s and was abandoned")
+
+    def _replace(self, pool: ProcessPoolExecutor) -> None:
+        if self._executor is pool:
+            self._executor = None
+        # A stuck worker would go on using a core: end it.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+def _failed(job: Job, message: str) -> Outcome:
+    return Outcome([engine_diagnostic(INTERNAL_ERROR, job.path, message)])

@@ -1,0 +1,81 @@
+"""What runs in the worker process: one check or one fix-all of one document, through
+``policy_check.in_memory``.  Nothing here raises: a problem comes back as text."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from policy_check.config import ConfigError
+from policy_check.diagnostics import Diagnostic
+from policy_check.engine import raise_recursion_limit
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to check (or fix): a Python text, or a notebook's code cells."""
+
+    path: str
+    text: str = ""
+    cells: tuple[str, ...] | None = None
+    fix: bool = False
+
+
+@dataclass
+class Outcome:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Fix-all: the fixed text, or each cell's fixed text.
+    fixed: str | list[str] | None = None
+    # Why nothing could be checked (a configuration error): shown to the user once.
+    problem: str = ""
+
+
+def start_worker() -> None:
+    """The worker's set-up: its standard output is the server's protocol channel, so
+    anything printed (by a library, by a native crash) goes to standard error instead."""
+    try:
+        os.dup2(2, 1)
+    except OSError:
+        pass
+    sys.stdout = sys.stderr
+    raise_recursion_limit()
+    logging.getLogger("policy_check").setLevel(logging.WARNING)
+
+
+def warm_up() -> None:
+    """Import the engine and the rules, and list ruff's rules once, before the first
+    document arrives."""
+    from policy_check import in_memory
+    from policy_check.rules import selected_codes
+
+    try:
+        selected_codes(in_memory.settings_for(Path.cwd() / "warm_up.py"))
+    except ConfigError:
+        pass  # reported when a document of that project is checked
+
+
+def run_job(job: Job) -> Outcome:
+    from policy_check import in_memory
+
+    path = Path(job.path)
+    try:
+        settings = in_memory.settings_for(path)
+    except ConfigError as error:
+        return Outcome(problem=str(error))
+    if in_memory.is_excluded_file(path, settings):
+        return Outcome(fixed=None)
+    try:
+        if job.fix:
+            if job.cells is not None:
+                return Outcome(fixed=in_memory.fix_cells(job.cells, path, settings))
+            return Outcome(fixed=in_memory.fix_source(job.text, path, settings))
+        text = job.text if job.cells is None else in_memory.notebook_of_cells(job.cells).text
+        return Outcome(in_memory.check_source(text, path, settings))
+    except Exception as error:  # noqa: BLE001 - one document's failure must not end the server
+        logger.debug("internal error on %s", job.path, exc_info=True)
+        return Outcome(problem=f"internal error while checking {path.name}: {type(error).__name__}: {error}")
