@@ -5,11 +5,8 @@ the edits the server sends the way an editor does, and sends the result back."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,7 +21,8 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features  # 
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-SERVER = [sys.executable, "-m", "policy_check", "server"]
+# One checker process: the suite runs beside other tests on two cores.
+SERVER = [sys.executable, "-m", "policy_check", "server", "--workers", "1"]
 TIMEOUT = 60.0
 
 PYPROJECT = """\

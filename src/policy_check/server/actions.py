@@ -97,9 +97,8 @@ def quick_fixes(
         finding = find(published, diagnostic)
         if finding is None:
             continue
-        for action in (fix_action(finding, by_uri, codec, versioned), noqa_action(finding, published, codec, versioned)):
-            if action is not None:
-                actions.append(action)
+        candidates = (fix_action(finding, by_uri, codec, versioned), noqa_action(finding, published, codec, versioned))
+        actions.extend(action for action in candidates if action is not None)
     return actions
 
 

@@ -16,6 +16,7 @@ def _parser() -> argparse.ArgumentParser:
         description="A language server (LSP over standard input/output): findings and fixes in the editor.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the server does (to standard error)")
+    parser.add_argument("--workers", type=int, default=2, help="checker processes (default: 2; 1 on a small machine)")
     return parser
 
 
@@ -33,6 +34,9 @@ def _setup_logging(verbose: bool) -> None:
 
 def server_command(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
+    if args.workers < 1:
+        sys.stderr.write("policy-check: error: --workers must be at least 1\n")
+        return 2
     _setup_logging(args.verbose)
     try:
         from policy_check.server.app import build_server
@@ -41,6 +45,6 @@ def server_command(argv: Sequence[str]) -> int:
             sys.stderr.write(f"policy-check: error: {INSTALL_HINT}\n")
             return 2
         raise
-    server = build_server()
+    server = build_server(args.workers)
     server.start_io()
     return 0

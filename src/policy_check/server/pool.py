@@ -12,7 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from policy_check.diagnostics import INTERNAL_ERROR
 from policy_check.engine import engine_diagnostic
-from policy_check.server.worker import Job, Outcome, run_job, start_worker, warm_up
+from policy_check.server.worker import Job, Outcome, run_job, start_worker
 
 logger = logging.getLogger(__name__)
 
@@ -21,19 +21,23 @@ CHECK_TIMEOUT_SECONDS = 60.0
 
 
 class CheckPool:
-    def __init__(self, timeout: float = CHECK_TIMEOUT_SECONDS) -> None:
+    def __init__(self, timeout: float = CHECK_TIMEOUT_SECONDS, workers: int = 2) -> None:
+        # Two by default: a check of the latest text need not wait for one whose text
+        # is already stale (a running check cannot be stopped, only its result dropped).
         self.timeout = timeout
+        self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             # spawn, not fork: the server has threads (pygls reads standard input in one).
             context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=start_worker)
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=start_worker)
         return self._executor
 
     def warm_up(self) -> None:
-        self._pool().submit(warm_up)
+        """Start a worker now (it imports the engine as it starts), not at the first document."""
+        self._pool().submit(int)
 
     async def run(self, job: Job) -> Outcome:
         """The job's outcome; a crashed or stuck worker is replaced and the document

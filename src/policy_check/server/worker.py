@@ -45,18 +45,16 @@ def start_worker() -> None:
     sys.stdout = sys.stderr
     raise_recursion_limit()
     logging.getLogger("policy_check").setLevel(logging.WARNING)
+    warm_up()
 
 
 def warm_up() -> None:
-    """Import the engine and the rules, and list ruff's rules once, before the first
-    document arrives."""
+    """Import the engine and the rules, list ruff's rules and check a line once, so
+    the first document does not wait for that."""
     from policy_check import in_memory
-    from policy_check.rules import selected_codes
+    from policy_check.config import Settings
 
-    try:
-        selected_codes(in_memory.settings_for(Path.cwd() / "warm_up.py"))
-    except ConfigError:
-        pass  # reported when a document of that project is checked
+    in_memory.check_source("x = 1\n", Path.cwd() / "warm_up.py", Settings(), with_ruff=False)
 
 
 def run_job(job: Job) -> Outcome:
