@@ -17,7 +17,7 @@ from policy_check.engine import FixOptions, Mode, check_text, engine_diagnostic,
 from policy_check.diagnostics import IO_ERROR
 from policy_check.integrations import ruff
 from policy_check.notebooks import NotebookModule, read_notebook, write_back
-from policy_check.rules import selected_rules, validate_codes
+from policy_check.selection import selected_codes, selected_rules, validate_codes
 from policy_check.source import MAX_SOURCE_BYTES
 
 
@@ -60,7 +60,7 @@ def check_source(text: str, path: Path, settings: Settings, with_ruff: bool = Tr
         return sorted(_engine_findings(text, path, settings), key=lambda d: d.sort_key())
     # ruff is another process: it runs while the engine works here.
     with ThreadPoolExecutor(1) as pool:
-        ruff_findings = pool.submit(ruff.check_text_with_ruff, text, path, settings)
+        ruff_findings = pool.submit(ruff.check_text_with_ruff, text, path, settings, selected_codes(settings))
         found = _engine_findings(text, path, settings)
         found += ruff_findings.result()
     return sorted(found, key=lambda d: d.sort_key())
@@ -72,11 +72,12 @@ def fix_source(text: str, path: Path, settings: Settings, unsafe: bool = False) 
     if _too_large(text, path) is not None:
         return text
     is_python = path.suffix in (".py", ".pyi")
-    ruffed = ruff.fix_text_with_ruff(text, path, settings, unsafe) if is_python else text
+    selected = selected_codes(settings)
+    ruffed = ruff.fix_text_with_ruff(text, path, settings, selected, unsafe) if is_python else text
     fixed, _, applied = fix_text(ruffed, lambda t: _engine_findings(t, path, settings), FixOptions(Mode.FIX, unsafe))
     if is_python and applied:
         # As `--fix` settles: our fixes can leave an import unused that only ruff removes.
-        settled = ruff.fix_text_with_ruff(fixed, path, settings, unsafe)
+        settled = ruff.fix_text_with_ruff(fixed, path, settings, selected, unsafe)
         if settled != fixed:
             fixed, _, _ = fix_text(settled, lambda t: _engine_findings(t, path, settings), FixOptions(Mode.FIX, unsafe))
     return fixed

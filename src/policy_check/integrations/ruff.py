@@ -44,7 +44,7 @@ import tomlkit.exceptions
 
 from policy_check.config import Settings, parse_toml
 from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
-from policy_check.discovery import SourceFile
+from policy_check.discovery import SourceFile, display_path, relative_to_root
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode, check_text, fix_text
 from policy_check.diffs import unified_diff
 from policy_check.rules import rule_by_code
@@ -704,12 +704,10 @@ def _settle_one(
 _RULE_CODE = re.compile(r"^[A-Z]+[0-9]+$")
 
 
-def _codes_for_text(settings: Settings) -> tuple[str, list[str]] | None:
+def _codes_for_text(settings: Settings, selected: Iterable[str]) -> tuple[str, list[str]] | None:
     if not settings.ruff:
         return None
-    from policy_check.rules import selected_codes  # the registry imports this module
-
-    codes = ruff_codes_to_run(settings, selected_codes(settings))
+    codes = ruff_codes_to_run(settings, selected)
     if not codes:
         return None
     try:
@@ -719,8 +717,8 @@ def _codes_for_text(settings: Settings) -> tuple[str, list[str]] | None:
         return None
 
 
-def _stdin_run(text: str, path: Path, settings: Settings, extra: Sequence[str]) -> bytes | None:
-    prepared = _codes_for_text(settings)
+def _stdin_run(text: str, path: Path, settings: Settings, selected: Iterable[str], extra: Sequence[str]) -> bytes | None:
+    prepared = _codes_for_text(settings, selected)
     if prepared is None:
         return None
     binary, codes = prepared
@@ -736,17 +734,15 @@ def _stdin_run(text: str, path: Path, settings: Settings, extra: Sequence[str]) 
     return completed.stdout
 
 
-def check_text_with_ruff(text: str, path: Path, settings: Settings) -> list[Diagnostic]:
-    """ruff's findings in ``text`` as if it were the file at ``path`` (ruff reads the
-    user's configuration for that path and applies ``# noqa`` itself)."""
-    output = _stdin_run(text, path, settings, ["--output-format", "json", "--exit-zero"])
+def check_text_with_ruff(text: str, path: Path, settings: Settings, selected: Iterable[str]) -> list[Diagnostic]:
+    """ruff's findings (of the ``selected`` codes) in ``text`` as if it were the file at
+    ``path`` (ruff reads the user's configuration for that path and applies ``# noqa``)."""
+    output = _stdin_run(text, path, settings, selected, ["--output-format", "json", "--exit-zero"])
     try:
         rows = json.loads(output) if output else []
     except ValueError:
         warn_once(f"ruff's output is not JSON: {_first_line(output or b'')}")
         return []
-    from policy_check.discovery import display_path, relative_to_root
-
     lines = text.splitlines()
     shown = display_path(path)
     # A syntax error is the engine's E999 (ruff >= 0.12 names it `invalid-syntax`).
@@ -758,7 +754,7 @@ def check_text_with_ruff(text: str, path: Path, settings: Settings) -> list[Diag
     return filter_suppressed(found, None, relative_to_root(path, settings.root), settings)
 
 
-def fix_text_with_ruff(text: str, path: Path, settings: Settings, unsafe: bool = False) -> str:
-    """``text`` after ruff's fixes of the selected codes (unchanged if ruff is off or fails)."""
-    output = _stdin_run(text, path, settings, ["--fix-only", "--exit-zero", *(["--unsafe-fixes"] if unsafe else [])])
+def fix_text_with_ruff(text: str, path: Path, settings: Settings, selected: Iterable[str], unsafe: bool = False) -> str:
+    """``text`` after ruff's fixes of the ``selected`` codes (unchanged if ruff is off or fails)."""
+    output = _stdin_run(text, path, settings, selected, ["--fix-only", "--exit-zero", *(["--unsafe-fixes"] if unsafe else [])])
     return output.decode("utf-8", "surrogatepass") if output is not None else text
