@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
-from policy_check.rules.complexity import ComplexFunction, UnmaintainableModule, decision_words_at_least
+from policy_check.rules.complexity import ComplexFunction, UnmaintainableModule
+from policy_check.rules.complexity.measure import decision_words_at_least
 from policy_check.testing import check_snippet
 
 BRANCHY = textwrap.dedent(

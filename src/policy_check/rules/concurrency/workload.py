@@ -123,10 +123,14 @@ class Verdict:
 
 @dataclass
 class _Evidence:
+    """What a scan of one function found, strongest kind first when judged."""
+
+    parameters: set[str]
     waiting: list[str] = field(default_factory=list)
     native: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     cpu: list[str] = field(default_factory=list)
+    writes_shared: bool = False
 
     def absorb(self, verdict: Verdict, callee: str) -> None:
         bucket = {
@@ -138,12 +142,24 @@ class _Evidence:
         if bucket is not None:
             bucket.append(f"{verdict.reason} in `{callee}`")
 
+    def verdict(self) -> Verdict:
+        """Waiting beats native beats unknown beats CPU: one wait makes threads right."""
+        for found, workload, reason in (
+            (self.waiting, Workload.WAITING, "waits on {}"),
+            (self.native, Workload.NATIVE, "calls native code ({})"),
+            (self.unknown, Workload.UNKNOWN, "calls {}"),
+            (self.cpu, Workload.CPU, "{}"),
+        ):
+            if found:
+                return Verdict(workload, reason.format(found[0]), self.writes_shared)
+        return Verdict(Workload.TRIVIAL, "no loop", self.writes_shared)
+
 
 def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     yield from node.children
 
 
-def _walk_body(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def walk_body(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The nodes of a function body, not entering nested functions, lambdas or classes
     (their code does not run unless called, and a call to them is judged as a call)."""
     stack = list(_children(node))
@@ -158,7 +174,7 @@ def _walk_body(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 def _has_arithmetic(node: cst.CSTNode) -> bool:
     return any(
         isinstance(inner, (cst.BinaryOperation, cst.AugAssign, cst.Comparison, cst.UnaryOperation))
-        for inner in _walk_body(node)
+        for inner in walk_body(node)
     )
 
 
@@ -184,103 +200,67 @@ class Classifier:
         return self._memo[key]
 
     def _classify(self, function: cst.FunctionDef | cst.Lambda, owner: cst.ClassDef | None, depth: int) -> Verdict:
-        evidence = _Evidence()
+        evidence = _Evidence(parameter_names(function.params))
         own_name = function.name.value if isinstance(function, cst.FunctionDef) else None
-        parameters = _parameter_names(function.params)
-        writes_shared = False
         body: cst.CSTNode = function.body
-        nodes = [body, *_walk_body(body)] if isinstance(function, cst.Lambda) else list(_walk_body(body))
+        nodes = [body, *walk_body(body)] if isinstance(function, cst.Lambda) else list(walk_body(body))
         for node in nodes:
-            if isinstance(node, (cst.Await, cst.Yield)):
-                evidence.waiting.append("`await`" if isinstance(node, cst.Await) else "`yield`")
-            elif isinstance(node, (cst.Global, cst.Nonlocal)):
-                writes_shared = True
-            elif isinstance(node, cst.WithItem) and not isinstance(node.item, cst.Call):
-                evidence.unknown.append("a `with` block on an object (a lock?)")
-            elif isinstance(node, (cst.For, cst.While)):
-                nested = any(isinstance(inner, (cst.For, cst.While, cst.CompFor)) for inner in _walk_body(node.body))
-                if _has_arithmetic(node.body) or nested or isinstance(node, cst.While):
-                    kind = "`while`" if isinstance(node, cst.While) else "`for`"
-                    evidence.cpu.append(f"nested {kind} loops" if nested else f"a {kind} loop")
-            elif isinstance(node, cst.CompFor):
-                evidence.cpu.append("a comprehension")
-            elif isinstance(node, (cst.Assign, cst.AugAssign)):
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-                writes_shared |= any(_writes_into(target, parameters) for target in targets)
-            elif isinstance(node, cst.Call):
-                if (
-                    isinstance(node.func, cst.Attribute)
-                    and node.func.attr.value in MUTATING_METHODS
-                    and isinstance(node.func.value, cst.Name)
-                    and node.func.value.value in parameters
-                ):
-                    writes_shared = True
+            if isinstance(node, cst.Call):
+                evidence.writes_shared |= _mutates_parameter(node, evidence.parameters)
                 self._judge_call(node, own_name, owner, depth, evidence)
-        if evidence.waiting:
-            return Verdict(Workload.WAITING, f"waits on {evidence.waiting[0]}", writes_shared)
-        if evidence.native:
-            return Verdict(Workload.NATIVE, f"calls native code ({evidence.native[0]})", writes_shared)
-        if evidence.unknown:
-            return Verdict(Workload.UNKNOWN, f"calls {evidence.unknown[0]}", writes_shared)
-        if evidence.cpu:
-            return Verdict(Workload.CPU, evidence.cpu[0], writes_shared)
-        return Verdict(Workload.TRIVIAL, "no loop", writes_shared)
+            else:
+                _observe(node, evidence)
+        return evidence.verdict()
 
     def _judge_call(
         self, call: cst.Call, own_name: str | None, owner: cst.ClassDef | None, depth: int, evidence: _Evidence
     ) -> None:
         func = call.func
-        if isinstance(func, cst.Name):
-            name = func.value
-            if name == own_name:
-                evidence.cpu.append("recursion")
-                return
-            if not self.names.is_imported(name):
-                if name in self.definitions.functions:
-                    self._follow(self.definitions.functions[name], None, depth, name, evidence)
-                    return
-                if name in PURE_BUILTINS or name in NEUTRAL_BUILTINS:
-                    return
-                if name in WAITING_BUILTINS:
-                    evidence.waiting.append(f"`{name}(...)`")
-                    return
-                evidence.unknown.append(f"`{name}(...)`")
-                return
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value == "self"
-            and owner is not None
-        ):
-            method = class_methods(owner).get(func.attr.value)
-            if method is not None:
-                self._follow(method, owner, depth, f"self.{func.attr.value}", evidence)
-            else:
-                evidence.unknown.append(f"`self.{func.attr.value}(...)`")
+        if isinstance(func, cst.Name) and self._judge_plain_name(func.value, own_name, depth, evidence):
             return
-        qualified = self.names.qualify(func)
-        if qualified is not None:
-            head = qualified.split(".")[0]
-            if self.names.is_imported(head) or head in PURE_MODULES:
-                self._judge_qualified(qualified, head, evidence)
-                return
+        method = _self_method_name(func)
+        if method is not None and owner is not None:
+            self._judge_own_method(method, owner, depth, evidence)
+            return
+        if self._judge_imported(func, evidence):
+            return
         if isinstance(func, cst.Attribute):
-            method = func.attr.value
-            if isinstance(func.value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
-                return  # "sep".join(...), "{}".format(...)
-            if method in ("join", "get") and call.args:
-                return  # str.join(iterable), dict.get(key); Thread.join() and Queue.get() have no argument
-            if method in ("join", "get"):
-                evidence.waiting.append(f"`.{method}()`")
-                return
-            if method in WAITING_METHODS:
-                evidence.waiting.append(f"`.{method}(...)`")
-                return
-            if method in PURE_METHODS:
-                return
-            evidence.unknown.append(f"`.{method}(...)`")
+            _judge_method(call, func, evidence)
             return
         evidence.unknown.append("a computed callable")
+
+    def _judge_plain_name(self, name: str, own_name: str | None, depth: int, evidence: _Evidence) -> bool:
+        """``f(...)``: recursion, a module function (followed) or a builtin; False when
+        ``f`` is imported (judged by what it names)."""
+        if name == own_name:
+            evidence.cpu.append("recursion")
+            return True
+        if self.names.is_imported(name):
+            return False
+        if name in self.definitions.functions:
+            self._follow(self.definitions.functions[name], None, depth, name, evidence)
+        else:
+            _judge_builtin(name, evidence)
+        return True
+
+    def _judge_own_method(self, method: str, owner: cst.ClassDef, depth: int, evidence: _Evidence) -> None:
+        """``self.method(...)``: followed into the class's own method."""
+        function = class_methods(owner).get(method)
+        if function is not None:
+            self._follow(function, owner, depth, f"self.{method}", evidence)
+        else:
+            evidence.unknown.append(f"`self.{method}(...)`")
+
+    def _judge_imported(self, func: cst.BaseExpression, evidence: _Evidence) -> bool:
+        """A call of something imported (or of a pure standard module); False otherwise."""
+        qualified = self.names.qualify(func)
+        if qualified is None:
+            return False
+        head = qualified.split(".")[0]
+        if not (self.names.is_imported(head) or head in PURE_MODULES):
+            return False
+        self._judge_qualified(qualified, head, evidence)
+        return True
 
     def _judge_qualified(self, qualified: str, head: str, evidence: _Evidence) -> None:
         if qualified in PURE_CALLS:
@@ -303,7 +283,7 @@ class Classifier:
         evidence.absorb(self.classify(function, owner, depth - 1), label)
 
 
-def _parameter_names(params: cst.Parameters) -> set[str]:
+def parameter_names(params: cst.Parameters) -> set[str]:
     names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
     for star in (params.star_arg, params.star_kwarg):
         if isinstance(star, cst.Param):
@@ -321,3 +301,73 @@ def _writes_into(target: cst.BaseExpression, parameters: set[str]) -> bool:
             base = base.value
         return isinstance(base, cst.Name) and base.value in parameters
     return False
+
+
+def _observe(node: cst.CSTNode, evidence: _Evidence) -> None:
+    """What one node of the body (other than a call) tells about the work."""
+    if isinstance(node, (cst.Await, cst.Yield)):
+        evidence.waiting.append("`await`" if isinstance(node, cst.Await) else "`yield`")
+    elif isinstance(node, (cst.Global, cst.Nonlocal)):
+        evidence.writes_shared = True
+    elif isinstance(node, cst.WithItem) and not isinstance(node.item, cst.Call):
+        evidence.unknown.append("a `with` block on an object (a lock?)")
+    elif isinstance(node, (cst.For, cst.While)):
+        _observe_loop(node, evidence)
+    elif isinstance(node, cst.CompFor):
+        evidence.cpu.append("a comprehension")
+    elif isinstance(node, (cst.Assign, cst.AugAssign)):
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        evidence.writes_shared |= any(_writes_into(target, evidence.parameters) for target in targets)
+
+
+def _observe_loop(node: cst.For | cst.While, evidence: _Evidence) -> None:
+    """A loop that computes (arithmetic, a nested loop, any ``while``) is CPU work."""
+    nested = any(isinstance(inner, (cst.For, cst.While, cst.CompFor)) for inner in walk_body(node.body))
+    if _has_arithmetic(node.body) or nested or isinstance(node, cst.While):
+        kind = "`while`" if isinstance(node, cst.While) else "`for`"
+        evidence.cpu.append(f"nested {kind} loops" if nested else f"a {kind} loop")
+
+
+def _mutates_parameter(call: cst.Call, parameters: set[str]) -> bool:
+    """``results.append(…)`` on an object the worker was given."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in MUTATING_METHODS
+        and isinstance(func.value, cst.Name)
+        and func.value.value in parameters
+    )
+
+
+def _self_method_name(func: cst.BaseExpression) -> str | None:
+    """``method`` of ``self.method``."""
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+        return func.attr.value
+    return None
+
+
+def _judge_builtin(name: str, evidence: _Evidence) -> None:
+    """A name neither defined in the module nor imported: a builtin, or unknown."""
+    if name in PURE_BUILTINS or name in NEUTRAL_BUILTINS:
+        return
+    if name in WAITING_BUILTINS:
+        evidence.waiting.append(f"`{name}(...)`")
+    else:
+        evidence.unknown.append(f"`{name}(...)`")
+
+
+def _judge_method(call: cst.Call, func: cst.Attribute, evidence: _Evidence) -> None:
+    """``receiver.method(...)`` on an object the classifier cannot type: by the
+    method's name."""
+    method = func.attr.value
+    if isinstance(func.value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        return  # "sep".join(...), "{}".format(...)
+    if method in ("join", "get"):
+        # str.join(iterable), dict.get(key); Thread.join() and Queue.get() have no argument.
+        if not call.args:
+            evidence.waiting.append(f"`.{method}()`")
+        return
+    if method in WAITING_METHODS:
+        evidence.waiting.append(f"`.{method}(...)`")
+    elif method not in PURE_METHODS:
+        evidence.unknown.append(f"`.{method}(...)`")
