@@ -1,6 +1,8 @@
 """The package's modules import one way: no import cycle in ``src/``, counting the
 imports inside functions and under ``TYPE_CHECKING`` (a late import is still a cycle:
-the two modules cannot be understood or changed one without the other)."""
+the two modules cannot be understood or changed one without the other).  On the same
+graph: a rule family imports no other family, and the cross-family helpers in
+``analysis/`` import no rule and nothing of the layers above."""
 
 from __future__ import annotations
 
@@ -125,3 +127,45 @@ def test_the_finder_sees_late_and_relative_imports(tmp_path: Path) -> None:
     assert cycles(graph) == [["policy_check.a", "policy_check.c", "policy_check.sub", "policy_check.sub.b"]]
     (package / "c.py").write_text("thing = 1\n")
     assert cycles(module_graph(tmp_path)) == []
+
+
+# What the README's "Where things are" promises about the rule families and the
+# cross-family helpers, checked on the same graph.
+RULES = f"{PACKAGE}.rules"
+ABOVE_ANALYSIS = tuple(
+    f"{PACKAGE}.{name}"
+    for name in (
+        "rules", "engine", "cli", "docs", "selection", "run_checks", "run_context", "runner", "in_memory",
+        "integrations", "reporters", "server", "adoption",
+    )
+)
+
+
+def family_of(module: str) -> str | None:
+    """``imports`` for ``policy_check.rules.imports.sys_path_hack``; None for the
+    registry and the shared base class."""
+    parts = module.split(".")
+    if len(parts) < 3 or parts[:2] != [PACKAGE, "rules"] or parts[2] == "base":
+        return None
+    return parts[2]
+
+
+def test_a_rule_family_imports_no_other_family() -> None:
+    crossings = sorted(
+        f"{module} -> {target}"
+        for module, targets in module_graph(SRC).items()
+        for target in targets
+        if family_of(module) is not None and family_of(target) not in (None, family_of(module))
+    )
+    assert crossings == [], "shared facts belong in policy_check/analysis/"
+
+
+def test_analysis_helpers_depend_on_no_rule_and_nothing_above() -> None:
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in module_graph(SRC).items()
+        if module.startswith(f"{PACKAGE}.analysis")
+        for target in targets
+        if any(target == prefix or target.startswith(prefix + ".") for prefix in ABOVE_ANALYSIS)
+    )
+    assert upward == []
