@@ -107,6 +107,7 @@ class ArrayEvidence:
         self.arrays = _Arrays(self)
         self._memo: dict[str, ArrayFacts | None] = {}
         self._resolving: set[str] = set()
+        self._containers_resolving: set[str] = set()
         self.lengths = _Lengths(self)
 
     # -- the public questions --------------------------------------------------
@@ -152,11 +153,17 @@ class ArrayEvidence:
 
     def container(self, expr: cst.BaseExpression) -> str | None:
         """What container a name holds (a DataFrame, an HDF5 file…), or ``None``."""
-        if not isinstance(expr, cst.Name):
+        if not isinstance(expr, cst.Name) or expr.value in self._containers_resolving:
             return None
         values = self.walk.bindings.get(expr.value)
         if values:
-            kinds = {self._container_of_value(v) for v in values}
+            self._containers_resolving.add(expr.value)
+            try:
+                kinds = {self._container_of_value(v) for v in values}
+            finally:
+                self._containers_resolving.discard(expr.value)
+            if len(kinds) > 1 and _only_rebinding(values, expr.value):
+                kinds.discard(None)  # `df = df.dropna()` keeps what df was
             return kinds.pop() if len(kinds) == 1 else None
         if expr.value in self.walk.params:
             return None
@@ -435,6 +442,15 @@ def _shape_zero_owner(expr: cst.Subscript) -> str | None:
         return None
     index = expr.slice[0].slice.value
     return shape.value.value if isinstance(index, cst.Integer) and index.value == "0" else None
+
+
+def _only_rebinding(values: list[cst.BaseExpression | None], name: str) -> bool:
+    """Whether the bindings other than the first are methods of the name itself
+    (`df = df.dropna()`), which keep a DataFrame a DataFrame."""
+    return all(
+        isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and isinstance(v.func.value, cst.Name) and v.func.value.value == name
+        for v in values[1:]
+    )
 
 
 def _reshaped_ndim(method: str, call: cst.Call) -> int | None:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from policy_check.rules.base import FileContext
 from policy_check.analysis.patterns import target_names
+from policy_check.rules.base import FileContext
 from policy_check.rules.vectorise.evidence import ArrayEvidence, walk_local
 
 # math.* → NumPy ufunc of the same meaning on floats.

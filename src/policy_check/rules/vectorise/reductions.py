@@ -41,77 +41,110 @@ class Accumulation:
 
 
 def _accumulation(statement: object, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
-    if isinstance(statement, cst.AugAssign) and isinstance(statement.target, cst.Name):
-        name = statement.target.value
-        if name in loop_names or vec.evidence.arrays.get(name) is not None:
-            return None
-        if not isinstance(statement.operator, (cst.AddAssign, cst.SubtractAssign)):
-            return None
-        operator = "+=" if isinstance(statement.operator, cst.AddAssign) else "-="
-        if _mentions(statement.value, name):
-            return None
-        if isinstance(statement.value, cst.Integer) and statement.value.value == "1" and operator == "+=":
-            return Accumulation(name, "count", None, operator)
-        value = vec.expr(statement.value)
-        if value is None:
-            return None
-        return Accumulation(name, "sum", value, operator)
-    if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0].target, cst.Name):
-        name = statement.targets[0].target.value
-        value = statement.value
-        if name in loop_names or vec.evidence.arrays.get(name) is not None:
-            return None
-        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Add, cst.Subtract)):
-            left_is_acc = isinstance(value.left, cst.Name) and value.left.value == name and not value.left.lpar
-            right_is_acc = isinstance(value.right, cst.Name) and value.right.value == name and isinstance(value.operator, cst.Add)
-            term = value.right if left_is_acc else value.left if right_is_acc else None
-            if term is None or _mentions(term, name):
-                return None
-            converted = vec.expr(term)
-            if converted is None:
-                return None
-            operator = "+=" if isinstance(value.operator, cst.Add) else "-="
-            return Accumulation(name, "sum", converted, operator, spelled="left" if left_is_acc else "right")
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("max", "min") and len(value.args) == 2:
-            args = [arg.value for arg in value.args]
-            others = [a for a in args if not (isinstance(a, cst.Name) and a.value == name)]
-            if len(others) != 1 or _mentions(others[0], name):
-                return None
-            converted = vec.expr(others[0])
-            return None if converted is None else Accumulation(name, value.func.value, converted)
+    handler = _ACCUMULATORS.get(type(statement))
+    return handler(statement, vec, loop_names) if handler is not None else None
+
+
+def _is_accumulator(name: str, vec: Vectoriser, loop_names: set[str]) -> bool:
+    return name not in loop_names and vec.evidence.arrays.get(name) is None
+
+
+def _aug_accumulation(statement: cst.AugAssign, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
+    """``s += E`` / ``s -= E`` / ``n += 1``."""
+    if not isinstance(statement.target, cst.Name) or not isinstance(statement.operator, (cst.AddAssign, cst.SubtractAssign)):
         return None
-    if isinstance(statement, cst.If) and statement.orelse is None:
-        body = statements_of(statement.body)
-        if not body:
-            return None
-        test = statement.test
-        # `if x > best: best = x` — a running maximum.
-        if (
-            len(body) == 1
-            and isinstance(test, cst.Comparison)
-            and len(test.comparisons) == 1
-            and isinstance(body[0], cst.Assign)
-            and len(body[0].targets) == 1
-            and isinstance(body[0].targets[0].target, cst.Name)
-        ):
-            name = body[0].targets[0].target.value
-            operator = test.comparisons[0].operator
-            right = test.comparisons[0].comparator
-            if isinstance(right, cst.Name) and right.value == name and code(test.left) == code(body[0].value):
-                kind = "max" if isinstance(operator, (cst.GreaterThan, cst.GreaterThanEqual)) else "min" if isinstance(operator, (cst.LessThan, cst.LessThanEqual)) else None
-                converted = vec.expr(test.left)
-                if kind and converted is not None and name not in loop_names and not _mentions(test.left, name):
-                    return Accumulation(name, kind, converted)
-            return None
-        if len(body) == 1:
-            inner = _accumulation(body[0], vec, loop_names)
-            mask = vec.expr(test)
-            if inner is None or mask is None or inner.kind not in ("sum", "count") or _mentions(test, inner.name):
-                return None
-            if inner.kind == "count":
-                return Accumulation(inner.name, "count", None, mask=mask)
-            return Accumulation(inner.name, "masked-sum", inner.value, inner.operator, mask=mask)
+    name = statement.target.value
+    if not _is_accumulator(name, vec, loop_names) or _mentions(statement.value, name):
+        return None
+    operator = "+=" if isinstance(statement.operator, cst.AddAssign) else "-="
+    if isinstance(statement.value, cst.Integer) and statement.value.value == "1" and operator == "+=":
+        return Accumulation(name, "count", None, operator)
+    value = vec.expr(statement.value)
+    return None if value is None else Accumulation(name, "sum", value, operator)
+
+
+def _assign_accumulation(statement: cst.Assign, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
+    """``s = s + E``, ``s = E + s``, ``best = max(best, E)``."""
+    if len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name):
+        return None
+    name = statement.targets[0].target.value
+    if not _is_accumulator(name, vec, loop_names):
+        return None
+    value = statement.value
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Add, cst.Subtract)):
+        return _spelled_sum(name, value, vec)
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("max", "min") and len(value.args) == 2:
+        return _extremum_call(name, value, vec)
     return None
+
+
+def _extremum_call(name: str, value: cst.Call, vec: Vectoriser) -> Accumulation | None:
+    """``best = max(best, E)``."""
+    others = [a.value for a in value.args if not (isinstance(a.value, cst.Name) and a.value.value == name)]
+    if len(others) != 1 or _mentions(others[0], name):
+        return None
+    converted = vec.expr(others[0])
+    return None if converted is None else Accumulation(name, value.func.value, converted)  # type: ignore[attr-defined]
+
+
+def _spelled_sum(name: str, value: cst.BinaryOperation, vec: Vectoriser) -> Accumulation | None:
+    left_is_acc = isinstance(value.left, cst.Name) and value.left.value == name and not value.left.lpar
+    right_is_acc = isinstance(value.right, cst.Name) and value.right.value == name and isinstance(value.operator, cst.Add)
+    term = value.right if left_is_acc else value.left if right_is_acc else None
+    if term is None or _mentions(term, name):
+        return None
+    converted = vec.expr(term)
+    if converted is None:
+        return None
+    operator = "+=" if isinstance(value.operator, cst.Add) else "-="
+    return Accumulation(name, "sum", converted, operator, spelled="left" if left_is_acc else "right")
+
+
+def _if_accumulation(statement: cst.If, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
+    """``if x > best: best = x`` (a running extremum) or ``if mask: s += E`` (masked)."""
+    body = statements_of(statement.body)
+    if statement.orelse is not None or not body or len(body) != 1:
+        return None
+    extremum = _running_extremum(statement.test, body[0], vec, loop_names)
+    if extremum is not None:
+        return extremum
+    if _extremum_shape(statement.test, body[0]) is not None:
+        return None
+    inner = _accumulation(body[0], vec, loop_names)
+    mask = vec.expr(statement.test)
+    if inner is None or mask is None or inner.kind not in ("sum", "count") or _mentions(statement.test, inner.name):
+        return None
+    if inner.kind == "count":
+        return Accumulation(inner.name, "count", None, mask=mask)
+    return Accumulation(inner.name, "masked-sum", inner.value, inner.operator, mask=mask)
+
+
+def _extremum_shape(test: cst.BaseExpression, assign: object) -> str | None:
+    """The accumulator of ``if E > best: best = ...``, whatever E is."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(assign, cst.Assign)):
+        return None
+    if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+        return None
+    name = assign.targets[0].target.value
+    right = test.comparisons[0].comparator
+    return name if isinstance(right, cst.Name) and right.value == name else None
+
+
+_EXTREMA = {cst.GreaterThan: "max", cst.GreaterThanEqual: "max", cst.LessThan: "min", cst.LessThanEqual: "min"}
+
+
+def _running_extremum(test: cst.BaseExpression, assign: object, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
+    name = _extremum_shape(test, assign)
+    if name is None or code(test.left) != code(assign.value):  # type: ignore[attr-defined]
+        return None
+    kind = _EXTREMA.get(type(test.comparisons[0].operator))  # type: ignore[attr-defined]
+    converted = vec.expr(test.left)  # type: ignore[attr-defined]
+    if kind is None or converted is None or name in loop_names or _mentions(test.left, name):  # type: ignore[attr-defined]
+        return None
+    return Accumulation(name, kind, converted)
+
+
+_ACCUMULATORS = {cst.AugAssign: _aug_accumulation, cst.Assign: _assign_accumulation, cst.If: _if_accumulation}
 
 
 def _mentions(expr: cst.CSTNode, name: str) -> bool:
@@ -205,44 +238,12 @@ class ReductionLoop(Rule):
         if site is None or blocked(node.body, self.context):
             return
         vec = site.vectoriser(self.context)
-        loop_names = set(site.header.elements) | ({site.header.index} if site.header.index else set())
-        temporaries: list[str] = []
-        accumulations: list[Accumulation] = []
-        for statement in site.statements:
-            if (
-                isinstance(statement, cst.Assign)
-                and len(statement.targets) == 1
-                and isinstance(statement.targets[0].target, cst.Name)
-                and not _mentions(statement.value, statement.targets[0].target.value)
-                and statement.targets[0].target.value not in {a.name for a in accumulations}
-            ):
-                name = statement.targets[0].target.value
-                value = vec.expr(statement.value)
-                if value is not None and name not in loop_names:
-                    vec.temporaries[name] = value
-                    temporaries.append(name)
-                    continue
-            accumulation = _accumulation(statement, vec, loop_names)
-            if accumulation is None:
-                return
-            accumulations.append(accumulation)
-        names = [a.name for a in accumulations]
-        if not accumulations or len(set(names)) != len(names) or not vec.varies or not vec.reads:
+        found = _accumulations(site, vec)
+        if found is None:
             return
-        if any(a.name in temporaries for a in accumulations):
-            return
-        # An accumulator read by another term is a coupled recurrence.
-        for accumulation in accumulations:
-            for other in accumulations:
-                for part in (other.value, other.mask):
-                    if part is not None and _mentions(part, accumulation.name):
-                        return
-        if not any(a.kind != "count" or a.mask is not None for a in accumulations):
-            return
+        accumulations, temporaries = found
         np_name = site.evidence.numpy_alias or "np"
-        unknown_ndim = any(
-            site.evidence.arrays.get(read) is None or site.evidence.arrays[read].ndim != 1 for read in vec.reads
-        )
+        unknown_ndim = any(site.evidence.arrays.get(read) is None or site.evidence.arrays[read].ndim != 1 for read in vec.reads)
         lines = [self._line(a, site, np_name, unknown_ndim) for a in accumulations]
         if any(line is None for line in lines):
             return
@@ -250,26 +251,28 @@ class ReductionLoop(Rule):
         evidence = vec.evidence_text()
         if evidence:
             message += f"; {evidence}"
-        fix = None
-        if (
-            not vec.likely
-            and not site.is_while
-            and
-            all(a.kind in ("sum", "count") and a.mask is None for a in accumulations)
-            and all(a.kind != "sum" or _initialised_with_float(self.context.stack, node, a.name) for a in accumulations)
-            and vec.exact
-            and not site.loop_names_escape()
-            and not any(site.used_outside(t) for t in temporaries)
-            and (site.evidence.numpy_alias is not None or "np." not in message)
-        ):
-            fix = NodeFix("replace the loop with the NumPy reduction", Applicability.UNSAFE, (Replace(node, "\n".join(lines)),))  # type: ignore[arg-type]
-            if site.header.unequal_zip or site.header.length_key is None:
-                fix = NodeFix(
-                    "replace the loop with the NumPy reduction (assumes the arrays have the same length)",
-                    Applicability.UNSAFE,
-                    fix.edits,
-                )
-        self.report(node, message, fix)
+        self.report(node, message, self._fix(site, vec, accumulations, temporaries, lines, message))
+
+    def _fix(self, site: LoopSite, vec: Vectoriser, accumulations: list[Accumulation], temporaries: list[str], lines: list, message: str) -> NodeFix | None:
+        if vec.likely or site.is_while or not vec.exact or site.loop_names_escape():
+            return None
+        if not self._plain_float_sums(site, accumulations):
+            return None
+        if any(site.used_outside(t) for t in temporaries) or (site.evidence.numpy_alias is None and "np." in message):
+            return None
+        description = "replace the loop with the NumPy reduction"
+        if site.header.unequal_zip or site.header.length_key is None:
+            description += " (assumes the arrays have the same length)"
+        return NodeFix(description, Applicability.UNSAFE, (Replace(site.loop, "\n".join(lines)),))
+
+    def _plain_float_sums(self, site: LoopSite, accumulations: list[Accumulation]) -> bool:
+        """Unmasked sums started from a float literal, and counts: the fixable kinds."""
+        for a in accumulations:
+            if a.kind not in ("sum", "count") or a.mask is not None:
+                return False
+            if a.kind == "sum" and not _initialised_with_float(self.context.stack, site.loop, a.name):
+                return False
+        return True
 
     def _line(self, a: Accumulation, site: LoopSite, np_name: str, unknown_ndim: bool) -> str | None:
         reduce = ".sum(axis=0)" if unknown_ndim else ".sum()"
@@ -292,7 +295,57 @@ class ReductionLoop(Rule):
         return f"{a.name} = {a.kind}({a.name}, {term}.{a.kind}(initial={a.name}))"
 
 
-def _initialised_with_float(stack: list[cst.CSTNode], loop: cst.For, name: str) -> bool:
+def _accumulations(site: LoopSite, vec: Vectoriser) -> tuple[list[Accumulation], list[str]] | None:
+    """The body as temporaries and accumulator updates, or ``None`` when it is anything else."""
+    loop_names = set(site.header.elements) | ({site.header.index} if site.header.index else set())
+    temporaries: list[str] = []
+    accumulations: list[Accumulation] = []
+    for statement in site.statements:
+        if _temporary(statement, vec, loop_names, {a.name for a in accumulations}):
+            temporaries.append(statement.targets[0].target.value)  # type: ignore[attr-defined]
+            continue
+        accumulation = _accumulation(statement, vec, loop_names)
+        if accumulation is None:
+            return None
+        accumulations.append(accumulation)
+    if not vec.varies or not vec.reads or not _independent(accumulations, temporaries):
+        return None
+    return accumulations, temporaries
+
+
+def _independent(accumulations: list[Accumulation], temporaries: list[str]) -> bool:
+    """Distinct accumulators, none a temporary or read by another, not only a loop counter."""
+    names = [a.name for a in accumulations]
+    if not accumulations or len(set(names)) != len(names) or set(names) & set(temporaries) or _coupled(accumulations):
+        return False
+    return any(a.kind != "count" or a.mask is not None for a in accumulations)
+
+
+def _temporary(statement: object, vec: Vectoriser, loop_names: set[str], accumulators: set[str]) -> bool:
+    """``t = E`` of this iteration's elements: recorded for substitution."""
+    if not isinstance(statement, cst.Assign) or len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name):
+        return False
+    name = statement.targets[0].target.value
+    if _mentions(statement.value, name) or name in accumulators or name in loop_names:
+        return False
+    value = vec.expr(statement.value)
+    if value is None:
+        return False
+    vec.temporaries[name] = value
+    return True
+
+
+def _coupled(accumulations: list[Accumulation]) -> bool:
+    """An accumulator read by another term is a coupled recurrence."""
+    return any(
+        part is not None and _mentions(part, accumulation.name)
+        for accumulation in accumulations
+        for other in accumulations
+        for part in (other.value, other.mask)
+    )
+
+
+def _initialised_with_float(stack: list[cst.CSTNode], loop: cst.CSTNode, name: str) -> bool:
     """Whether the accumulator's last binding before the loop (in the same block) is a
     float literal: then an empty loop and an empty `.sum()` give the same type."""
     body = getattr(stack[-2], "body", None) if len(stack) >= 2 else None
@@ -300,133 +353,21 @@ def _initialised_with_float(stack: list[cst.CSTNode], loop: cst.For, name: str) 
         return False
     statements = list(body)
     position = next((k for k, s in enumerate(statements) if s is loop), None)
-    if position is None:
-        return False
-    for statement in reversed(statements[:position]):
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in reversed(statement.body):
-                if isinstance(small, cst.Assign) and any(
-                    isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
-                ):
-                    value = small.value
-                    if isinstance(value, cst.UnaryOperation):
-                        value = value.expression
-                    return isinstance(value, cst.Float)
-        if any(isinstance(n, cst.Name) and n.value == name for n in walk_local(statement)):
+    for statement in reversed(statements[:position] if position is not None else []):
+        value = _last_binding(statement, name)
+        if value is not None:
+            if isinstance(value, cst.UnaryOperation):
+                value = value.expression
+            return isinstance(value, cst.Float)
+        if _mentions(statement, name):
             return False
     return False
 
 
-_BUILTIN_REDUCTIONS = {"sum": "sum", "max": "max", "min": "min", "any": "any", "all": "all"}
-
-
-class BuiltinOnArray(Rule):
-    """Python's `sum`, `max`, `min`, `any` and `all` walk an array element by
-    element, boxing each number into a Python object; the array methods run in
-    compiled code.  Measured (benchmarks/vectorise.py): `sum(a)` 44 ms at
-    n = 10^6, `a.sum()` 0.23 ms (~190x).
-
-    Mind the differences: on a 2-D array Python's `sum` adds rows (`a.sum(axis=0)`),
-    and Python's `max`/`min` skip a NaN that is not first while `.max()`/`.min()`
-    return NaN."""
-
-    code = "PC507"
-    name = "builtin-on-array"
-    summary = "Python's `sum`/`max`/`min`/`any`/`all` on a NumPy array; use the array method."
-    MESSAGE = "builtin reduction on a NumPy array: use the array method"
-    fix_safety = FixSafety.SAFE
-    fix_note = (
-        "`any`/`all` and `sum` of a comparison on a 1-D array (a count) are safe; a count on an array "
-        "of unknown dimensions becomes `.sum(axis=0)` (unsafe); `max`/`min` are unsafe (NaN handling "
-        "differs); other sums get no edit (Python's `sum` of an empty array is the int 0, NumPy's "
-        "is 0.0, and NumPy adds pairwise)."
-    )
-    trigger_words = ("sum(", "max(", "min(", "any(", "all(")
-
-    @classmethod
-    def applies_to(cls, context: FileContext) -> bool:
-        return mentions_arrays(context) and super().applies_to(context)
-
-    VALID = [
-        "def total(xs: list[float]):\n    return sum(xs) + max(xs)\n",
-        "import numpy as np\n\ndef largest(a: np.ndarray):\n    return max(a.shape)\n",
-        "import numpy as np\n\ndef clipped(a: np.ndarray, lo):\n    return max(a.max(), lo)\n",
-        # An array of strings has no `.min()`.
-        "import numpy as np\n\ndef first(n):\n    names = np.array([f'col_{i}' for i in range(n)])\n    return min(names[3:])\n",
-        "import numpy as np\n\ndef offset(a: np.ndarray):\n    return sum(a, 10.0)\n",
-        "import numpy as np\nfrom builtins_compat import sum\n\ndef s(a: np.ndarray):\n    return sum(a)\n",
-        "def reads(per_sample: dict):\n    return sum(per_sample.values())\n",
-        # Duck-typed: `column` may be a list.
-        "import numpy as np\n\ndef empty(column):\n    if hasattr(column, 'dtype') and column.dtype == bool:\n        return not column.any()\n    return not any(column)\n",
-    ]
-    INVALID = [
-        Invalid(
-            "import numpy as np\n\ndef count(theta: np.ndarray, fc: float) -> int:\n    return sum(theta > fc)\n",
-            expected="import numpy as np\n\ndef count(theta: np.ndarray, fc: float) -> int:\n    return (theta > fc).sum(axis=0)\n",
-        ),
-        Invalid(
-            "import numpy as np\n\ndef peak(q: np.ndarray, area):\n    return max(q) / area\n",
-            expected="import numpy as np\n\ndef peak(q: np.ndarray, area):\n    return q.max() / area\n",
-        ),
-        Invalid(
-            "import numpy as np\n\ndef finite(q):\n    q = np.asarray(q, dtype=float).ravel()\n    return all(np.isfinite(q))\n",
-            expected="import numpy as np\n\ndef finite(q):\n    q = np.asarray(q, dtype=float).ravel()\n    return np.isfinite(q).all()\n",
-        ),
-        # A float sum: the empty case differs (0 vs 0.0), so suggestion only.
-        Invalid("import math\nimport numpy as np\n\ndef rms(x: np.ndarray):\n    return math.sqrt(sum(x ** 2) / x.size)\n"),
-        Invalid(
-            "import pandas as pd\n\ndef fastest(trials: pd.DataFrame):\n    return min(trials['rt'].to_numpy())\n",
-            expected="import pandas as pd\n\ndef fastest(trials: pd.DataFrame):\n    return trials['rt'].to_numpy().min()\n",
-        ),
-    ]
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if not isinstance(func, cst.Name) or func.value not in _BUILTIN_REDUCTIONS:
-            return
-        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
-            return
-        if self.context.names.is_imported(func.value):
-            return
-        from policy_check.rules.vectorise.evidence import evidence_for
-
-        evidence = evidence_for(self.context, self.context.stack)
-        if func.value in evidence.bound_names or func.value in _module_bound(self.context):
-            return
-        argument = node.args[0].value
-        facts = evidence.expression_facts(argument)
-        if facts is None:
-            return
-        name = func.value
-        receiver = code(parenthesise(argument))
-        is_count = isinstance(argument, cst.Comparison)
-        if name == "sum" and facts.ndim != 1:
-            method = f"{receiver}.sum(axis=0)"
-        else:
-            method = f"{receiver}.{name}()"
-        if name in ("any", "all") or (name == "sum" and is_count and facts.ndim == 1):
-            applicability = Applicability.SAFE
-        else:
-            applicability = Applicability.UNSAFE
-        notes = {
-            "sum": " (on a 2-D array Python's `sum` adds rows: that is `.sum(axis=0)`)",
-            "max": " (NaN: `.max()` returns NaN where Python's `max` may skip it)",
-            "min": " (NaN: `.min()` returns NaN where Python's `min` may skip it)",
-        }
-        message = f"builtin `{name}()` on a NumPy array: use `{method}`{notes.get(name, '')}"
-        if name == "sum" and not is_count:
-            # Python's sum of an empty float array is the int 0, `.sum()` gives 0.0: no edit.
-            self.report(node, message)
-            return
-        self.report(node, message, NodeFix(f"use `{method}`", applicability, (Replace(node, method),)))
-
-
-def _module_bound(context) -> set[str]:
-    cached = context.__dict__.get("_pc5_module_bound")
-    if cached is None:
-        from policy_check.analysis.names import module_level_statements
-        from policy_check.analysis.patterns import assigned_names
-
-        cached = assigned_names(list(module_level_statements(context.module.body)))
-        context.__dict__["_pc5_module_bound"] = cached
-    return cached
+def _last_binding(statement: cst.CSTNode, name: str) -> cst.BaseExpression | None:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return None
+    for small in reversed(statement.body):
+        if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
+            return small.value
+    return None

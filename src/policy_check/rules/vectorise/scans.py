@@ -59,18 +59,7 @@ def _shifted_scan(statement: object, index: str) -> tuple[str, str] | None:
         return None
     target = statement.targets[0].target
     value = statement.value
-    if not (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and len(target.slice) == 1):
-        return None
-    index_expr = target.slice[0].slice
-    if not (
-        isinstance(index_expr, cst.Index)
-        and isinstance(index_expr.value, cst.BinaryOperation)
-        and isinstance(index_expr.value.operator, cst.Add)
-        and isinstance(index_expr.value.left, cst.Name)
-        and index_expr.value.left.value == index
-        and isinstance(index_expr.value.right, cst.Integer)
-        and index_expr.value.right.value == "1"
-    ):
+    if not (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and _is_next_index(target, index)):
         return None
     if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, (cst.Add, cst.Multiply)):
         return None
@@ -79,6 +68,17 @@ def _shifted_scan(statement: object, index: str) -> tuple[str, str] | None:
         if isinstance(previous, cst.Subscript) and isinstance(previous.value, cst.Name) and previous.value.value == array and _is_index(previous, index, 0):
             return array, "+" if isinstance(value.operator, cst.Add) else "*"
     return None
+
+
+def _is_next_index(subscript: cst.Subscript, index: str) -> bool:
+    """``[i + 1]``."""
+    if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Index):
+        return False
+    value = subscript.slice[0].slice.value
+    if not (isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add)):
+        return False
+    left, right = value.left, value.right
+    return isinstance(left, cst.Name) and left.value == index and isinstance(right, cst.Integer) and right.value == "1"
 
 
 class ScanLoop(Rule):
