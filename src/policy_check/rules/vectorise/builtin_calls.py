@@ -112,10 +112,17 @@ class BuiltinOnArray(Rule):
         func = node.func
         if not isinstance(func, cst.Name) or func.value not in _BUILTIN_REDUCTIONS or not _single_positional(node):
             return None
+        if isinstance(node.args[0].value, _NEVER_ARRAYS):
+            return None  # decided before any evidence is computed
         if self.context.names.is_imported(func.value) or func.value in _module_bound(self.context):
             return None
         return None if func.value in evidence_for(self.context, self.context.stack).bound_names else func.value
 
+
+_NEVER_ARRAYS = (
+    cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp, cst.List, cst.Tuple, cst.Set, cst.Dict,
+    cst.SimpleString, cst.FormattedString, cst.Integer, cst.Float,
+)
 
 _NOTES = {
     "sum": " (on a 2-D array Python's `sum` adds rows: that is `.sum(axis=0)`)",

@@ -17,6 +17,7 @@ whose loops read two names costs two look-ups, not an analysis of every binding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -31,6 +32,7 @@ from policy_check.rules.vectorise.scope_walk import (
     walk_local,
     walk_scope,
 )
+from policy_check.syntax_tree import child_nodes
 
 __all__ = ["ArrayEvidence", "ArrayFacts", "dotted", "evidence_for", "walk_local"]
 
@@ -255,6 +257,9 @@ class ArrayEvidence:
         if value.value == "__array__":
             return ArrayFacts(why="annotated as an array")
         facts = self.name_facts(value.value)
+        if facts is None and value.value in self._resolving and value.value in self.walk.params:
+            # `m = m.reshape(-1, 3)`: the name on the right is the parameter.
+            facts = self._from_parameter(value.value, self.walk.params[value.value])
         # A plain alias shares the other array's memory: never fresh.
         return _view(facts) if facts is not None else None
 
@@ -319,13 +324,15 @@ class ArrayEvidence:
             kind = self._container_of_holder(inner)
             if kind in makers.ITEM_IS_ARRAY:
                 return ArrayFacts(fresh=True, length_key=bound_name or None, why=f"read from {kind}")
-            if kind in makers.SERIES_CONTAINERS:
+            if kind in makers.COLUMN_CONTAINERS:
                 return ArrayFacts(length_key=code_of(inner), why=f"a column of {kind}", likely=True, ndim=1)
         return None
 
     def _container_of_holder(self, holder: cst.BaseExpression) -> str | None:
         if isinstance(holder, cst.Attribute) and holder.attr.value == "variables":
-            return self.container(holder.value)
+            return self._container_of_holder(holder.value)
+        if isinstance(holder, cst.Call):
+            return self._container_of_value(holder)
         return self.container(holder)
 
     def _container_of_value(self, value: cst.BaseExpression | None) -> str | None:
@@ -603,6 +610,16 @@ def _reader_facts(evidence: ArrayEvidence, short: str, positional: list, keyword
     return ArrayFacts(fresh=True, length_key=bound_name or None, why=why)
 
 
+def _stack_facts(evidence: ArrayEvidence, short: str, positional: list, keywords: dict, bound_name: str, why: str) -> ArrayFacts | None:
+    """``np.column_stack([a, b])`` and ``np.stack([a, b], axis=1)`` of 1-D arrays are 2-D."""
+    pieces = positional[0] if positional else None
+    if not isinstance(pieces, (cst.List, cst.Tuple)) or not pieces.elements:
+        return ArrayFacts(fresh=True, why=why)
+    facts = [evidence.expression_facts(element.value) for element in pieces.elements]
+    flat = all(f is not None and f.ndim == 1 for f in facts)
+    return ArrayFacts(fresh=True, ndim=2 if flat else None, why=why)
+
+
 def _ufunc_facts(evidence: ArrayEvidence, short: str, numpy_name: str, positional: list, bound_name: str, why: str) -> ArrayFacts | None:
     """A ufunc or other array function of array arguments: elementwise keeps the length."""
     source = evidence.expression_facts(positional[0]) if positional else None
@@ -618,6 +635,7 @@ _NUMPY_BUILDERS = (
     (makers.CONVERTERS, _converter_facts),
     (makers.RANGES, _range_facts),
     (makers.NUMPY_READERS, _reader_facts),
+    (frozenset({"column_stack", "stack", "vstack"}), _stack_facts),
 )
 
 
@@ -670,8 +688,8 @@ def _is_float64(dtype: cst.BaseExpression, context: FileContext) -> bool:
 def _call_site_passing_array(context: FileContext, function: cst.FunctionDef | None, param: str) -> str | None:
     """A call of ``function`` in this module that passes an array to ``param``
     (and no call that passes something else), as code for the message."""
-    if function is None:
-        return None
+    if function is None or not _is_top_level(context, function) or not _called_in_text(context, function.name.value):
+        return None  # methods are called as `self.f(...)`; a function never called here has no call site
     position = _param_position(function, param)
     found = None
     for call, scope in _call_sites(context).get(function.name.value, ()):
@@ -684,6 +702,14 @@ def _call_site_passing_array(context: FileContext, function: cst.FunctionDef | N
     if found is not None and len(found) > 60:
         found = found[:57] + "..."
     return found
+
+
+def _called_in_text(context: FileContext, name: str) -> bool:
+    """Whether the module's text calls ``name`` anywhere (a cheap test before the walk)."""
+    cache: dict[str, bool] = context.__dict__.setdefault("_pc5_called", {})
+    if name not in cache:
+        cache[name] = re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", context.source.replace(f"def {name}", "")) is not None
+    return cache[name]
 
 
 def _param_position(function: cst.FunctionDef, param: str) -> int | None:
@@ -713,7 +739,7 @@ def _call_sites(context: FileContext) -> dict[str, list[tuple[cst.Call, cst.CSTN
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
             sites.setdefault(node.func.value, []).append((node, scope))
         inner = node if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) else scope
-        stack.extend((child, inner) for child in node.children)
+        stack.extend((child, inner) for child in child_nodes(node))
     context.__dict__["_pc5_call_sites"] = sites
     return sites
 

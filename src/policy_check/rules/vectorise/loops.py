@@ -20,6 +20,7 @@ import libcst as cst
 from policy_check.analysis.patterns import target_names
 from policy_check.rules.base import FileContext
 from policy_check.rules.vectorise.evidence import ArrayEvidence, walk_local
+from policy_check.syntax_tree import child_nodes
 
 # math.* → NumPy ufunc of the same meaning on floats.
 MATH_TO_NUMPY = {
@@ -184,13 +185,32 @@ def _literal_start(previous: list[cst.CSTNode], index: str) -> int | None:
     return None
 
 
-def blocked(body: cst.CSTNode, context: FileContext, allow_append_to: frozenset[str] = frozenset(), allow_methods: bool = False) -> bool:
+def could_vectorise(body: cst.CSTNode, context: FileContext) -> bool:
+    """A cheap syntactic first look, before any evidence is computed: no early exit or
+    nested definition, and no call outside what some PC5 loop rule accepts."""
+    return not blocked(body, context, allow_methods=True, any_append=True)
+
+
+def blocked(
+    body: cst.CSTNode, context: FileContext, allow_append_to: frozenset[str] = frozenset(), allow_methods: bool = False, any_append: bool = False
+) -> bool:
     """Whether the loop body holds an early exit, a nested definition, I/O, a random
-    draw or any call we cannot vouch for."""
+    draw or any call we cannot vouch for (remembered per body and question)."""
+    cache: dict[tuple, tuple[cst.CSTNode, bool]] = context.__dict__.setdefault("_pc5_blocked", {})
+    key = (id(body), allow_append_to, allow_methods, any_append)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is body:
+        return hit[1]
+    answer = _blocked(body, context, allow_append_to, allow_methods, any_append)
+    cache[key] = (body, answer)
+    return answer
+
+
+def _blocked(body: cst.CSTNode, context: FileContext, allow_append_to: frozenset[str], allow_methods: bool, any_append: bool) -> bool:
     for node in walk_local(body):
         if isinstance(node, _BLOCKING_STATEMENTS):
             return True
-        if isinstance(node, cst.Call) and not _call_allowed(node, context, allow_append_to, allow_methods):
+        if isinstance(node, cst.Call) and not _call_allowed(node, context, allow_append_to, allow_methods, any_append):
             return True
     return False
 
@@ -198,7 +218,7 @@ def blocked(body: cst.CSTNode, context: FileContext, allow_append_to: frozenset[
 _NUMPY_IMPURE = ("numpy.random", "numpy.save", "numpy.load", "numpy.savetxt", "numpy.loadtxt")
 
 
-def _call_allowed(call: cst.Call, context: FileContext, allow_append_to: frozenset[str], allow_methods: bool) -> bool:
+def _call_allowed(call: cst.Call, context: FileContext, allow_append_to: frozenset[str], allow_methods: bool, any_append: bool = False) -> bool:
     func = call.func
     if isinstance(func, cst.Name):
         return func.value in PURE_BUILTINS and not context.names.is_imported(func.value)
@@ -208,7 +228,7 @@ def _call_allowed(call: cst.Call, context: FileContext, allow_append_to: frozens
     if not isinstance(func, cst.Attribute):
         return False
     if func.attr.value == "append" and isinstance(func.value, cst.Name):
-        return func.value.value in allow_append_to
+        return any_append or func.value.value in allow_append_to
     return allow_methods and func.attr.value in _PURE_ARRAY_METHODS
 
 
@@ -254,18 +274,31 @@ def names_assigned(body: cst.CSTNode) -> set[str]:
     return names
 
 
-def name_uses(scope: cst.CSTNode, name: str, outside: cst.CSTNode) -> int:
-    """How many times ``name`` occurs in ``scope`` outside the subtree ``outside``."""
-    count = 0
-    stack: list[cst.CSTNode] = [scope]
+def name_uses(scope: cst.CSTNode, name: str, outside: cst.CSTNode, context: FileContext | None = None) -> int:
+    """How many times ``name`` occurs in ``scope`` outside the subtree ``outside``
+    (with a context, counted once per scope and per loop, then looked up)."""
+    if context is None:
+        return _name_counts(scope).get(name, 0) - _name_counts(outside).get(name, 0)
+    cache: dict[int, tuple[cst.CSTNode, dict[str, int]]] = context.__dict__.setdefault("_pc5_name_counts", {})
+    counts = []
+    for node in (scope, outside):
+        hit = cache.get(id(node))
+        if hit is None or hit[0] is not node:
+            hit = (node, _name_counts(node))
+            cache[id(node)] = hit
+        counts.append(hit[1])
+    return counts[0].get(name, 0) - counts[1].get(name, 0)
+
+
+def _name_counts(node: cst.CSTNode) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    stack: list[cst.CSTNode] = [node]
     while stack:
-        node = stack.pop()
-        if node is outside:
-            continue
-        if isinstance(node, cst.Name) and node.value == name:
-            count += 1
-        stack.extend(node.children)
-    return count
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            counts[current.value] = counts.get(current.value, 0) + 1
+        stack.extend(child_nodes(current))
+    return counts
 
 
 def statements_of(block: cst.BaseSuite) -> list[cst.BaseSmallStatement | cst.BaseCompoundStatement] | None:

@@ -100,8 +100,10 @@ CONTAINER_MAKERS = {
 }
 # Containers whose items are plain arrays once sliced (`[:]`, `[()]`) — or, for these, at once.
 ITEM_IS_ARRAY = frozenset({"an `.npz` archive", "a MATLAB file"})
-# Containers whose items are pandas Series: arrays in arithmetic, but indexed by label.
-SERIES_CONTAINERS = frozenset({"a pandas DataFrame"})
+# Containers whose string-keyed items are array-like columns (a pandas Series, an astropy
+# Column, an xarray DataArray, a netCDF4 or HDF5 variable): arrays in arithmetic, but
+# a Series is indexed by label and a variable reads from disk per element — likely only.
+COLUMN_CONTAINERS = frozenset({"a pandas DataFrame", "an astropy Table", "an xarray Dataset", "a netCDF4 Dataset", "an HDF5 file"})
 # DataFrame methods that give a DataFrame back (for `df = df.dropna()` chains).
 FRAME_METHODS = frozenset(
     {

@@ -17,6 +17,7 @@ import libcst as cst
 
 from policy_check.rules.vectorise.loops import parenthesise, statements_of
 from policy_check.rules.vectorise.vectoriser import Vectoriser
+from policy_check.syntax_tree import child_nodes
 
 _AUG_TO_BINARY = {
     cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
@@ -86,7 +87,7 @@ def outer_subscripts(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                 base = base.value
             stack.append(base)
             continue
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
 
 
 def reads_other_elements(statements: list, written: set[str], vec: Vectoriser) -> bool:

@@ -13,6 +13,7 @@ from policy_check.rules.vectorise.evidence import ArrayEvidence, evidence_for
 from policy_check.rules.vectorise.loops import (
     LoopHeader,
     code,
+    could_vectorise,
     name_uses,
     names_assigned,
     read_header,
@@ -36,11 +37,14 @@ class LoopSite:
     def is_while(self) -> bool:
         return isinstance(self.loop, cst.While)
 
+    # The file, for the per-scope name counts behind `used_outside`.
+    context: FileContext | None = None
+
     def vectoriser(self, context: FileContext, trailing: int = 0) -> Vectoriser:
         return Vectoriser(context, self.evidence, self.header, self.assigned, trailing)
 
     def used_outside(self, name: str) -> bool:
-        return name_uses(self.scope, name, self.loop) > 0
+        return name_uses(self.scope, name, self.loop, self.context) > 0
 
     def loop_names_escape(self) -> bool:
         """Whether the index or element names are read after the loop (their last value)."""
@@ -96,6 +100,8 @@ def _statements_before(context: FileContext, loop: cst.CSTNode) -> list[cst.CSTN
 
 
 def _analyse(context: FileContext, loop: cst.For | cst.While) -> LoopSite | None:
+    if not could_vectorise(loop.body, context):
+        return None  # decided without computing any evidence
     evidence = evidence_for(context, context.stack)
     if not evidence.has_candidates():
         return None
@@ -112,7 +118,7 @@ def _analyse(context: FileContext, loop: cst.For | cst.While) -> LoopSite | None
         return None
     if any(name in assigned for name in header.elements):
         return None
-    return LoopSite(loop, evidence, header, statements, assigned, scope_of(context.stack, context.module))
+    return LoopSite(loop, evidence, header, statements, assigned, scope_of(context.stack, context.module), context)
 
 
 __all__ = ["LoopSite", "code", "loop_site"]

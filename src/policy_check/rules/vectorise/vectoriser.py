@@ -196,6 +196,10 @@ class Vectoriser:
         if facts.min_ndim > indexed:
             self.shapes_known = False
             return facts.min_ndim - indexed
+        if self.trailing:
+            # Unknown dimensions next to per-iteration rows: taken as one value per
+            # iteration, which the message shows; never an edit.
+            self.shapes_known = False
         return 0
 
     def element(self, node: cst.Subscript) -> cst.BaseExpression | None:
@@ -210,8 +214,6 @@ class Vectoriser:
         trailing = self._trailing_of(facts, len(access.indices))
         if trailing < 0:
             return None
-        if facts.ndim is None and self.trailing > trailing:
-            self.shapes_known = False
         self.trailing_seen = max(self.trailing_seen, trailing)
         self.varies = True
         name = code(access.base)
