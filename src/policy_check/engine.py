@@ -39,7 +39,7 @@ from policy_check.positions import SourcePositions
 from policy_check.rules.base import FileContext, Report, Rule
 from policy_check.analysis.names import ImportNames
 from policy_check.syntax_tree import child_nodes
-from policy_check.source import SourceText, UnreadableSource, encode_source, read_source, write_atomically
+from policy_check.source import NotWritten, SourceText, UnreadableSource, read_source, write_fixed
 from policy_check.suppression import filter_suppressed
 
 logger = logging.getLogger(__name__)
@@ -404,19 +404,28 @@ def check_file(
             result.diagnostics.append(_unreadable(job.display_path, f"fixes not written: {error}"))
             return result
     if options.mode is Mode.FIX:
-        _write(job, source, fixed_text, result)
+        failure = _write(job, source, fixed_text, settings.root, python=notebook is None)
+        if failure is not None:
+            # Nothing was written: what stands is the file as it is.
+            result.fixed = []
+            result.diagnostics = [*as_reported(check(text)), failure]
     else:
         result.diff = unified_diff(job.display_path, source.text, fixed_text)
         result.source_path, result.fixed_text = os.path.abspath(job.path), fixed_text
     return result
 
 
-def _write(job: FileJob, source: SourceText, fixed_text: str, result: FileResult) -> None:
+def _write(job: FileJob, source: SourceText, fixed_text: str, root: Path, python: bool) -> Diagnostic | None:
+    """Write the fixes; when that fails, the E902 finding that says why."""
     try:
-        write_atomically(job.path, encode_source(source, fixed_text))
-    except (OSError, UnicodeEncodeError) as error:
-        result.fixed = []
-        result.diagnostics.append(_unreadable(job.display_path, f"cannot write fixes: {error}"))
+        write_fixed(job.path, source, fixed_text, root, python)
+    except NotWritten as error:
+        reason = str(error)
+    except OSError as error:
+        reason = error.strerror or str(error)
+    else:
+        return None
+    return _unreadable(job.display_path, f"fixes not written: {reason}")
 
 
 def fix_text(

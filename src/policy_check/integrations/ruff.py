@@ -43,14 +43,14 @@ import tomlkit
 import tomlkit.exceptions
 
 from policy_check.config import Settings, parse_toml
-from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
+from policy_check.diagnostics import IO_ERROR, Applicability, Diagnostic, Edit, Fix, Location, Severity
 from policy_check.discovery import SourceFile, display_path, relative_to_root
-from policy_check.engine import FileJob, FileResult, FixOptions, Mode, check_text, fix_text
+from policy_check.engine import FileJob, FileResult, FixOptions, Mode, check_file, check_text, engine_diagnostic, fix_text
 from policy_check.diffs import unified_diff
 from policy_check.rules import rule_by_code
 from policy_check.rules.base import Rule
 from policy_check.run_context import RunContext
-from policy_check.source import UnreadableSource, encode_source, read_source, write_atomically
+from policy_check.source import NotWritten, UnreadableSource, read_source, write_fixed
 from policy_check.suppression import filter_suppressed
 
 logger = logging.getLogger(__name__)
@@ -498,7 +498,7 @@ def fix_before_engine(
     unsafe = ["--unsafe-fixes"] if options.unsafe else []
     before = [d for d in before if d.path in fixable_paths]
     if options.mode is Mode.FIX:
-        _fix_in_place(outcome, binary, codes, fixable_jobs, before, unsafe, context)
+        _fix_in_place(outcome, binary, codes, fixable_jobs, before, unsafe, context, rules)
     else:
         _fix_for_diff(outcome, binary, codes, fixable_jobs, before, unsafe, context, rules)
     return outcome
@@ -520,17 +520,56 @@ def _fix_in_place(
     before: Sequence[Diagnostic],
     unsafe: Sequence[str],
     context: RunContext,
+    rules: Sequence[type[Rule]],
 ) -> None:
-    """--fix: ``ruff check --fix-only`` rewrites the files; the engine fixes the result."""
+    """--fix: ruff fixes each text over standard input (it writes nothing itself), the
+    result goes through our verified write path, and only what reached the disk counts
+    as fixed.  The engine then fixes the written files."""
     root, options = context.settings.root, context.options
+    with ThreadPoolExecutor(DIFF_WORKERS) as pool:  # waiting on ruff subprocesses
+        texts = list(pool.map(lambda job: _ruff_fixed_text(binary, codes, job, unsafe, root), fixable_jobs))
+    written: list[FileJob] = []
+    for job, (_, ruff_text) in zip(fixable_jobs, texts):
+        if ruff_text is None:
+            continue
+        failure = _write_ruff_fixes(job, ruff_text, context.settings, rules)
+        if failure is None:
+            written.append(job)
+        else:
+            outcome.results.append(failure)
+    written_paths = {job.display_path for job in written}
+    not_written = {result.display_path for result in outcome.results}
+    outcome.jobs = [job for job in outcome.jobs if job.display_path not in not_written]
+    if not written:
+        return
     try:
-        paths = [os.path.abspath(job.path) for job in fixable_jobs]
-        run_ruff(binary, codes, paths, ["--fix-only", *unsafe], cwd=root)
-        after = _diagnostics(run_ruff(binary, codes, paths, cwd=root), context)
+        after = _diagnostics(run_ruff(binary, codes, [os.path.abspath(job.path) for job in written], cwd=root), context)
     except RuffUnavailable as error:
         warn_once(str(error))
         return
-    outcome.fixed = _fixed_findings(before, after, FixOptions(Mode.FIX, options.unsafe))
+    fixed_before = [d for d in before if d.path in written_paths]
+    outcome.fixed = _fixed_findings(fixed_before, after, FixOptions(Mode.FIX, options.unsafe))
+
+
+def _write_ruff_fixes(
+    job: FileJob, ruff_text: str, settings: Settings, rules: Sequence[type[Rule]]
+) -> FileResult | None:
+    """Write ruff's fixed text; None when done, else the file's findings as it stands
+    and why it was not written (the engine does not try to fix it again)."""
+    try:
+        source = read_source(job.path)
+        if source.text == ruff_text:
+            return None
+        write_fixed(job.path, source, ruff_text, settings.root, python=job.path.suffix in (".py", ".pyi"))
+    except (UnreadableSource, NotWritten) as error:
+        reason = str(error)
+    except OSError as error:
+        reason = error.strerror or str(error)
+    else:
+        return None
+    result = check_file(job, settings, rules, FixOptions(Mode.CHECK))
+    result.diagnostics.append(engine_diagnostic(IO_ERROR, job.display_path, f"fixes not written: {reason}"))
+    return result
 
 
 def _fix_for_diff(
@@ -670,12 +709,12 @@ def _settle_one(
 ) -> None:
     settings, options = context.settings, context.options
     unsafe = ["--unsafe-fixes"] if options.unsafe else []
-    current = read_source(job.path).text if options.mode is Mode.FIX else result.fixed_text
-    if current is None:
-        return
     try:
+        current = read_source(job.path).text if options.mode is Mode.FIX else result.fixed_text
+        if current is None:
+            return
         completed = _ruff_over_stdin(binary, codes, job, current, ["--fix-only", "--exit-zero", *unsafe], settings.root)
-    except (OSError, subprocess.TimeoutExpired):
+    except (UnreadableSource, OSError, subprocess.TimeoutExpired):
         return
     settled = completed.stdout.decode("utf-8") if completed.returncode == 0 else current
     if settled == current:
@@ -687,12 +726,18 @@ def _settle_one(
         return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
 
     final, remaining, fixed = fix_text(settled, check, options)
+    try:
+        source = read_source(job.path)
+        if options.mode is Mode.FIX:
+            write_fixed(job.path, source, final, settings.root)
+    except (UnreadableSource, NotWritten, OSError) as error:
+        # The first passes are on disk; this one is not, and does not count.
+        reason = str(error) if not isinstance(error, OSError) else error.strerror or str(error)
+        result.diagnostics.append(engine_diagnostic(IO_ERROR, job.display_path, f"fixes not written: {reason}"))
+        return
     result.diagnostics = remaining
     result.fixed += _fixed_findings(before, after, options) + fixed
-    source = read_source(job.path)
-    if options.mode is Mode.FIX:
-        write_atomically(job.path, encode_source(source, final))
-    else:
+    if options.mode is Mode.DIFF:
         result.diff = unified_diff(job.display_path, source.text, final)
         result.fixed_text = final
 

@@ -1,0 +1,172 @@
+"""``--fix`` writes as the user could by hand, and never loses data: the bytes written
+are the bytes checked, a file the user may not write is left alone, owner, mode and
+hard links stay, a symlink out of the project is not followed, and a full disk
+leaves the file as it was with nothing counted as fixed."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from _privileges import folder_owned_by, other_user, run_as
+
+PRINTS = 'def f(x):\n    print("x", x)\n\n\nf(1)\n'
+UNUSED_IMPORT = "import os\n\n\ndef f(x):\n    return x\n"
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def fix(*paths: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run_cli("--fix", "--unsafe-fixes", "--output-format", "concise", *paths, cwd=cwd)
+
+
+def test_fix_keeps_one_byte_order_mark_and_the_file_runs(tmp_path: Path) -> None:
+    path = tmp_path / "bom.py"
+    path.write_bytes(codecs.BOM_UTF8 + PRINTS.encode())
+    result = fix("bom.py", cwd=tmp_path)
+    assert "Traceback" not in result.stderr
+    data = path.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8) and not data[3:].startswith(codecs.BOM_UTF8)
+    assert b"logger.info" in data
+    ran = subprocess.run([sys.executable, "bom.py"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert ran.returncode == 0, ran.stderr
+
+
+def test_ruff_fixes_keep_one_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.py"
+    path.write_bytes(codecs.BOM_UTF8 + UNUSED_IMPORT.encode())
+    fix("bom.py", cwd=tmp_path)
+    data = path.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8) and not data[3:].startswith(codecs.BOM_UTF8)
+    assert b"import os" not in data
+    compile(data, "bom.py", "exec")
+
+
+def test_a_file_the_user_may_not_write_is_reported_not_replaced() -> None:
+    user = other_user()
+    with folder_owned_by(user) as folder:  # the user may write the folder, not the file
+        path = folder / "theirs.py"
+        path.write_text(PRINTS)
+        path.chmod(0o644)
+        result = run_as(user, "--fix", "--unsafe-fixes", "--output-format", "concise", "theirs.py", cwd=folder)
+        assert path.read_text() == PRINTS
+        assert path.stat().st_uid == 0
+        assert "theirs.py:1:1: E902 fixes not written: permission denied" in result.stdout, result.stdout + result.stderr
+        assert "Fixed" not in result.stdout
+        assert result.returncode == 1
+
+
+def test_ruff_fixes_to_a_file_the_user_may_not_write_are_not_written() -> None:
+    user = other_user()
+    with folder_owned_by(user) as folder:
+        path = folder / "theirs.py"
+        path.write_text(UNUSED_IMPORT)
+        path.chmod(0o644)
+        result = run_as(user, "--fix", "--output-format", "concise", "theirs.py", cwd=folder)
+        assert path.read_text() == UNUSED_IMPORT
+        assert "E902 fixes not written: permission denied" in result.stdout, result.stdout + result.stderr
+        assert "F401" in result.stdout, "the finding that was not fixed is still reported"
+        assert "Fixed" not in result.stdout
+
+
+def test_fix_keeps_the_owner_and_mode_of_another_users_file(tmp_path: Path) -> None:
+    user = other_user()
+    path = tmp_path / "theirs.py"
+    path.write_text(PRINTS)
+    os.chown(path, *user)
+    path.chmod(0o640)
+    fix("theirs.py", cwd=tmp_path)
+    assert "logger.info" in path.read_text()
+    info = path.stat()
+    assert (info.st_uid, info.st_gid) == user
+    assert info.st_mode & 0o777 == 0o640
+
+
+def test_fix_keeps_hard_links(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    path = project / "linked.py"
+    path.write_text(PRINTS)
+    other_name = tmp_path / "elsewhere.py"
+    os.link(path, other_name)
+    fix("linked.py", cwd=project)
+    assert "logger.info" in path.read_text()
+    assert path.stat().st_nlink == 2
+    assert other_name.read_text() == path.read_text()
+
+
+def test_fix_does_not_write_through_a_symlink_out_of_the_project(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text(PRINTS)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (project / "link.py").symlink_to(outside)
+    result = fix("link.py", cwd=project)
+    assert outside.read_text() == PRINTS
+    assert "link.py:1:1: E902 fixes not written: is a symlink to" in result.stdout
+    assert "outside the project" in result.stdout
+
+
+def test_fix_writes_a_symlink_inside_the_project_through_to_its_target(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "real.py").write_text(PRINTS)
+    (tmp_path / "link.py").symlink_to("real.py")
+    fix("link.py", cwd=tmp_path)
+    assert (tmp_path / "link.py").is_symlink()
+    assert "logger.info" in (tmp_path / "real.py").read_text()
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 1 MB tmpfs of our own (root only), unmounted afterwards."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs to fill needs root")
+    mount_point = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def _fill(folder: Path) -> None:
+    descriptor = os.open(folder / "filler.bin", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(descriptor, b"\0" * 4096)
+    except OSError:
+        pass  # the disk is full
+    finally:
+        os.close(descriptor)
+
+
+def test_full_disk_leaves_the_file_whole_and_nothing_counted_fixed(small_disk: Path) -> None:
+    # 400 functions, each with an unused local import (ruff's F401) and a print (ours).
+    text = "".join(f"def function_{i}(x):\n    import os\n    print('value', x)\n    return x\n\n\n" for i in range(400))
+    path = small_disk / "analysis.py"
+    path.write_text(text)
+    _fill(small_disk)
+    result = fix("analysis.py", cwd=small_disk)
+    assert path.read_text() == text, "the file is whole"
+    assert "Traceback" not in result.stderr
+    assert "E902 fixes not written" in result.stdout
+    assert "Fixed" not in result.stdout
+    assert result.returncode == 1
