@@ -30,6 +30,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from collections import Counter
@@ -50,7 +51,7 @@ from policy_check.diffs import unified_diff
 from policy_check.rules import rule_by_code
 from policy_check.rules.base import Rule
 from policy_check.run_context import RunContext
-from policy_check.source import NotWritten, UnreadableSource, read_source, write_fixed
+from policy_check.source import MAX_SOURCE_BYTES, NotWritten, UnreadableSource, read_source, write_fixed
 from policy_check.suppression import filter_suppressed
 
 logger = logging.getLogger(__name__)
@@ -417,7 +418,17 @@ def _prepare(context: RunContext) -> tuple[str, list[str]] | None:
 
 def _python_paths(files: Iterable[SourceFile]) -> list[str]:
     # Notebooks are left to the engine: ruff numbers their rows per cell, we per notebook.
-    return [os.path.abspath(source.path) for source in files if source.path.suffix in (".py", ".pyi")]
+    return [os.path.abspath(source.path) for source in files if source.path.suffix in (".py", ".pyi") and _readable(source.path)]
+
+
+def _readable(path: Path) -> bool:
+    """Only what the engine reads goes to ruff: a FIFO would block it for ever and
+    ``/dev/zero`` never end (the engine reports both as E902)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_SOURCE_BYTES
 
 
 def check_with_ruff(context: RunContext) -> list[Diagnostic]:

@@ -1,0 +1,33 @@
+"""One bad file ends as one clear finding, never as a hang, a crash of the whole run,
+or silence: special files, unreadable folders, a file ruff cannot check, and worker
+processes that outlive their run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+GOOD = 'def f(x):\n    print("x", x)\n'
+
+
+def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--output-format", "concise", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_a_fifo_and_a_link_to_a_device_are_reported_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "zeros.py").symlink_to("/dev/zero")
+    (tmp_path / "good.py").write_text(GOOD)
+    result = run_cli(".", cwd=tmp_path, timeout=60)
+    assert "pipe.py:1:1: E902 not a regular file" in result.stdout
+    assert "zeros.py:1:1: E902 not a regular file" in result.stdout
+    assert "good.py:2:5: PC301" in result.stdout
+    assert result.returncode == 1
