@@ -170,3 +170,31 @@ def test_full_disk_leaves_the_file_whole_and_nothing_counted_fixed(small_disk: P
     assert "E902 fixes not written" in result.stdout
     assert "Fixed" not in result.stdout
     assert result.returncode == 1
+
+
+def test_diff_splits_lines_as_git_does_so_the_patch_applies(tmp_path: Path) -> None:
+    # A form feed between functions, U+2028 inside a string, a lone CR in a comment:
+    # str.splitlines cuts at each, git does not.
+    text = 'def f(x):\n    print("x", x)\n\x0c\ndef g():\n    return "a\u2028b"  # old\r# mac note\n\n\nf(1)\n'
+    source = tmp_path / "odd.py"
+    source.write_bytes(text.encode())
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    # Bytes: text mode would turn the lone CR into a newline on the way.
+    result = subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--diff", "--unsafe-fixes", "odd.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert b"logger.info" in result.stdout
+    patch = tmp_path / "fix.patch"
+    patch.write_bytes(result.stdout)
+    applied = subprocess.run(["git", "apply", "fix.patch"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert applied.returncode == 0, applied.stderr
+    diffed = source.read_bytes()
+    source.write_bytes(text.encode())
+    fix("odd.py", cwd=tmp_path)
+    assert diffed == source.read_bytes(), "applying the diff gives what --fix writes"
+    assert "\u2028".encode() in diffed and b"\x0c" in diffed and b"# old\r# mac note" in diffed

@@ -5,17 +5,26 @@ from __future__ import annotations
 import difflib
 
 
+def git_lines(text: str) -> list[str]:
+    """Lines as git counts them: ended by ``\\n`` only, with their endings.
+    ``str.splitlines`` also splits at a lone CR, a form feed or U+2028, which makes
+    a patch that git cannot apply."""
+    lines = text.split("\n")
+    ended = [line + "\n" for line in lines[:-1]]
+    return ended + [lines[-1]] if lines[-1] else ended
+
+
 def unified_diff(path: str, before: str | None, after: str) -> str:
     """A ``git apply``-able diff of one file (``before`` is None for a new file)."""
     lines = difflib.unified_diff(
-        (before or "").splitlines(keepends=True),
-        after.splitlines(keepends=True),
+        git_lines(before or ""),
+        git_lines(after),
         fromfile="/dev/null" if before is None else f"a/{path}",
         tofile=f"b/{path}",
     )
     out = []
     for line in lines:
         out.append(line)
-        if not line.endswith(("\n", "\r")):
+        if not line.endswith("\n"):
             out.append("\n\\ No newline at end of file\n")
     return "".join(out)
