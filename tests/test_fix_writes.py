@@ -6,6 +6,7 @@ leaves the file as it was with nothing counted as fixed."""
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import subprocess
 import sys
@@ -198,3 +199,33 @@ def test_diff_splits_lines_as_git_does_so_the_patch_applies(tmp_path: Path) -> N
     fix("odd.py", cwd=tmp_path)
     assert diffed == source.read_bytes(), "applying the diff gives what --fix writes"
     assert "\u2028".encode() in diffed and b"\x0c" in diffed and b"# old\r# mac note" in diffed
+
+
+def _notebook(*sources: str) -> str:
+    cells = [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source.splitlines(keepends=True)}
+        for source in sources
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        # No magic at all: the look-alike once made --fix fail with IndexError.
+        ("x = 1\npass  # policy-check: magic 5\nprint(x)",),
+        # A real magic: the look-alike once came back as that magic.
+        ("%matplotlib inline\nx = 1", "pass  # policy-check: magic 0\nprint(x)"),
+    ],
+)
+def test_a_notebook_line_like_the_magic_placeholder_is_kept(tmp_path: Path, cells: tuple[str, ...]) -> None:
+    path = tmp_path / "explore.ipynb"
+    path.write_text(_notebook(*cells))
+    result = fix("explore.ipynb", cwd=tmp_path)
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr + result.stdout
+    sources = ["".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]]
+    assert any("pass  # policy-check: magic" in source for source in sources), sources
+    assert "logger.info" in sources[-1]
+    if len(cells) == 2:
+        assert "%matplotlib inline" in sources[0]
+        assert sources[1].count("%matplotlib") == 0

@@ -5,6 +5,7 @@ without touching outputs or metadata."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from policy_check.source import UnreadableSource
 CELL_SEPARATOR = "# %% policy-check: next cell"
 # A line IPython reads but Python does not: `%magic`, `!shell`, `x = !ls`, `obj?`.
 _MAGIC_LINE = re.compile(r"^\s*(?:[\w.]+\s*=\s*)?[%!]|^\s*[\w.]+\?{1,2}\s*$|^\s*\?")
-_PLACEHOLDER = re.compile(r"^(\s*)pass  # policy-check: magic (\d+)$")
+# The stand-in names the notebook's own token: a user's line that looks the same
+# (with another token, or none) is the user's and is written back as it is.
+_PLACEHOLDER = re.compile(r"^(\s*)pass  # policy-check: magic ([0-9a-f]+)-(\d+)$")
 
 
 @dataclass
@@ -27,6 +30,7 @@ class NotebookModule:
     # For each joined cell: its index in the notebook and the joined row of its first line.
     cells: list[tuple[int, int]] = field(default_factory=list)
     magics: list[str] = field(default_factory=list)
+    token: str = ""
 
 
 def _cell_source(cell: dict[str, Any]) -> str:
@@ -41,7 +45,8 @@ def read_notebook(text: str) -> NotebookModule:
         raise UnreadableSource(f"not a valid notebook: {error}") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise UnreadableSource("not a valid notebook: no list of cells")
-    module = NotebookModule(notebook, "")
+    # A digest of the notebook itself: no line of it can hold its own digest.
+    module = NotebookModule(notebook, "", token=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16])
     pieces: list[str] = []
     row = 1
     for index, cell in enumerate(notebook["cells"]):
@@ -54,7 +59,7 @@ def read_notebook(text: str) -> NotebookModule:
         for line in source.splitlines():
             if _MAGIC_LINE.match(line):
                 indentation = line[: len(line) - len(line.lstrip())]
-                lines.append(f"{indentation}pass  # policy-check: magic {len(module.magics)}")
+                lines.append(f"{indentation}pass  # policy-check: magic {module.token}-{len(module.magics)}")
                 module.magics.append(line)
             else:
                 lines.append(line)
@@ -105,7 +110,8 @@ def write_back(module: NotebookModule, fixed_text: str) -> str:
         lines = []
         for line in text.split("\n"):
             placeholder = _PLACEHOLDER.match(line)
-            lines.append(module.magics[int(placeholder.group(2))] if placeholder else line)
+            ours = placeholder is not None and placeholder.group(2) == module.token
+            lines.append(module.magics[int(placeholder.group(3))] if ours and placeholder else line)
         source = "\n".join(lines)
         cell = module.notebook["cells"][index]
         if source == _cell_source(cell):
