@@ -17,6 +17,21 @@ from policy_check.diagnostics import Diagnostic
 logger = logging.getLogger(__name__)
 
 CACHE_FOLDER = ".policy_check_cache"
+# Cache entries are small; a bigger one was not written by us.
+MAX_ENTRY_BYTES = 4 * 1024 * 1024
+
+# --no-cache turns off what project rules keep in the cache folder as well as the
+# result cache (which the command line simply does not create); each run sets it.
+_enabled = True
+
+
+def set_enabled(enabled: bool) -> None:
+    global _enabled
+    _enabled = enabled
+
+
+def enabled() -> bool:
+    return _enabled
 
 
 class ResultCache:
@@ -47,10 +62,18 @@ class ResultCache:
         return self.folder / key[:2] / f"{key}.json"
 
     def load(self, key: str, display_path: str) -> list[Diagnostic] | None:
+        """The entry's findings, or None (a miss) for anything we did not write: a
+        damaged, ill-typed or hostile entry costs a re-check, never the run."""
         try:
-            data = json.loads(self._file(key).read_text(encoding="utf-8"))
+            with open(self._file(key), encoding="utf-8") as handle:
+                text = handle.read(MAX_ENTRY_BYTES + 1)
+            if len(text) > MAX_ENTRY_BYTES:
+                return None
+            data = json.loads(text)
             diagnostics = [Diagnostic.from_dict(item) for item in data]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return None
+        if not all(_well_typed(diagnostic) for diagnostic in diagnostics):
             return None
         for diagnostic in diagnostics:
             diagnostic.path = display_path
@@ -66,3 +89,29 @@ class ResultCache:
             os.replace(temporary, target)
         except OSError as error:
             logger.debug("cannot write cache entry: %s", error)
+
+
+def _well_typed(diagnostic: Diagnostic) -> bool:
+    """What the reporters rely on, checked: JSON can hold a string where a row goes."""
+    locations = [diagnostic.start, diagnostic.end]
+    texts = [diagnostic.code, diagnostic.message, diagnostic.name, diagnostic.snippet, diagnostic.scope]
+    if diagnostic.fix is not None:
+        texts += [diagnostic.fix.message, *(edit.content for edit in diagnostic.fix.edits)]
+        locations += [location for edit in diagnostic.fix.edits for location in (edit.start, edit.end)]
+    return (
+        all(type(location.row) is int and type(location.column) is int and location.row >= 1 and location.column >= 1 for location in locations)
+        and all(isinstance(text, str) for text in texts)
+        and isinstance(diagnostic.project_level, bool)
+        and isinstance(diagnostic.extra, dict)
+        and _shallow(diagnostic.extra)
+    )
+
+
+def _shallow(value: object, depth: int = 0) -> bool:
+    if depth > 8:
+        return False
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _shallow(item, depth + 1) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_shallow(item, depth + 1) for item in value)
+    return value is None or isinstance(value, (str, int, float, bool))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from policy_check import __version__
+from policy_check import cache as cache_module
 from policy_check.cache import ResultCache
 from policy_check.config import ConfigError, Settings, load_settings
 from policy_check.diagnostics import Diagnostic
@@ -188,6 +189,7 @@ def _check_files(
     """Every file through ruff's fixes (in fix and diff mode), the engine, and a
     settling ruff pass; the results and what ruff fixed."""
     codes = selected_codes(settings)
+    cache_module.set_enabled(not args.no_cache)
     ruff_fixes = fix_before_engine(jobs, settings, rules, options, codes)
     if not rules:
         # Only run-level rules selected (the project hook): no file needs parsing.
@@ -307,7 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return SUBCOMMANDS[argv[0]](argv[1:])
         if argv and argv[0] == "check":  # ruff users type `check` out of habit
             argv = argv[1:]
-        return check_command(argv)
+        try:
+            return check_command(argv)
+        finally:
+            cache_module.set_enabled(True)  # --no-cache holds for one run, not the process
     except KeyboardInterrupt:
         sys.stderr.write("policy-check: interrupted\n")
         return 130

@@ -154,6 +154,8 @@ def read_baseline(path: Path) -> Counter[Fingerprint]:
         raise BaselineError(f"baseline file {path} does not exist (create it with --write-baseline {path})") from None
     except OSError as error:
         raise BaselineError(f"cannot read baseline file {path}: {error.strerror or error}") from None
+    except RecursionError:
+        raise BaselineError(f"{path} is not a policy-check baseline file (JSON nested too deeply)") from None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise BaselineError(f"{path} is not a policy-check baseline file ({type(error).__name__}: {error})") from None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from policy_check.cache import CACHE_FOLDER, ResultCache
+from policy_check.cache import enabled as cache_enabled
 from policy_check.diagnostics import Applicability, Severity
 from policy_check.discovery import is_excluded
 from policy_check.rules.base import FixSafety
@@ -66,11 +67,14 @@ class CleanBlobs:
 
     def __init__(self, root: Path) -> None:
         self.path = root / CACHE_FOLDER / self.FILE
+        self.known: set[bytes] = set()
+        self.added: set[bytes] = set()
+        if not cache_enabled():  # --no-cache: scan everything, remember nothing
+            return
         try:
             self.known = {bytes.fromhex(line) for line in self.path.read_text().split()}
         except (OSError, ValueError):
             self.known = set()
-        self.added: set[bytes] = set()
 
     def __contains__(self, binsha: bytes) -> bool:
         return binsha in self.known
@@ -79,7 +83,7 @@ class CleanBlobs:
         self.added.add(binsha)
 
     def save(self) -> None:
-        if not self.added or ResultCache.at_root(self.path.parent.parent, "") is None:
+        if not self.added or not cache_enabled() or ResultCache.at_root(self.path.parent.parent, "") is None:
             return
         lines = sorted(sha.hex() for sha in self.known | self.added)
         try:
