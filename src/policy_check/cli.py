@@ -19,6 +19,7 @@ from policy_check.diagnostics import Diagnostic
 from policy_check.discovery import discover, display_path
 from policy_check.docs import render_catalogue, render_engine_code, render_rule
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode
+from policy_check.printable import PrintableFormatter, printable
 from policy_check.report import RunReport
 from policy_check.reporters import REPORTERS
 from policy_check.reporters.style import finding_line
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("policy-check: %(levelname)s: %(message)s"))
+    handler.setFormatter(PrintableFormatter("policy-check: %(levelname)s: %(message)s"))
     root = logging.getLogger("policy_check")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
@@ -253,7 +254,7 @@ def _write_fixed(report: RunReport, stream: TextIO) -> None:
     stream.write(f"Fixed {len(report.fixed)} findings:\n")
     for diagnostic in sorted(report.fixed, key=lambda d: d.sort_key()):
         message = diagnostic.fix.message if diagnostic.fix else diagnostic.message
-        stream.write(f"  {diagnostic.path}: {diagnostic.code} {message}\n")
+        stream.write(printable(f"  {diagnostic.path}: {diagnostic.code} {message}") + "\n")
 
 
 def _write_statistics(report: RunReport, stream: TextIO) -> None:

@@ -36,6 +36,7 @@ from policy_check.adoption.changed_lines import (
 from policy_check.config import Settings
 from policy_check.diagnostics import Diagnostic
 from policy_check.discovery import SourceFile
+from policy_check.printable import printable
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def _write_stale(stale: Sequence[tuple[Fingerprint, int]], baseline_file: Path |
         return
     sys.stderr.write(
         f"policy-check: {len(stale)} baseline entries are stale (their findings were fixed); "
-        f"shrink the baseline with --write-baseline {baseline_file}:\n"
+        f"shrink the baseline with --write-baseline {printable(str(baseline_file))}:\n"
     )
     for entry, missing in stale:
-        sys.stderr.write(f"  {entry.describe()} ({missing} fixed)\n")
+        sys.stderr.write(f"  {printable(entry.describe())} ({missing} fixed)\n")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from policy_check.printable import printable
 from policy_check.reporters.bitbucket import MAX_DATA_FIELDS, MAX_DETAILS, MAX_SUMMARY, REPORT_ID, SEVERITY_RANK, truncate
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def bitbucket_upload_command(argv: Sequence[str]) -> int:
     try:
         sent, dropped = upload(args.report, args.proxy, os.environ)
     except UploadError as error:
-        sys.stderr.write(f"policy-check: error: {error}\n")
+        sys.stderr.write(f"policy-check: error: {printable(str(error))}\n")
         return EXIT_ERROR
     note = f" ({dropped} less severe left out: the API keeps {MAX_ANNOTATIONS})" if dropped else ""
     sys.stderr.write(f"policy-check: uploaded the Code Insights report with {sent} annotations{note}\n")
