@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 
-@functools.lru_cache(maxsize=512)
+@functools.cache  # a run has a few dozen patterns; a bounded cache thrashed past its size
 def _compile(pattern: str) -> re.Pattern[str]:
     pattern = pattern.strip().replace("\\", "/")
     anchored = pattern.startswith("/")

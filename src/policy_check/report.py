@@ -21,7 +21,11 @@ class RunReport:
     root: Path = field(default_factory=Path.cwd)
 
     def fixable(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.fix and self._allowed(d.fix.applicability)]
+        return [d for d in self.diagnostics if self.is_fixable(d)]
+
+    def is_fixable(self, diagnostic: Diagnostic) -> bool:
+        """Whether this run's ``--fix`` would apply the finding's fix."""
+        return diagnostic.fix is not None and self._allowed(diagnostic.fix.applicability)
 
     def hidden_unsafe_fixes(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.fix and not self._allowed(d.fix.applicability)]

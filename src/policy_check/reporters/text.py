@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from policy_check.printable import printable
 from policy_check.report import RunReport
 from policy_check.reporters import style
 
 
 def write(report: RunReport, stream: TextIO, color: bool) -> None:
-    fixable = {id(d) for d in report.fixable()}
     for diagnostic in report.diagnostics:
         stream.write(style.finding_line(diagnostic, report, color) + "\n")
         if diagnostic.fix is not None:
-            label = "fix" if id(diagnostic) in fixable else "unsafe fix (--unsafe-fixes)"
-            stream.write(style.paint(f"    {label}: {diagnostic.fix.message}", style.DIM, color=color) + "\n")
+            label = "fix" if report.is_fixable(diagnostic) else "unsafe fix (--unsafe-fixes)"
+            message = printable(diagnostic.fix.message)
+            stream.write(style.paint(f"    {label}: {message}", style.DIM, color=color) + "\n")
     write_summary(report, stream, color)
 
 

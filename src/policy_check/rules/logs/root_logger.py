@@ -47,6 +47,8 @@ class RootLoggerCall(Rule):
         ),
     ]
 
+    _logging: ModuleLogging | None = None
+
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.context.names.qualify(node.func)
         if not qualified or not qualified.startswith("logging."):
@@ -56,8 +58,9 @@ class RootLoggerCall(Rule):
             return
         if inside_main_guard(self.context.stack):
             return
-        logging_info = ModuleLogging.of(self.context)
-        logger_name, additions = logging_info.logger_and_additions()
+        if self._logging is None:  # once per file: each call's own scan was quadratic
+            self._logging = ModuleLogging.of(self.context)
+        logger_name, additions = self._logging.logger_and_additions()
         fix = NodeFix(
             f"Log through `{logger_name}.{method}`",
             Applicability.SAFE,
