@@ -15,7 +15,8 @@ import policy_check
 import policy_check.cli
 
 for module in pkgutil.walk_packages(policy_check.__path__, "policy_check."):
-    importlib.import_module(module.name)
+    if not module.name.startswith("policy_check.server"):  # the language server: not a check run
+        importlib.import_module(module.name)
 
 uid, gid = int(sys.argv[1]), int(sys.argv[2])
 os.setgroups([])
