@@ -5,6 +5,8 @@ the edits the server sends the way an editor does, and sends the result back."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -302,6 +304,18 @@ async def test_fix_all_makes_the_same_edits_as_the_command_line(client: Language
     assert not {"F401", "PC302", "PC304"} & set(codes(await published(client, uri, 2)))
 
 
+async def test_fix_all_offered_beside_quick_fixes_is_resolved_on_demand(client: LanguageClient, project: Path):
+    uri = open_document(client, project / "fix_all_lazy.py", FIXABLE)
+    finding = only(await published(client, uri, 1), "PC302")
+    actions = await code_actions(client, uri, [finding])
+    (fix_all,) = [action for action in actions if action.kind == "source.fixAll.policy-check"]
+    # VS Code resolves edits on demand: the fix-all runs only when chosen.
+    assert fix_all.edit is None and fix_all.data is not None
+    resolved = await client.code_action_resolve_async(fix_all)
+    (explicit,) = await code_actions(client, uri, [], only=["source.fixAll.policy-check"])
+    assert edits_by_uri(resolved.edit) == edits_by_uri(explicit.edit) != {}
+
+
 # ---------------------------------------------------------------------------
 # Notebooks (LSP 3.17 notebook document sync)
 
@@ -375,6 +389,26 @@ async def test_bad_input_becomes_a_finding_never_a_dead_server(client: LanguageC
     assert expected[0] in codes(await published(client, uri, 1))
     follow_up = open_document(client, project / f"after_{name}.py", "print(1)\n")
     assert "PC301" in codes(await published(client, follow_up, 1))
+
+
+def checker_processes(server_pid: int) -> list[int]:
+    """The server's worker processes (multiprocessing's spawned children)."""
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the worker through Linux's /proc")
+async def test_a_killed_checker_process_is_replaced(client: LanguageClient, project: Path):
+    uri = open_document(client, project / "survivor.py", "x = 1\n")
+    await published(client, uri, 1)
+    assert client._server is not None
+    workers = checker_processes(client._server.pid)
+    assert workers, "the server checks in a worker process"
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    change_document(client, uri, "x = 1\nprint(x)\n", 2)
+    assert codes(await published(client, uri, 2)) == ["PC301"]
+    assert set(checker_processes(client._server.pid)).isdisjoint(workers)
 
 
 async def test_shutdown_and_exit_end_the_server_cleanly(project: Path):

@@ -40,19 +40,24 @@ class CheckPool:
         self._pool().submit(int)
 
     async def run(self, job: Job) -> Outcome:
-        """The job's outcome; a crashed or stuck worker is replaced and the document
-        gets one PC000 finding saying so."""
-        pool = self._pool()
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(pool.submit(run_job, job)), self.timeout)
-        except BrokenProcessPool:
-            logger.error("the checker process died on %s; starting a new one", job.path)
-            self._replace(pool)
-            return _failed(job, "internal error: checking this file killed the checker process (most likely a stack overflow on deeply nested code)")
-        except asyncio.TimeoutError:
-            logger.error("checking %s took more than %.0f s; abandoned", job.path, self.timeout)
-            self._replace(pool)
-            return _failed(job, f"internal error: checking this file took more than {self.timeout:.0f} s and was abandoned")
+        """The job's outcome.  A worker that died (killed from outside, or by another
+        file) is replaced and the job tried once more; a job that kills the new worker
+        too, or gets stuck, gets one PC000 finding saying so."""
+        for attempt in (1, 2):
+            pool = self._pool()
+            try:
+                return await asyncio.wait_for(asyncio.wrap_future(pool.submit(run_job, job)), self.timeout)
+            except BrokenProcessPool:
+                self._replace(pool)
+                if attempt == 1:
+                    logger.warning("the checker process died while checking %s; trying again in a new one", job.path)
+                    continue
+                logger.error("the checker process died twice on %s", job.path)
+            except asyncio.TimeoutError:
+                logger.error("checking %s took more than %.0f s; abandoned", job.path, self.timeout)
+                self._replace(pool)
+                return _failed(job, f"internal error: checking this file took more than {self.timeout:.0f} s and was abandoned")
+        return _failed(job, "internal error: checking this file killed the checker process (most likely a stack overflow on deeply nested code)")
 
     def _replace(self, pool: ProcessPoolExecutor) -> None:
         if self._executor is pool:
