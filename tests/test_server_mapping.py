@@ -11,6 +11,7 @@ from lsprotocol import types  # noqa: E402
 from pygls.workspace import PositionCodec  # noqa: E402
 
 from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location  # noqa: E402
+from policy_check.in_memory import notebook_of_cells  # noqa: E402
 from policy_check.server.cells import CellLayout  # noqa: E402
 from policy_check.server.convert import lines_of, minimal_edit, to_position  # noqa: E402
 
@@ -61,13 +62,17 @@ def test_no_edit_between_equal_texts() -> None:
     assert minimal_edit("x\n", "x\n", UTF16) is None
 
 
+def layout_of(texts: list[str]) -> CellLayout:
+    return CellLayout.of(texts, notebook_of_cells(texts))
+
+
 def finding(start: Location, end: Location, edits: tuple[Edit, ...] = ()) -> Diagnostic:
     fix = Fix("fix it", Applicability.SAFE, edits) if edits else None
     return Diagnostic("PC301", "print", "nb.ipynb", start, end, fix=fix)
 
 
 def test_a_cell_magic_cell_is_left_out_and_later_cells_keep_their_index() -> None:
-    layout = CellLayout.of(["import numpy as np", "%%bash\necho hi", "print(np.pi)"])
+    layout = layout_of(["import numpy as np", "%%bash\necho hi", "print(np.pi)"])
     cell, moved = layout.finding_in_cell(finding(Location(3, 1), Location(3, 13)))
     assert cell == 2
     assert (moved.start, moved.end) == (Location(1, 1), Location(1, 13))
@@ -75,7 +80,7 @@ def test_a_cell_magic_cell_is_left_out_and_later_cells_keep_their_index() -> Non
 
 def test_an_import_added_after_the_first_cell_goes_at_its_end() -> None:
     # The joined module: row 1 `import numpy as np`, row 2 the separator, row 3 the print.
-    layout = CellLayout.of(["import numpy as np", "print(np.pi)"])
+    layout = layout_of(["import numpy as np", "print(np.pi)"])
     added = Edit("import logging\n", Location(2, 1), Location(2, 1))
     replaced = Edit("logger.info('%s', np.pi)", Location(3, 1), Location(3, 13))
     edits = layout.fix_in_cells(finding(Location(3, 1), Location(3, 13), (added, replaced)))
@@ -86,7 +91,7 @@ def test_an_import_added_after_the_first_cell_goes_at_its_end() -> None:
 
 
 def test_a_fix_that_rewrites_a_magic_is_not_offered() -> None:
-    layout = CellLayout.of(["%matplotlib inline\nx = 1\n"])
+    layout = layout_of(["%matplotlib inline\nx = 1\n"])
     rewrite = Edit("pass", Location(1, 1), Location(1, 5))
     assert layout.fix_in_cells(finding(Location(1, 1), Location(1, 5), (rewrite,))) is None
     insert_before = Edit("import logging\n", Location(1, 1), Location(1, 1))

@@ -15,6 +15,7 @@ from policy_check.server.documents import Snapshot, is_current, notebook_of_cell
 from policy_check.server.findings import Published, publish_plan
 from policy_check.server.pool import CheckPool
 from policy_check.server.scheduler import Scheduler
+from policy_check.server.worker import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +77,10 @@ class PolicyCheckServer(LanguageServer):
             return  # a newer change has its own check coming
         if outcome.problem:
             self.show_problem(outcome.problem)
-        self.publish(taken, outcome.diagnostics)
+        self.publish(taken, outcome)
 
-    def publish(self, taken: Snapshot, diagnostics: list[Any]) -> None:
-        plan = publish_plan(taken, diagnostics, self.workspace.position_codec)
+    def publish(self, taken: Snapshot, outcome: Outcome) -> None:
+        plan = publish_plan(taken, outcome.diagnostics, outcome.layout, self.workspace.position_codec)
         for uri in self.parts_of.get(taken.key, []):
             if uri not in plan:  # a cell deleted since the last check
                 self.clear(uri)

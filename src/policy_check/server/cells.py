@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from policy_check.diagnostics import Diagnostic, Edit, Location
-from policy_check.in_memory import notebook_of_cells
+from policy_check.notebooks import NotebookModule
 
 # notebooks.py stands `pass  # policy-check: magic N` in for each magic line.
 _MAGIC_MARK = "# policy-check: magic "
@@ -29,8 +29,8 @@ class CellLayout:
     magic_rows: frozenset[int]
 
     @classmethod
-    def of(cls, texts: Sequence[str]) -> CellLayout:
-        module = notebook_of_cells(texts)
+    def of(cls, texts: Sequence[str], module: NotebookModule) -> CellLayout:
+        """The layout of ``texts`` joined into ``module`` (``in_memory.notebook_of_cells``)."""
         indexes = tuple(index for index, _ in module.cells)
         first_rows = tuple(row for _, row in module.cells)
         magic_rows = {row for row, line in enumerate(module.text.split("\n"), start=1) if _MAGIC_MARK in line}

@@ -4,6 +4,7 @@ client's position encoding (UTF-16 code units unless it asked for another)."""
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,16 +13,21 @@ from pygls.workspace import PositionCodec
 from pygls.workspace.position_codec import ServerTextPosition
 
 from policy_check.diagnostics import Diagnostic, Edit, Location, Severity
-from policy_check.positions import line_starts_of
-from policy_check.rules import rule_by_code
 
 SOURCE = "policy-check"
+# Rows as the engine counts them (positions.line_starts_of, which would bring libcst
+# into the server's own process: the checks run in the workers).
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
     Severity.WARNING: types.DiagnosticSeverity.Warning,
     Severity.INFO: types.DiagnosticSeverity.Information,
 }
+
+
+def line_starts_of(text: str) -> list[int]:
+    return [0] + [match.end() for match in _NEWLINE.finditer(text)]
 
 
 def lines_of(text: str) -> list[str]:
@@ -54,21 +60,15 @@ def _visible_end(diagnostic: Diagnostic, lines: Sequence[str]) -> Location:
     return end
 
 
-def rule_url(diagnostic: Diagnostic) -> str | None:
-    """The rule's page: ours from the registry, ruff's from its own output."""
-    rule = rule_by_code(diagnostic.code)
-    url = rule.url() if rule is not None else diagnostic.extra.get("url")
-    return url if isinstance(url, str) and url else None
-
-
 def to_lsp_diagnostic(diagnostic: Diagnostic, lines: Sequence[str], codec: PositionCodec, data: Any = None) -> types.Diagnostic:
-    url = rule_url(diagnostic)
+    # The rule's page: the worker put ours there from the registry, ruff gives its own.
+    url = diagnostic.extra.get("url")
     return types.Diagnostic(
         range=to_range(diagnostic.start, _visible_end(diagnostic, lines), lines, codec),
         message=diagnostic.message,
         severity=_SEVERITY.get(diagnostic.severity, types.DiagnosticSeverity.Warning),
         code=diagnostic.code,
-        code_description=types.CodeDescription(href=url) if url else None,
+        code_description=types.CodeDescription(href=url) if isinstance(url, str) and url else None,
         source=SOURCE,
         data=data,
     )

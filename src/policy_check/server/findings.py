@@ -45,18 +45,21 @@ def _with_data(published: Published, diagnostic: Diagnostic, fix_edits: dict[str
     published.findings.append(Finding(diagnostic, lsp, fix_edits))
 
 
-def publish_plan(snapshot: Snapshot, diagnostics: Sequence[Diagnostic], codec: PositionCodec) -> dict[str, Published]:
-    """Document uri → what to publish for it (every part, with or without findings)."""
+def publish_plan(
+    snapshot: Snapshot, diagnostics: Sequence[Diagnostic], layout: CellLayout | None, codec: PositionCodec
+) -> dict[str, Published]:
+    """Document uri → what to publish for it (every part, with or without findings).
+    A notebook's findings are put in their cells by ``layout``; without one (the check
+    failed as a whole) they go on the first cell."""
     plan = {part.uri: Published(part, snapshot, lines_of(part.text)) for part in snapshot.parts}
-    if not snapshot.is_notebook:
-        (only,) = plan.values()
+    if not plan:
+        return plan
+    if layout is None:
+        first = next(iter(plan.values()))
         for diagnostic in diagnostics:
-            fix_edits = {only.part.uri: list(diagnostic.fix.edits)} if diagnostic.fix and diagnostic.fix.edits else None
-            _with_data(only, diagnostic, fix_edits, codec)
+            fix_edits = None if snapshot.is_notebook or not diagnostic.fix else {first.part.uri: list(diagnostic.fix.edits)}
+            _with_data(first, diagnostic, fix_edits if fix_edits and fix_edits[first.part.uri] else None, codec)
         return plan
-    if not snapshot.parts:
-        return plan
-    layout = CellLayout.of([part.text for part in snapshot.parts])
     for diagnostic in diagnostics:
         cell, on_cell = layout.finding_in_cell(diagnostic)
         by_cell = layout.fix_in_cells(diagnostic)

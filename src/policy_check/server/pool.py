@@ -10,8 +10,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from policy_check.diagnostics import INTERNAL_ERROR
-from policy_check.engine import engine_diagnostic
+from policy_check.diagnostics import INTERNAL_ERROR, Diagnostic, Location, Severity
 from policy_check.server.worker import Job, Outcome, run_job, start_worker
 
 logger = logging.getLogger(__name__)
@@ -74,4 +73,7 @@ class CheckPool:
 
 
 def _failed(job: Job, message: str) -> Outcome:
-    return Outcome([engine_diagnostic(INTERNAL_ERROR, job.path, message)])
+    # What engine.engine_diagnostic makes, built here: the engine (and libcst) is
+    # imported in the workers only.
+    start = Location(1, 1)
+    return Outcome([Diagnostic(INTERNAL_ERROR, message, job.path, start, start, Severity.ERROR, "internal-error")])
