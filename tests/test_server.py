@@ -5,6 +5,7 @@ the edits the server sends the way an editor does, and sends the result back."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,8 @@ from lsprotocol import types  # noqa: E402
 from pygls.protocol import default_converter  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features  # noqa: E402
+
+from policy_check.rules import rule_by_code  # noqa: E402
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -185,6 +188,8 @@ async def test_print_is_reported_as_pc301_with_its_utf16_range(client: LanguageC
     )
     assert start == line.index("print") + 1
     assert finding.source == "policy-check"
+    page = rule_by_code("PC301").url()  # type: ignore[union-attr]
+    assert (finding.code_description.href if finding.code_description else None) == page
     assert finding.severity == types.DiagnosticSeverity.Warning
     assert "print" in finding.message
 
@@ -368,6 +373,27 @@ async def test_notebook_findings_land_in_their_cell_and_fixes_edit_the_cells(cli
         )
     )
     assert "PC301" not in codes(await published(client, second, 2))
+
+
+async def test_notebook_fix_all_makes_the_same_edits_as_the_command_line(client: LanguageClient, project: Path):
+    cells = ["import logging\n\nlogger = logging.getLogger(__name__)\n", "%matplotlib inline\nx = 2\nlogging.info(f'x={x}')\n"]
+    uris = open_notebook(client, project / "fix_all.ipynb", cells)
+    assert "PC302" in codes(await published(client, uris[1], 1))
+    (fix_all,) = await code_actions(client, uris[1], [], only=["source.fixAll.policy-check"])
+    edits = edits_by_uri(fix_all.edit)
+    fixed_cells = [apply_text_edits(text, edits.get(uri, [])) for uri, text in zip(uris, cells)]
+    copy = project / "fix_all_cli.ipynb"
+    notebook = {
+        "cells": [{"cell_type": "code", "source": text, "metadata": {}, "outputs": [], "execution_count": None} for text in cells],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    copy.write_text(json.dumps(notebook), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "policy_check", "--fix", "--no-cache", "--exit-zero", str(copy)], cwd=project, check=True, capture_output=True)
+    expected = ["".join(cell["source"]) for cell in json.loads(copy.read_text(encoding="utf-8"))["cells"]]
+    assert fixed_cells == expected
+    assert fixed_cells != cells and "%matplotlib inline" in fixed_cells[1]
 
 
 # ---------------------------------------------------------------------------
