@@ -260,6 +260,11 @@ SUGGESTIONS = [
         "    for i in range(a.size):\n        for j in range(b.size):\n            d[i, j] = a[i] - b[j]\n    return d\n",
     ),
     (
+        "transposed-copy", "PC505", "f",
+        "import numpy as np\n\ndef f(a: np.ndarray):\n    m = np.outer(a, a[::-1] + 1.0)\n    t = np.empty((m.shape[1], m.shape[0]))\n"
+        "    for i in range(t.shape[0]):\n        for j in range(t.shape[1]):\n            t[i, j] = m[j, i] * 2.0\n    return t\n",
+    ),
+    (
         "unannotated-parameters", "PC501", "f",
         "import numpy as np\n\ndef f(temp):\n    pressure = temp + 900.0\n    out = np.zeros_like(temp)\n    for i in range(len(temp)):\n"
         "        out[i] = temp[i] * (1000.0 / pressure[i]) ** 0.286\n    return out\n",

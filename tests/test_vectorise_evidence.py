@@ -216,3 +216,20 @@ def test_apply_axis_1_is_recognised_by_dataframe_use_without_a_pandas_import() -
     assert len(_findings(source, "PC508")) == 1
     unknown = "def margin(pool, f):\n    return pool.apply(lambda r: r * 2, axis=1)\n"
     assert _findings(unknown, "PC508") == []
+
+
+def test_a_parameter_a_call_site_fills_with_a_list_is_not_taken_for_an_array() -> None:
+    source = (
+        "import numpy as np\n\ndef dist(a, b):\n    d = 0.0\n    for i in range(len(b)):\n        d += (b[i] - a[i]) ** 2\n    return d\n\n"
+        "def closest(values):\n    picked = []\n    for v in np.asarray(values):\n        picked.append(v)\n    return dist([1, 2], picked)\n"
+    )
+    assert _findings(source, "PC502") == []
+
+
+def test_a_transposed_copy_is_the_transpose_not_an_outer_product() -> None:
+    source = (
+        "import numpy as np\n\nre_vals = np.zeros((7, 40))\ntmp = np.zeros((40, 7))\nfor i in range(40):\n"
+        "    for j in range(7):\n        tmp[i, j] = re_vals[j, i]\n"
+    )
+    (finding,) = _findings(source, "PC505")
+    assert "`tmp[:, :] = re_vals.T`" in finding.message

@@ -149,6 +149,17 @@ class ArrayEvidence:
         self._memo[name] = facts
         return facts
 
+    def visibly_not_array(self, expr: cst.BaseExpression) -> bool:
+        """A list, tuple or string literal, or a name every binding of which is one."""
+        if _visibly_not_array(expr, self.context):
+            return True
+        if not isinstance(expr, cst.Name):
+            return False
+        values = self.walk.bindings.get(expr.value)
+        if values:
+            return all(v is not None and _visibly_not_array(v, self.context) for v in values)
+        return self.outer.visibly_not_array(expr) if self.outer is not None and expr.value not in self.walk.params else False
+
     def is_generator(self, name: str) -> bool:
         values = self.walk.bindings.get(name)
         return bool(values) and all(v is not None and _numpy_short(v, self.context) in ("random.default_rng", "random.Generator") for v in values)  # type: ignore[arg-type]
@@ -702,6 +713,19 @@ def _call_site_passing_array(context: FileContext, function: cst.FunctionDef | N
     if found is not None and len(found) > 60:
         found = found[:57] + "..."
     return found
+
+
+def call_site_passes_non_array(context: FileContext, function: cst.FunctionDef | None, param: str) -> bool:
+    """Whether a call of ``function`` in this module passes ``param`` something visibly
+    not an array (a list, a tuple, a string, a name bound to one)."""
+    if function is None or not _is_top_level(context, function) or not _called_in_text(context, function.name.value):
+        return False
+    position = _param_position(function, param)
+    for call, scope in _call_sites(context).get(function.name.value, ()):
+        argument = _argument_for(call, param, position)
+        if argument is not None and evidence_for_scope(context, scope).visibly_not_array(argument):
+            return True
+    return False
 
 
 def _called_in_text(context: FileContext, name: str) -> bool:

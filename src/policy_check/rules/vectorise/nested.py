@@ -121,6 +121,8 @@ def _whole_array_message(context: FileContext, site: LoopSite, headers: list[Loo
 def _broadcast_message(context: FileContext, site: LoopSite, headers: list[LoopHeader], assigned: set[str], body: list) -> str | None:
     """Loops that fill one array from per-pair temporaries (`delta = x[a] - x[b]`):
     not a plain expression, but an outer operation all the same."""
+    if not any(isinstance(s, cst.Assign) and isinstance(s.targets[0].target, cst.Name) for s in body):
+        return None  # no per-pair temporaries: an elementwise loop we could not read, not an outer operation
     vec = Vectoriser(context, site.evidence, headers, assigned)
     written = _single_written_array(body, vec)
     if written is None or _reads_array(body, written, vec):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from policy_check.rules.base import FileContext
-from policy_check.rules.vectorise.evidence import ArrayEvidence, ArrayFacts, walk_local
+from policy_check.rules.vectorise.evidence import ArrayEvidence, ArrayFacts, call_site_passes_non_array, walk_local
 from policy_check.rules.vectorise.loops import (
     _MATH_INT_RESULT,
     MATH_CONSTANTS,
@@ -61,6 +61,11 @@ def flatten_access(node: cst.Subscript) -> Access | None:
 
 def _string_indexed(node: cst.Subscript) -> bool:
     return any(isinstance(e.slice, cst.Index) and isinstance(e.slice.value, (cst.SimpleString, cst.FormattedString)) for e in node.slice)
+
+
+def _transposed(access: Access, axes: list[int]) -> bool:
+    """``a[j, i]`` read in loops over ``i`` then ``j``: every index a loop index, two axes swapped."""
+    return len(access.indices) == 2 and axes == [1, 0]
 
 
 def _slice_element(lower: int = 0) -> cst.SubscriptElement:
@@ -148,7 +153,9 @@ class Vectoriser:
                 axes.append(self.axis_of[index.value])
             elif not self._fixed_index(index):
                 return None
-        if not axes or axes != sorted(set(axes)):
+        if not axes or len(set(axes)) != len(axes):
+            return None
+        if axes != sorted(axes) and not _transposed(access, axes):
             return None
         return access, axes
 
@@ -180,7 +187,7 @@ class Vectoriser:
         values = walk.bindings.get(name)
         if values is None:
             if name in walk.params:
-                return walk.params[name].annotation is None
+                return walk.params[name].annotation is None and not call_site_passes_non_array(self.context, self.evidence.function, name)
             return self.evidence.outer is not None and self._outer_could_be(name)
         return all(v is None for v in values)
 
@@ -218,6 +225,11 @@ class Vectoriser:
         self.varies = True
         name = code(access.base)
         self.reads[name] = self.reads.get(name, 0) + 1
+        if axes != sorted(axes):
+            if facts.ndim not in (None, 2):
+                return None
+            # `a[j, i]` in loops over i then j: the transpose.
+            return self._broadcast(cst.Attribute(value=parenthesise(access.base), attr=cst.Name("T")), sorted(axes), trailing)
         return self._broadcast(self._sliced(access), axes, trailing)
 
     def _sliced(self, access: Access) -> cst.BaseExpression:
