@@ -233,3 +233,37 @@ def test_a_transposed_copy_is_the_transpose_not_an_outer_product() -> None:
     )
     (finding,) = _findings(source, "PC505")
     assert "`tmp[:, :] = re_vals.T`" in finding.message
+
+
+def test_a_masked_write_of_a_loop_invariant_call_is_a_mask_computed_once() -> None:
+    source = (
+        "import numpy as np\n\ndef curve(x, a, b):\n    return a * x ** 2 + b\n\ndef clip_rows(x, a, b, h):\n"
+        "    y = curve(x, a, b).astype(int)\n    valid = (y >= 0) & (y < h)\n    for j in range(len(valid)):\n"
+        "        if valid[j] == False:\n            y[j] = curve(x, a, b - 1).astype(int)[j]\n    return y\n"
+    )
+    (finding,) = _findings(source, "PC501")
+    assert "y[mask] = curve(x, a, b - 1).astype(int)[mask]" in finding.message
+    assert "computed once" in finding.message
+    assert finding.fix is None
+
+
+def test_a_random_draw_or_a_read_per_iteration_is_never_made_once() -> None:
+    for call in ("rng.random()", "fh.readline()", "draw(seed)"):
+        source = (
+            "import numpy as np\n\ndef f(a: np.ndarray, rng, fh, draw, seed):\n    out = np.zeros(len(a))\n    for i in range(len(a)):\n"
+            f"        out[i] = a[i] * {call}\n    return out\n"
+        )
+        findings = _findings(source, "PC501")
+        assert all(d.fix is None for d in findings)
+        assert call != "rng.random()" or findings == []
+        assert call != "fh.readline()" or findings == []
+
+
+def test_a_running_sum_into_a_fixed_element_is_a_reduction() -> None:
+    source = (
+        "import numpy as np\n\ndef jackknife(local: np.ndarray, w: np.ndarray, y, k, base):\n    y[k] = 0.0\n"
+        "    for i in range(len(local)):\n        yi = base - local[i] * w[i]\n        y[k] += yi ** 2\n    return y\n"
+    )
+    (finding,) = _findings(source, "PC502")
+    assert "y[k] += " in finding.message
+    assert finding.fix is None

@@ -210,7 +210,7 @@ class ElementwiseLoop(Rule):
 
     def _check(self, node: cst.For | cst.While) -> None:
         site = loop_site(self.context, node)
-        if site is None or site.header.index is None or blocked(node.body, self.context):
+        if site is None or site.header.index is None or blocked(node.body, self.context, invariant_calls_of=node):
             return
         parent = self.context.stack[-3] if len(self.context.stack) >= 3 else None
         if isinstance(parent, cst.For) and nested_message(self.context, parent) is not None:

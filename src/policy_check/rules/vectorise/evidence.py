@@ -297,6 +297,9 @@ class ArrayEvidence:
             return None
         source = self.expression_facts(receiver)
         if source is None:
+            if method in makers.ARRAY_ONLY_METHODS:
+                # `.astype(int)` of something unknown: an array (or a pandas object), likely.
+                return ArrayFacts(length_key=bound_name or None, why=f"made by `.{method}()`", likely=True)
             return None
         if method in ("copy", "astype"):
             return replace(source, fresh=True)

@@ -185,34 +185,84 @@ def _literal_start(previous: list[cst.CSTNode], index: str) -> int | None:
     return None
 
 
-def could_vectorise(body: cst.CSTNode, context: FileContext) -> bool:
+def could_vectorise(loop: cst.For | cst.While, context: FileContext) -> bool:
     """A cheap syntactic first look, before any evidence is computed: no early exit or
     nested definition, and no call outside what some PC5 loop rule accepts."""
-    return not blocked(body, context, allow_methods=True, any_append=True)
+    return not blocked(loop.body, context, allow_methods=True, any_append=True, invariant_calls_of=loop)
+
+
+def loop_variant_names(loop: cst.For | cst.While) -> frozenset[str]:
+    """The names that change from one iteration to the next: the loop's targets and
+    everything the body assigns."""
+    names = names_assigned(loop.body)
+    if isinstance(loop, cst.For):
+        names |= target_names(loop.target)
+    elif isinstance(loop.test, cst.Comparison) and isinstance(loop.test.left, cst.Name):
+        names.add(loop.test.left.value)
+    return frozenset(names)
+
+
+def invariant_call(call: cst.Call, variant: frozenset[str] | set[str]) -> bool:
+    """A call that reads nothing the loop changes (``f(x, a, b)[j]``): it gives the same
+    value every iteration, so it can be made once, before the array expression."""
+    if not call.args or _call_name(call) in _NOT_HOISTABLE:
+        return False  # no arguments: its value comes from state (a draw, a reader, a clock)
+    return not any(isinstance(node, cst.Name) and node.value in variant for node in walk_local(call))
+
+
+def _call_name(call: cst.Call) -> str:
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
+# Calls that act (output, input, randomness) rather than compute: never made only once.
+_NOT_HOISTABLE = frozenset(
+    {
+        "print", "open", "input", "next", "iter", "exec", "eval", "random", "rand", "randn", "randint", "normal",
+        "uniform", "integers", "choice", "shuffle", "permutation", "poisson", "binomial", "sample", "readline",
+        "read", "write", "plot", "scatter", "savefig", "show", "append", "pop", "send", "get", "post",
+    }
+)
 
 
 def blocked(
-    body: cst.CSTNode, context: FileContext, allow_append_to: frozenset[str] = frozenset(), allow_methods: bool = False, any_append: bool = False
+    body: cst.CSTNode,
+    context: FileContext,
+    allow_append_to: frozenset[str] = frozenset(),
+    allow_methods: bool = False,
+    any_append: bool = False,
+    invariant_calls_of: cst.For | cst.While | None = None,
 ) -> bool:
     """Whether the loop body holds an early exit, a nested definition, I/O, a random
-    draw or any call we cannot vouch for (remembered per body and question)."""
+    draw or any call we cannot vouch for (remembered per body and question).  With
+    ``invariant_calls_of`` (the loop), a call that reads nothing the loop changes is
+    accepted: it can be made once."""
     cache: dict[tuple, tuple[cst.CSTNode, bool]] = context.__dict__.setdefault("_pc5_blocked", {})
-    key = (id(body), allow_append_to, allow_methods, any_append)
+    key = (id(body), allow_append_to, allow_methods, any_append, invariant_calls_of is not None)
     hit = cache.get(key)
     if hit is not None and hit[0] is body:
         return hit[1]
-    answer = _blocked(body, context, allow_append_to, allow_methods, any_append)
+    variant = loop_variant_names(invariant_calls_of) if invariant_calls_of is not None else None
+    answer = _blocked(body, context, (allow_append_to, allow_methods, any_append), variant)
     cache[key] = (body, answer)
     return answer
 
 
-def _blocked(body: cst.CSTNode, context: FileContext, allow_append_to: frozenset[str], allow_methods: bool, any_append: bool) -> bool:
+def _blocked(body: cst.CSTNode, context: FileContext, allowances: tuple, variant: frozenset[str] | None) -> bool:
     for node in walk_local(body):
         if isinstance(node, _BLOCKING_STATEMENTS):
             return True
-        if isinstance(node, cst.Call) and not _call_allowed(node, context, allow_append_to, allow_methods, any_append):
-            return True
+        if isinstance(node, cst.Call) and not _call_allowed(node, context, *allowances):
+            if variant is None or not invariant_call(node, variant) or _impure(node, context):
+                return True
     return False
+
+
+def _impure(call: cst.Call, context: FileContext) -> bool:
+    qualified = context.names.qualify(call.func) or ""
+    return qualified.startswith(_NUMPY_IMPURE) or qualified.startswith(("random.", "time.", "os.", "matplotlib.", "requests."))
 
 
 _NUMPY_IMPURE = ("numpy.random", "numpy.save", "numpy.load", "numpy.savetxt", "numpy.loadtxt")

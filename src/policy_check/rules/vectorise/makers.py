@@ -45,6 +45,8 @@ ARRAY_METHODS_RETURNING_ARRAYS = frozenset(
         "round", "conj", "swapaxes", "repeat", "take", "compress", "diagonal", "view",
     }
 )
+# Methods only arrays (and pandas objects) have: what they return is likely an array.
+ARRAY_ONLY_METHODS = frozenset({"astype", "reshape", "ravel", "flatten", "squeeze", "swapaxes"})
 # Methods that keep the number of dimensions (and, for these, the first axis).
 SAME_SHAPE_METHODS = frozenset({"copy", "astype", "clip", "round", "cumsum", "cumprod", "conj"})
 # Elementwise NumPy functions: the result has the first argument's length.

@@ -50,17 +50,33 @@ def _is_accumulator(name: str, vec: Vectoriser, loop_names: set[str]) -> bool:
 
 
 def _aug_accumulation(statement: cst.AugAssign, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
-    """``s += E`` / ``s -= E`` / ``n += 1``."""
-    if not isinstance(statement.target, cst.Name) or not isinstance(statement.operator, (cst.AddAssign, cst.SubtractAssign)):
+    """``s += E`` / ``s -= E`` / ``n += 1``, also into a fixed element (``y[k] += E``)."""
+    if not isinstance(statement.operator, (cst.AddAssign, cst.SubtractAssign)):
         return None
-    name = statement.target.value
-    if not _is_accumulator(name, vec, loop_names) or _mentions(statement.value, name):
+    name = _accumulator_name(statement.target, vec, loop_names)
+    if name is None or _mentions(statement.value, _root(statement.target)):
         return None
     operator = "+=" if isinstance(statement.operator, cst.AddAssign) else "-="
     if isinstance(statement.value, cst.Integer) and statement.value.value == "1" and operator == "+=":
         return Accumulation(name, "count", None, operator)
     value = vec.expr(statement.value)
     return None if value is None else Accumulation(name, "sum", value, operator)
+
+
+def _accumulator_name(target: cst.BaseExpression, vec: Vectoriser, loop_names: set[str]) -> str | None:
+    """``s`` (a scalar, not an array) or ``y[k]`` (an element the loop does not move)."""
+    if isinstance(target, cst.Name):
+        return target.value if _is_accumulator(target.value, vec, loop_names) else None
+    if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and target.value.value not in loop_names:
+        fixed = all(isinstance(e.slice, cst.Index) and vec._invariant(e.slice.value) for e in target.slice)
+        return code(target) if fixed and not vec.access_parts(target) else None
+    return None
+
+
+def _root(target: cst.BaseExpression) -> str:
+    while isinstance(target, cst.Subscript):
+        target = target.value
+    return target.value if isinstance(target, cst.Name) else ""
 
 
 def _assign_accumulation(statement: cst.Assign, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:

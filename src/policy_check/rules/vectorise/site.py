@@ -100,7 +100,7 @@ def _statements_before(context: FileContext, loop: cst.CSTNode) -> list[cst.CSTN
 
 
 def _analyse(context: FileContext, loop: cst.For | cst.While) -> LoopSite | None:
-    if not could_vectorise(loop.body, context):
+    if not could_vectorise(loop, context):
         return None  # decided without computing any evidence
     evidence = evidence_for(context, context.stack)
     if not evidence.has_candidates():

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 import libcst as cst
 
 from policy_check.rules.base import FileContext
-from policy_check.rules.vectorise.evidence import ArrayEvidence, ArrayFacts, call_site_passes_non_array, walk_local
+from policy_check.rules.vectorise.evidence import (
+    ArrayEvidence,
+    ArrayFacts,
+    call_site_passes_non_array,
+    walk_local,
+)
 from policy_check.rules.vectorise.loops import (
     _MATH_INT_RESULT,
     MATH_CONSTANTS,
@@ -61,6 +66,11 @@ def flatten_access(node: cst.Subscript) -> Access | None:
 
 def _string_indexed(node: cst.Subscript) -> bool:
     return any(isinstance(e.slice, cst.Index) and isinstance(e.slice.value, (cst.SimpleString, cst.FormattedString)) for e in node.slice)
+
+
+def _short(call: cst.Call) -> str:
+    text = code(call)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _transposed(access: Access, axes: list[int]) -> bool:
@@ -168,6 +178,10 @@ class Vectoriser:
         """The evidence for an indexed base; unknown parameters and globals read at
         the loop's index are accepted as likely arrays (named in the message)."""
         facts = self.evidence.facts(base) if isinstance(base, cst.Name) else self.evidence.expression_facts(base)
+        if not isinstance(base, cst.Name):
+            call = next((n for n in walk_local(base) if isinstance(n, cst.Call)), None)
+            if call is not None:
+                self._hoistable(call)  # notes the (outermost) call made once instead of per element
         if facts is not None:
             self.seen.setdefault(code(base), facts.why)
             if facts.likely:
@@ -176,6 +190,9 @@ class Vectoriser:
         if isinstance(base, cst.Name) and self._could_be_array(base.value):
             self.likely.setdefault(base.value, "read at the loop's index")
             return ArrayFacts(likely=True, why="read at the loop's index")
+        if not isinstance(base, cst.Name) and self._invariant(base) and any(isinstance(n, cst.Call) for n in walk_local(base)):
+            self.likely.setdefault(code(base), "a value computed before the loop, read at its index")
+            return ArrayFacts(likely=True, why="a value computed before the loop, read at its index")
         return None
 
     def _could_be_array(self, name: str) -> bool:
@@ -339,13 +356,22 @@ class Vectoriser:
         return cst.Call(func=np_attr(self.np, "where"), args=[cst.Arg(test), cst.Arg(body), cst.Arg(orelse)])
 
     def _invariant(self, node: cst.BaseExpression) -> bool:
-        """Whether the expression does not change from one iteration to the next."""
+        """Whether the expression does not change from one iteration to the next (calls
+        are invariant only where ``blocked`` let them through as loop-invariant)."""
         changing = self.loop_names() | self.assigned_in_loop | set(self.temporaries)
         for inner in walk_local(node):
             if isinstance(inner, cst.Name) and inner.value in changing:
                 return False
-            if isinstance(inner, cst.Call):
+            if isinstance(inner, cst.Call) and not self._hoistable(inner):
                 return False
+        return True
+
+    def _hoistable(self, call: cst.Call) -> bool:
+        qualified = self.context.names.qualify(call.func) or ""
+        if qualified.startswith(("numpy.", "math.")) or (isinstance(call.func, cst.Name) and call.func.value in ("len", "abs", "float", "int")):
+            return True
+        self.note(f"`{_short(call)}` is computed once, not once per element")
+        self.exact = False
         return True
 
     def _name(self, node: cst.Name) -> cst.BaseExpression | None:
@@ -411,6 +437,8 @@ class Vectoriser:
         qualified = self.context.names.qualify(func)
         if qualified is None:
             return None
+        if not qualified.startswith(("math.", "numpy.")) and self._invariant(node):
+            return node  # a loop-invariant call: made once (noted)
         if qualified.startswith("math."):
             return self._math_call(qualified[5:], args)
         if qualified.startswith("numpy."):
