@@ -121,8 +121,8 @@ def _whole_array_message(context: FileContext, site: LoopSite, headers: list[Loo
 def _broadcast_message(context: FileContext, site: LoopSite, headers: list[LoopHeader], assigned: set[str], body: list) -> str | None:
     """Loops that fill one array from per-pair temporaries (`delta = x[a] - x[b]`):
     not a plain expression, but an outer operation all the same."""
-    if not any(isinstance(s, cst.Assign) and isinstance(s.targets[0].target, cst.Name) for s in body):
-        return None  # no per-pair temporaries: an elementwise loop we could not read, not an outer operation
+    if not any(_pairwise_statement(s, context) for s in body):
+        return None  # no per-pair temporary or reduction: an elementwise loop we could not read
     vec = Vectoriser(context, site.evidence, headers, assigned)
     written = _single_written_array(body, vec)
     if written is None or _reads_array(body, written, vec):
@@ -132,6 +132,27 @@ def _broadcast_message(context: FileContext, site: LoopSite, headers: list[LoopH
         f"(`x[:, None] - x[None, :]`; for points in D dimensions the temporary is N×N×D, "
         f"`scipy.spatial.distance.cdist` avoids it)"
     )
+
+
+_REDUCTIONS = frozenset({"sum", "mean", "norm", "dot", "max", "min", "std", "prod", "inner", "vdot", "einsum"})
+
+
+def _pairwise_statement(statement: object, context: FileContext) -> bool:
+    """A temporary per pair (`delta = x[a] - x[b]`) or a reduction over each pair's
+    vectors (`np.abs(a[i] - a[j]).sum()`, `@`): the shape of a pairwise distance."""
+    if not isinstance(statement, cst.Assign):
+        return False
+    if isinstance(statement.targets[0].target, cst.Name):
+        return True
+    for node in outer_subscripts(statement.value):
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.MatrixMultiply):
+            return True
+        if isinstance(node, cst.Call):
+            func = node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+            if name in _REDUCTIONS:
+                return True
+    return False
 
 
 def _single_written_array(body: list, vec: Vectoriser) -> str | None:
