@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from _privileges import folder_owned_by, other_user, run_as
+
 GOOD = 'def f(x):\n    print("x", x)\n'
 
 
@@ -31,3 +35,23 @@ def test_a_fifo_and_a_link_to_a_device_are_reported_not_read(tmp_path: Path) -> 
     assert "zeros.py:1:1: E902 not a regular file" in result.stdout
     assert "good.py:2:5: PC301" in result.stdout
     assert result.returncode == 1
+
+
+@pytest.mark.parametrize("in_git", [False, True])
+def test_a_folder_the_user_may_not_read_is_reported(in_git: bool) -> None:
+    user = other_user()
+    with folder_owned_by(user) as folder:
+        (folder / "good.py").write_text(GOOD)
+        secret = folder / "secret"
+        secret.mkdir(mode=0o700)  # root's: the user may not list it
+        (secret / "hidden.py").write_text(GOOD)
+        if in_git:
+            subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+            subprocess.run(["chown", "-R", f"{user[0]}:{user[1]}", str(folder / ".git")], check=True)
+        whole = run_as(user, "--output-format", "concise", ".", cwd=folder)
+        inside = run_as(user, "--output-format", "concise", "secret/hidden.py", cwd=folder)
+    assert "secret:1:1: E902 cannot read: Permission denied" in whole.stdout, whole.stdout + whole.stderr
+    assert "good.py:2:5: PC301" in whole.stdout
+    assert whole.returncode == 1
+    assert "secret/hidden.py:1:1: E902 cannot read: Permission denied" in inside.stdout, inside.stdout + inside.stderr
+    assert "internal error" not in inside.stderr and inside.returncode == 1

@@ -99,11 +99,16 @@ def _config_start(paths: Sequence[Path]) -> Path:
     so `policy-check some/project` uses that project's pyproject.toml."""
     if not paths:
         return Path.cwd()
-    folders = [os.path.abspath(path if path.is_dir() else path.parent or ".") for path in paths]
+    # os.path.isdir: a path inside an unreadable folder is not an error here (E902 later).
+    folders = [os.path.abspath(path if os.path.isdir(path) else path.parent or ".") for path in paths]
     try:
-        return Path(os.path.commonpath(folders))
+        start = Path(os.path.commonpath(folders))
     except ValueError:  # different drives on Windows
         return Path.cwd()
+    # A folder the user may not list holds no configuration we could read.
+    while not os.access(start, os.R_OK | os.X_OK) and start != start.parent:
+        start = start.parent
+    return start
 
 
 def _settings_for(args: argparse.Namespace) -> Settings:

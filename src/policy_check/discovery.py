@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -66,8 +67,9 @@ def is_excluded(relative_path: str, settings: Settings) -> bool:
     return matches_any(relative_path, settings.exclude) or matches_any(relative_path, settings.extend_exclude)
 
 
-def _git_files(folder: Path) -> list[Path] | None:
-    """Tracked and untracked-not-ignored files under ``folder``, or None outside git."""
+def _git_files(folder: Path, unreadable: list[Path]) -> list[Path] | None:
+    """Tracked and untracked-not-ignored files under ``folder``, or None outside git.
+    Folders git could not open go to ``unreadable``."""
     try:
         result = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
@@ -79,13 +81,22 @@ def _git_files(folder: Path) -> list[Path] | None:
         return None
     if result.returncode != 0:
         return None
+    messages = result.stderr.decode("utf-8", "surrogateescape")
+    unreadable.extend(folder / match.group(1).rstrip("/") for match in _GIT_UNREADABLE.finditer(messages))
     names = [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
     # ls-files lists deleted-but-tracked files too; only what exists can be checked.
     return [folder / name for name in dict.fromkeys(names) if os.path.lexists(folder / name)]
 
 
-def _walk(folder: Path, settings: Settings) -> Iterator[Path]:
-    for current, folders, files in os.walk(folder, followlinks=False):
+# git skips a folder it cannot open with this warning (and exit 0).
+_GIT_UNREADABLE = re.compile(r"could not open directory '([^']*)': Permission denied")
+
+
+def _walk(folder: Path, settings: Settings, unreadable: list[Path]) -> Iterator[Path]:
+    def skipped(error: OSError) -> None:
+        unreadable.append(Path(error.filename) if error.filename else folder)
+
+    for current, folders, files in os.walk(folder, onerror=skipped, followlinks=False):
         current_path = Path(current)
         folders[:] = sorted(
             name
@@ -96,20 +107,31 @@ def _walk(folder: Path, settings: Settings) -> Iterator[Path]:
             yield current_path / name
 
 
+def _candidates(given: Path, settings: Settings, unreadable: list[Path]) -> Iterable[Path]:
+    """The files a given path stands for; what cannot be looked at goes to ``unreadable``
+    (reported as E902, never skipped in silence)."""
+    try:
+        is_folder = given.is_dir()
+    except PermissionError:
+        unreadable.append(given)  # inside a folder the user may not read
+        return []
+    if is_folder:
+        candidates: Iterable[Path] = _git_files(given, unreadable) or []
+        if not candidates and not _inside_git(given):
+            candidates = list(_walk(given, settings, unreadable))
+        return candidates
+    if os.path.lexists(given):
+        return [given]
+    raise FileNotFoundError(f"{given}: no such file or directory")
+
+
 def discover(
     paths: Iterable[Path], settings: Settings, suffixes: tuple[str, ...] = PYTHON_SUFFIXES
 ) -> list[SourceFile]:
     found: dict[str, SourceFile] = {}
+    unreadable: list[Path] = []
     for given in paths:
-        if given.is_dir():
-            candidates: Iterable[Path] = _git_files(given) or []
-            if not candidates and not _inside_git(given):
-                candidates = _walk(given, settings)
-        elif os.path.lexists(given):
-            candidates = [given]
-        else:
-            raise FileNotFoundError(f"{given}: no such file or directory")
-        for path in candidates:
+        for path in _candidates(given, settings, unreadable):
             if path.suffix not in suffixes:
                 continue
             relative = relative_to_root(path, settings.root)
@@ -118,6 +140,11 @@ def discover(
             # A symlink into a loop or a folder named `x.py` is still reported (as unreadable).
             key = os.path.abspath(path)
             found.setdefault(key, SourceFile(path, relative))
+    for path in unreadable:
+        relative = relative_to_root(path, settings.root)
+        if not is_excluded(relative, settings):
+            # Checking it reads it, and the engine reports why it cannot (E902).
+            found.setdefault(os.path.abspath(path), SourceFile(path, relative))
     return sorted(found.values(), key=lambda source: source.relative_path)
 
 

@@ -60,7 +60,7 @@ def project_start(paths: Sequence[Path]) -> Path:
     """Where the project is looked for: the first folder given; the working directory
     when only files are given (pre-commit passes file names from the repository root)."""
     for path in paths:
-        if path.is_dir():
+        if os.path.isdir(path):  # False, not an error, inside a folder the user may not read
             return path
     return Path.cwd()
 
