@@ -5,6 +5,7 @@ processes that outlive their run."""
 from __future__ import annotations
 
 import os
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,49 @@ def test_a_folder_the_user_may_not_read_is_reported(in_git: bool) -> None:
     assert whole.returncode == 1
     assert "secret/hidden.py:1:1: E902 cannot read: Permission denied" in inside.stdout, inside.stdout + inside.stderr
     assert "internal error" not in inside.stderr and inside.returncode == 1
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (task / "children").read_text().split()]
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads process children from Linux's /proc")
+def test_workers_exit_when_the_run_is_killed(tmp_path: Path) -> None:
+    body = "".join(f"def step_{i}(x):\n    print('step', x)\n    return x + {i}\n\n\n" for i in range(2_000))
+    for index in range(40):
+        (tmp_path / f"module_{index}.py").write_text(body)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--jobs", "2", "."],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.1)
+            workers = _children(run.pid)
+        assert len(workers) >= 2, "the run started its worker processes"
+        run.kill()  # kill -9: the pool gets no chance to stop its workers
+        run.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(worker) for worker in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(worker) for worker in workers), "workers outlived the run"
+    finally:
+        run.kill()
+        for worker in workers:  # a failing run leaves no orphans behind
+            if _alive(worker):
+                os.kill(worker, 9)

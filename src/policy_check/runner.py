@@ -9,6 +9,8 @@ import gc
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +27,7 @@ logger = logging.getLogger(__name__)
 # Below this many files, workers cost more to start than they save.
 IN_PROCESS_LIMIT = 8
 CHUNK_SIZE = 16
+PARENT_CHECK_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,23 @@ def tune_gc() -> None:
 def _init_worker(setup: _WorkerSetup) -> None:
     global _setup
     _setup = setup
+    _exit_with_parent(os.getppid())
     raise_recursion_limit()
     tune_gc()
     # Findings go back to the parent; a worker's own logging would interleave.
     logging.getLogger().setLevel(logging.ERROR)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the run that started it is gone: after a ``kill -9`` the
+    pool cannot tell its workers to stop, and they would otherwise live on."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _check_chunk(jobs: Sequence[FileJob]) -> list[FileResult]:
