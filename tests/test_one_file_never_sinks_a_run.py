@@ -102,3 +102,16 @@ def test_workers_exit_when_the_run_is_killed(tmp_path: Path) -> None:
         for worker in workers:  # a failing run leaves no orphans behind
             if _alive(worker):
                 os.kill(worker, 9)
+
+
+def test_a_file_that_crashes_ruff_costs_only_its_own_ruff_findings(tmp_path: Path) -> None:
+    # 8,000 terms: Python parses it, ruff's recursive checker overflows its stack.
+    (tmp_path / "deep.py").write_text("total = " + " + ".join(["1"] * 8_000) + "\n")
+    for index in range(3):
+        (tmp_path / f"good_{index}.py").write_text("import os\n\n\ndef f(x):\n    return x\n")
+    # ruff's rule only: the engine's own handling of such a file is another matter.
+    result = run_cli("--select", "F401", ".", cwd=tmp_path, timeout=300)
+    for index in range(3):
+        assert f"good_{index}.py:1:8: F401" in result.stdout, result.stdout + result.stderr
+    assert "deep.py:1:1: PC000 internal error: ruff crashed on this file" in result.stdout
+    assert "ruff failed" not in result.stderr

@@ -15,7 +15,7 @@ from policy_check import __version__
 from policy_check import cache as cache_module
 from policy_check.cache import ResultCache
 from policy_check.config import ConfigError, Settings, load_settings
-from policy_check.diagnostics import Diagnostic
+from policy_check.diagnostics import SYNTAX_ERROR, Diagnostic
 from policy_check.discovery import discover, display_path
 from policy_check.docs import render_catalogue, render_engine_code, render_rule
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode
@@ -178,6 +178,10 @@ def check_command(argv: Sequence[str]) -> int:
 def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext) -> list[Diagnostic]:
     """The file findings and the run-level checks' (project rules, ruff), in order."""
     run_level = [d for check in RUN_CHECKS for d in check(run_context)]
+    # A file Python cannot parse gets its E999 alone: ruff's parser accepts some of
+    # them (3,000 nested parentheses) and its findings there could never be fixed.
+    unparsable = {d.path for r in results for d in r.diagnostics if d.code == SYNTAX_ERROR}
+    run_level = [d for d in run_level if not (d.path in unparsable and d.extra.get("source") == "ruff")]
     return sorted((*(d for r in results for d in r.diagnostics), *run_level), key=lambda d: d.sort_key())
 
 

@@ -23,6 +23,7 @@ on without ruff's findings.
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import json
@@ -44,9 +45,19 @@ import tomlkit
 import tomlkit.exceptions
 
 from policy_check.config import Settings, parse_toml
-from policy_check.diagnostics import IO_ERROR, Applicability, Diagnostic, Edit, Fix, Location, Severity
+from policy_check.diagnostics import INTERNAL_ERROR, IO_ERROR, Applicability, Diagnostic, Edit, Fix, Location, Severity
 from policy_check.discovery import SourceFile, display_path, relative_to_root
-from policy_check.engine import FileJob, FileResult, FixOptions, Mode, check_file, check_text, engine_diagnostic, fix_text
+from policy_check.engine import (
+    FileJob,
+    FileResult,
+    FixOptions,
+    Mode,
+    check_file,
+    check_text,
+    engine_diagnostic,
+    fix_text,
+    raise_recursion_limit,
+)
 from policy_check.diffs import unified_diff
 from policy_check.rules import rule_by_code
 from policy_check.rules.base import Rule
@@ -316,25 +327,67 @@ def _chunks(paths: Sequence[str]) -> Iterable[list[str]]:
         yield chunk
 
 
-def run_ruff(binary: str, codes: Sequence[str], paths: Sequence[str], extra: Sequence[str] = (), cwd: Path | None = None) -> list[dict[str, Any]]:
-    """ruff's JSON rows for ``paths`` (several invocations only past the command-line limit)."""
+def run_ruff(
+    binary: str,
+    codes: Sequence[str],
+    paths: Sequence[str],
+    extra: Sequence[str] = (),
+    cwd: Path | None = None,
+    crashed: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """ruff's JSON rows for ``paths`` (several invocations only past the command-line limit).
+
+    When ruff crashes on a file (deeply nested code overflows its stack), the batch is
+    split until the file is alone: the other files keep their findings and the file
+    goes to ``crashed``.  A failure that is not a crash (a broken configuration)
+    raises ``RuffUnavailable`` as before."""
     rows: list[dict[str, Any]] = []
     for chunk in _chunks(paths):
-        command = [*_base_command(binary, codes), "--output-format", "json", *extra, "--", *chunk]
-        try:
-            completed = subprocess.run(command, capture_output=True, cwd=cwd, timeout=600, check=False)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise RuffUnavailable(f"cannot run ruff ({binary}): {error}") from None
-        if completed.returncode not in (0, 1):
-            raise RuffUnavailable(f"ruff failed (exit {completed.returncode}): {_first_line(completed.stderr)}")
-        try:
-            found = json.loads(completed.stdout or b"[]")
-        except ValueError:
-            raise RuffUnavailable(f"ruff's output is not JSON: {_first_line(completed.stdout)}") from None
-        if not isinstance(found, list):
-            raise RuffUnavailable("ruff's output is not a list of findings")
-        rows.extend(found)
+        rows.extend(_run_isolating(binary, [*_base_command(binary, codes), "--output-format", "json", *extra, "--"], chunk, cwd, crashed))
     return rows
+
+
+def _run_isolating(binary: str, command: list[str], chunk: list[str], cwd: Path | None, crashed: list[str] | None) -> list[dict[str, Any]]:
+    try:
+        completed = subprocess.run([*command, *chunk], capture_output=True, cwd=cwd, timeout=600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise RuffUnavailable(f"cannot run ruff ({binary}): {error}") from None
+    if _is_crash(completed.returncode) and crashed is not None:
+        if len(chunk) == 1:
+            crashed.append(chunk[0])
+            return []
+        middle = len(chunk) // 2
+        return _run_isolating(binary, command, chunk[:middle], cwd, crashed) + _run_isolating(binary, command, chunk[middle:], cwd, crashed)
+    if completed.returncode not in (0, 1):
+        raise RuffUnavailable(f"ruff failed (exit {completed.returncode}): {_first_line(completed.stderr)}")
+    try:
+        found = json.loads(completed.stdout or b"[]")
+    except ValueError:
+        raise RuffUnavailable(f"ruff's output is not JSON: {_first_line(completed.stdout)}") from None
+    if not isinstance(found, list):
+        raise RuffUnavailable("ruff's output is not a list of findings")
+    return found
+
+
+def _is_crash(returncode: int) -> bool:
+    """Killed by a signal (a stack overflow aborts) or a Rust panic (101), as opposed
+    to ruff's own error exit (2) for a configuration it rejects."""
+    return returncode < 0 or returncode == 101
+
+
+def _parses(path: str) -> bool:
+    raise_recursion_limit()  # as the engine parses
+    try:
+        ast.parse(read_source(Path(path)).text)
+    except (UnreadableSource, SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def crash_diagnostic(path: str, context: RunContext) -> Diagnostic:
+    display = context.display_path(Path(path))
+    message = "internal error: ruff crashed on this file (deeply nested code overflows its stack); its ruff findings are left out"
+    return engine_diagnostic(INTERNAL_ERROR, display, message)
 
 
 def _location(data: Mapping[str, Any]) -> Location:
@@ -388,8 +441,8 @@ def _diagnostics(rows: Iterable[Mapping[str, Any]], context: RunContext) -> list
     by_path = {os.path.abspath(source.path): source for source in context.files}
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
-        # Syntax errors come without a code: the engine reports them as E999.
-        if row.get("code") and row["code"] not in ENGINE_OWNED:
+        # Syntax errors (no code, or "invalid-syntax" since ruff 0.12): the engine reports them as E999.
+        if row.get("code") and row["code"] not in ENGINE_OWNED and row["code"] != "invalid-syntax":
             grouped.setdefault(os.path.abspath(row["filename"]), []).append(row)
     diagnostics = []
     for filename, file_rows in grouped.items():
@@ -437,12 +490,14 @@ def check_with_ruff(context: RunContext) -> list[Diagnostic]:
     if prepared is None:
         return []
     binary, codes = prepared
+    crashed: list[str] = []
     try:
-        rows = run_ruff(binary, codes, _python_paths(context.files), cwd=context.settings.root)
+        rows = run_ruff(binary, codes, _python_paths(context.files), cwd=context.settings.root, crashed=crashed)
     except RuffUnavailable as error:
         warn_once(str(error))
         return []
-    diagnostics = _diagnostics(rows, context)
+    # A file Python cannot parse either is the engine's E999; the crash adds nothing.
+    diagnostics = _diagnostics(rows, context) + [crash_diagnostic(path, context) for path in crashed if _parses(path)]
     if context.options.mode is Mode.DIFF:
         # What --diff shows as changed is not left to report.
         diagnostics = [d for d in diagnostics if not (d.fix and context.options.allows(d.fix.applicability))]
@@ -517,7 +572,8 @@ def fix_before_engine(
 
 def _findings_or_warn(binary: str, codes: Sequence[str], files: Sequence[SourceFile], context: RunContext) -> list[Diagnostic]:
     try:
-        return _diagnostics(run_ruff(binary, codes, _python_paths(files), cwd=context.settings.root), context)
+        # A file ruff crashes on has no ruff fixes; the run check reports the crash.
+        return _diagnostics(run_ruff(binary, codes, _python_paths(files), cwd=context.settings.root, crashed=[]), context)
     except RuffUnavailable as error:
         warn_once(str(error))
         return []
@@ -554,7 +610,8 @@ def _fix_in_place(
     if not written:
         return
     try:
-        after = _diagnostics(run_ruff(binary, codes, [os.path.abspath(job.path) for job in written], cwd=root), context)
+        written_files = [os.path.abspath(job.path) for job in written]
+        after = _diagnostics(run_ruff(binary, codes, written_files, cwd=root, crashed=[]), context)
     except RuffUnavailable as error:
         warn_once(str(error))
         return
@@ -629,7 +686,7 @@ def _ruff_fixed_text(binary: str, codes: Sequence[str], job: FileJob, unsafe: Se
         warn_once(f"cannot run ruff ({binary}): {error}")
         return original, None
     if completed.returncode != 0:
-        warn_once(f"ruff failed (exit {completed.returncode}): {_first_line(completed.stderr)}")
+        warn_once(f"ruff failed on {job.display_path} (exit {completed.returncode}): {_first_line(completed.stderr)}")
         return original, None
     return original, completed.stdout.decode("utf-8")
 
