@@ -12,7 +12,10 @@ import http.client
 import json
 import logging
 import os
+import socket
 import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +31,10 @@ API_ROOT = "http://api.bitbucket.org/2.0"
 BATCH_SIZE = 100
 MAX_ANNOTATIONS = 1000
 TIMEOUT_SECONDS = 30
+# The whole upload (report and every annotation batch) gets this long, however the
+# proxy answers; replies are read up to this size.
+DEADLINE_SECONDS = 120
+MAX_RESPONSE_BYTES = 64 * 1024
 ENVIRONMENT = ("BITBUCKET_WORKSPACE", "BITBUCKET_REPO_SLUG", "BITBUCKET_COMMIT")
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -112,30 +119,74 @@ def prepare_annotations(annotations: Sequence[Mapping[str, Any]]) -> list[dict[s
     return prepared
 
 
-def _send(proxy: Proxy, method: str, url: str, body: object) -> None:
+def _send(proxy: Proxy, method: str, url: str, body: object, deadline: float) -> None:
+    """One request through the proxy, answered within ``deadline`` (a monotonic time):
+    a proxy that trickles its answer a byte at a time never times out a read, so
+    the exchange runs in a thread and is cut off when the time is up."""
     payload = json.dumps(body).encode("utf-8")
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise UploadError(_late(method, url))
     # The request goes to the proxy and nowhere else: the absolute URL in the request
     # line tells the proxy where to forward it (no environment proxy settings apply).
-    connection = http.client.HTTPConnection(proxy.host, proxy.port, timeout=TIMEOUT_SECONDS)
-    try:
-        connection.request(
-            method,
-            url,
-            body=payload,
-            headers={"Host": urlsplit(url).netloc, "Content-Type": "application/json", "Accept": "application/json"},
-        )
-        response = connection.getresponse()
-        text = response.read().decode("utf-8", "replace")
-    except OSError as error:
+    connection = http.client.HTTPConnection(proxy.host, proxy.port, timeout=min(TIMEOUT_SECONDS, remaining))
+    outcome: dict[str, Any] = {}
+
+    def exchange() -> None:
+        try:
+            outcome["answer"] = _exchange(connection, method, url, payload)
+        except BaseException as error:  # handed to the caller's thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=exchange, name="bitbucket-upload", daemon=True)
+    worker.start()
+    worker.join(remaining)
+    if worker.is_alive():
+        _cut_off(connection)
+        worker.join(1)
+        raise UploadError(_late(method, url))
+    connection.close()
+    error = outcome.get("error")
+    if isinstance(error, OSError):
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise UploadError(
             f"cannot reach the Bitbucket Pipelines proxy at http://{proxy.host}:{proxy.port} ({reason}); "
             "bitbucket-upload runs inside a pipeline step"
         ) from error
-    finally:
-        connection.close()
-    if not 200 <= response.status < 300:
-        raise UploadError(f"{method} {url} was refused: HTTP {response.status} {_api_message(text) or response.reason}")
+    if isinstance(error, http.client.HTTPException):
+        raise UploadError(f"{method} {url}: the proxy's answer is not valid HTTP ({type(error).__name__}: {error})") from error
+    if error is not None:
+        raise error
+    status, reason, text = outcome["answer"]
+    if not 200 <= status < 300:
+        raise UploadError(f"{method} {url} was refused: HTTP {status} {_api_message(text) or reason}")
+
+
+def _exchange(connection: http.client.HTTPConnection, method: str, url: str, payload: bytes) -> tuple[int, str, str]:
+    connection.request(
+        method,
+        url,
+        body=payload,
+        headers={"Host": urlsplit(url).netloc, "Content-Type": "application/json", "Accept": "application/json"},
+    )
+    response = connection.getresponse()
+    # Only the start of the answer matters (the status, an error message): a body
+    # of any size is never read whole.
+    text = response.read(MAX_RESPONSE_BYTES).decode("utf-8", "replace")
+    return response.status, response.reason, text
+
+
+def _cut_off(connection: http.client.HTTPConnection) -> None:
+    try:
+        if connection.sock is not None:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    connection.close()
+
+
+def _late(method: str, url: str) -> str:
+    return f"{method} {url}: no complete answer from the proxy before the deadline (--deadline, default {DEADLINE_SECONDS} s)"
 
 
 def _api_message(text: str) -> str:
@@ -146,16 +197,17 @@ def _api_message(text: str) -> str:
     return " ".join(str(message).split())[:200]
 
 
-def upload(report_path: str, proxy_url: str, environ: Mapping[str, str]) -> tuple[int, int]:
+def upload(report_path: str, proxy_url: str, environ: Mapping[str, str], seconds: float = DEADLINE_SECONDS) -> tuple[int, int]:
     """Send the report, then its annotations in batches; returns (sent, dropped)."""
     url = reports_url(environ)
     proxy = Proxy.parse(proxy_url)
     report, annotations = load_report(report_path)
     prepared = prepare_annotations(annotations)
     # PUT replaces an earlier report of this commit, annotations included.
-    _send(proxy, "PUT", url, prepare_report(report))
+    deadline = time.monotonic() + seconds
+    _send(proxy, "PUT", url, prepare_report(report), deadline)
     for start in range(0, len(prepared), BATCH_SIZE):
-        _send(proxy, "POST", f"{url}/annotations", prepared[start : start + BATCH_SIZE])
+        _send(proxy, "POST", f"{url}/annotations", prepared[start : start + BATCH_SIZE], deadline)
     return len(prepared), len(annotations) - len(prepared)
 
 
@@ -170,9 +222,15 @@ def bitbucket_upload_command(argv: Sequence[str]) -> int:
         default=os.environ.get("POLICY_CHECK_BITBUCKET_PROXY", DEFAULT_PROXY),
         help=f"the Pipelines API proxy (default: $POLICY_CHECK_BITBUCKET_PROXY, else {DEFAULT_PROXY})",
     )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=DEADLINE_SECONDS,
+        help=f"seconds the whole upload may take, however the proxy answers (default {DEADLINE_SECONDS})",
+    )
     args = parser.parse_args(argv)
     try:
-        sent, dropped = upload(args.report, args.proxy, os.environ)
+        sent, dropped = upload(args.report, args.proxy, os.environ, args.deadline)
     except UploadError as error:
         sys.stderr.write(f"policy-check: error: {printable(str(error))}\n")
         return EXIT_ERROR
