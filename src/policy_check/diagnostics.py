@@ -142,4 +142,7 @@ class Diagnostic:
 INTERNAL_ERROR = "PC000"
 IO_ERROR = "E902"
 SYNTAX_ERROR = "E999"
+# Code the engine could not read though Python can (a notebook cell that is not Python,
+# a statement libcst cannot parse): said, so that nothing is skipped silently.
+NOT_ANALYSED = "PC002"
 UNUSED_NOQA = "PC001"

@@ -69,6 +69,12 @@ ENGINE_CODE_NOTES = {
     "PC001": "Enable with `--report-unused-noqa` or `report-unused-noqa = true`. Only `PC` codes of rules "
     "that ran on the file are judged; other tools' codes and a bare `# noqa` are left alone. "
     "Safe fix: remove the unused codes (or the whole comment).",
+    "PC002": "A notebook code cell that is not Python (a pasted shell command, a path, prose) is reported "
+    "once, naming the cell, and skipped; the notebook's other cells are checked and fixed. In a `.py` file, "
+    "a statement CPython accepts but libcst's parser cannot read (thousands of implicitly concatenated "
+    "strings) is reported once and skipped; the rest of the file is checked. Files libcst reads only after "
+    "a rewrite that keeps every position (a tab in indentation read as a space, `(x): int = 1` read as "
+    "`x: int = 1`, a backslash before the final CRLF) are checked in full, without fixes.",
     "E902": "The file is binary, not decodable in its declared encoding (UTF-8 by default), unreadable, "
     "or larger than 10 MB. Nothing in it is checked and `--fix` never writes it.",
     "E999": "CPython's parser rejects the file (the message is Python's own), or it is nested too deeply "

@@ -24,6 +24,7 @@ from policy_check.config import Settings
 from policy_check.diagnostics import (
     INTERNAL_ERROR,
     IO_ERROR,
+    NOT_ANALYSED,
     SYNTAX_ERROR,
     Applicability,
     Diagnostic,
@@ -35,6 +36,7 @@ from policy_check.adoption.unused_noqa import unused_noqa_diagnostics
 from policy_check.diffs import unified_diff
 from policy_check.fixes import apply_fixes, resolve_fix
 from policy_check.notebooks import NotebookModule, read_notebook, to_cell_locations, write_back
+from policy_check.parse_fallback import Readable, readable
 from policy_check.positions import SourcePositions
 from policy_check.rules.base import FileContext, Report, Rule
 from policy_check.analysis.names import ImportNames
@@ -95,10 +97,27 @@ def _syntax_diagnostic(path: str, message: str, row: int, column: int) -> Diagno
     return engine_diagnostic(SYNTAX_ERROR, path, f"SyntaxError: {message}", Location(max(row, 1), max(column, 1)))
 
 
+@dataclass
+class Parsed:
+    """A source text as the rules see it.  ``readable`` is set when libcst could only
+    read a rewrite of it (same positions; see ``parse_fallback``)."""
+
+    module: cst.Module
+    tree: ast.Module
+    text: str
+    readable: Readable | None = None
+
+
 def parse(text: str, display_path: str) -> tuple[cst.Module, ast.Module]:
+    parsed = parse_source(text, display_path)
+    return parsed.module, parsed.tree
+
+
+def parse_source(text: str, display_path: str) -> Parsed:
     """Parse with CPython first: it gives Python's own error messages, and it rejects
     nesting that would overflow libcst's native parser (which crashes the process
-    rather than raising)."""
+    rather than raising).  What CPython accepts and libcst does not is read through
+    ``parse_fallback``: E999 means Python itself rejects the file."""
     try:
         tree = ast.parse(text, filename=display_path)
     except SyntaxError as error:
@@ -110,13 +129,21 @@ def parse(text: str, display_path: str) -> tuple[cst.Module, ast.Module]:
     except ValueError as error:
         raise NotParsed(_syntax_diagnostic(display_path, str(error), 1, 1)) from None
     try:
-        module = cst.parse_module(text)
+        return Parsed(cst.parse_module(text), tree, text)
     except cst.ParserSyntaxError as error:
         message = str(error).splitlines()[0] if str(error) else "invalid syntax"
-        raise NotParsed(_syntax_diagnostic(display_path, f"libcst cannot parse this file: {message}", error.raw_line, error.raw_column + 1)) from None
+        location = (error.raw_line, error.raw_column + 1)
     except RecursionError:
-        raise NotParsed(_syntax_diagnostic(display_path, "too deeply nested to analyse", 1, 1)) from None
-    return module, tree
+        message, location = "too deeply nested to analyse", (1, 1)
+    try:
+        fallback = readable(text, tree)
+    except Exception:  # noqa: BLE001 - a bug in the fallback must not cost the file its E999
+        logger.debug("parse fallback failed on %s", display_path, exc_info=True)
+        fallback = None
+    if fallback is None:
+        logger.warning("%s: valid Python that libcst cannot read (%s)", display_path, message)
+        raise NotParsed(_syntax_diagnostic(display_path, f"libcst cannot parse this file: {message}", *location))
+    return Parsed(fallback.module, tree, fallback.text, fallback)
 
 
 # ---------------------------------------------------------------------------
@@ -183,17 +210,24 @@ def _snippet(module: cst.Module, node: cst.CSTNode) -> str:
     return " ".join(code.split())[:_SNIPPET_LIMIT]
 
 
-def engine_diagnostic(code: str, path: str, message: str, location: Location | None = None) -> Diagnostic:
-    """A finding the engine itself reports (PC000, E902, E999): an error at one point."""
+def engine_diagnostic(
+    code: str, path: str, message: str, location: Location | None = None, severity: Severity = Severity.ERROR
+) -> Diagnostic:
+    """A finding the engine itself reports (PC000, PC002, E902, E999) at one point."""
     location = location or Location(1, 1)
-    names = {INTERNAL_ERROR: "internal-error", IO_ERROR: "io-error", SYNTAX_ERROR: "syntax-error"}
+    names = {
+        INTERNAL_ERROR: "internal-error",
+        IO_ERROR: "io-error",
+        SYNTAX_ERROR: "syntax-error",
+        NOT_ANALYSED: "not-analysed",
+    }
     return Diagnostic(
         code=code,
         message=message,
         path=path,
         start=location,
         end=location,
-        severity=Severity.ERROR,
+        severity=severity,
         name=names.get(code, code.lower()),
     )
 
@@ -213,9 +247,25 @@ def check_text(
 ) -> list[Diagnostic]:
     """All findings of ``rules`` in one source text, suppressions applied."""
     try:
-        module, tree = parse(text, display_path)
+        parsed = parse_source(text, display_path)
     except NotParsed as not_parsed:
         return [not_parsed.diagnostic]
+    diagnostics = _check_parsed(parsed, path, relative_path, display_path, settings, rules, is_test_code)
+    if parsed.readable is not None:
+        return _as_read_through_fallback(diagnostics, parsed.readable, display_path)
+    return diagnostics
+
+
+def _check_parsed(
+    parsed: Parsed,
+    path: Path,
+    relative_path: str,
+    display_path: str,
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    is_test_code: bool,
+) -> list[Diagnostic]:
+    module, text = parsed.module, parsed.text
     names = ImportNames()
     names.collect_module_level(module)
     context = FileContext(
@@ -226,7 +276,7 @@ def check_text(
         settings=settings,
         is_test_code=is_test_code,
         names=names,
-        python_ast=tree,
+        python_ast=parsed.tree,
     )
     active = [rule_class(context) for rule_class in rules if rule_class.applies_to(context)]
     try:
@@ -244,6 +294,29 @@ def check_text(
     if settings.report_unused_noqa:
         kept.extend(unused_noqa_diagnostics(text, display_path, relative_path, used_noqa, checked_codes, settings))
     return kept
+
+
+def _as_read_through_fallback(diagnostics: list[Diagnostic], fallback: Readable, display_path: str) -> list[Diagnostic]:
+    """Findings in a rewritten text offer no fix (an edit computed on the rewrite would
+    write the rewrite back); statements no rule saw are said, never skipped silently."""
+    reason = "no fix offered: libcst cannot parse this file as written (" + "; ".join(fallback.rewrites) + ")"
+    for diagnostic in diagnostics:
+        if diagnostic.fix is not None:
+            diagnostic.fix = None
+            diagnostic.message += f" ({reason})"
+    for first, last in fallback.skipped:
+        lines = f"line {first}" if first == last else f"lines {first}-{last}"
+        diagnostics.append(
+            engine_diagnostic(
+                NOT_ANALYSED,
+                display_path,
+                f"Not analysed: libcst cannot read the statement at {lines} (valid Python); "
+                "no rule ran on it, the rest of the file was checked",
+                Location(first, 1),
+                Severity.WARNING,
+            )
+        )
+    return diagnostics
 
 
 Crash = tuple[Rule, cst.CSTNode, BaseException]
@@ -375,6 +448,7 @@ def check_file(
             result.diagnostics.append(_unreadable(job.display_path, str(error)))
             return result
         text = notebook.text
+    skipped_cells = _not_python_cells(notebook, job.display_path) if notebook else []
 
     def check(text: str) -> list[Diagnostic]:
         return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
@@ -388,12 +462,12 @@ def check_file(
         if cached is not None:
             result.diagnostics, result.cached = cached, True
             return result
-        result.diagnostics = as_reported(check(text))
+        result.diagnostics = skipped_cells + as_reported(check(text))
         if cache:
             cache.store(key, result.diagnostics)
         return result
     fixed_text, remaining, fixed = fix_text(text, check, options)
-    result.diagnostics, result.fixed = as_reported(remaining), as_reported(fixed)
+    result.diagnostics, result.fixed = skipped_cells + as_reported(remaining), as_reported(fixed)
     if fixed_text == text:
         return result
     if notebook is not None:
@@ -408,11 +482,27 @@ def check_file(
         if failure is not None:
             # Nothing was written: what stands is the file as it is.
             result.fixed = []
-            result.diagnostics = [*as_reported(check(text)), failure]
+            result.diagnostics = [*skipped_cells, *as_reported(check(text)), failure]
     else:
         result.diff = unified_diff(job.display_path, source.text, fixed_text)
         result.source_path, result.fixed_text = os.path.abspath(job.path), fixed_text
     return result
+
+
+def _not_python_cells(notebook: NotebookModule, display_path: str) -> list[Diagnostic]:
+    """One finding per code cell that is not Python: skipped, said, the others checked."""
+    diagnostics = []
+    for cell, row, column, reason in notebook.not_python:
+        diagnostic = engine_diagnostic(
+            NOT_ANALYSED,
+            display_path,
+            f"cell {cell}: not Python ({reason}); this cell was skipped, the notebook's other cells were checked",
+            Location(row, column),
+            Severity.WARNING,
+        )
+        diagnostic.extra["cell"] = cell
+        diagnostics.append(diagnostic)
+    return diagnostics
 
 
 def _write(job: FileJob, source: SourceText, fixed_text: str, root: Path, python: bool) -> Diagnostic | None:

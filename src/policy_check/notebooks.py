@@ -5,6 +5,7 @@ without touching outputs or metadata."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -31,6 +32,9 @@ class NotebookModule:
     cells: list[tuple[int, int]] = field(default_factory=list)
     magics: list[str] = field(default_factory=list)
     token: str = ""
+    # Code cells that are not Python (a pasted shell command, a path, prose): their
+    # 1-based number, the row and column of the problem in the cell, and Python's message.
+    not_python: list[tuple[int, int, int, str]] = field(default_factory=list)
 
 
 def _cell_source(cell: dict[str, Any]) -> str:
@@ -56,6 +60,7 @@ def read_notebook(text: str) -> NotebookModule:
         if source.lstrip().startswith("%%"):
             continue  # a cell magic (%%bash, %%timeit …): not Python
         lines = []
+        first_magic = len(module.magics)
         for line in source.splitlines():
             if _MAGIC_LINE.match(line):
                 indentation = line[: len(line) - len(line.lstrip())]
@@ -63,6 +68,11 @@ def read_notebook(text: str) -> NotebookModule:
                 module.magics.append(line)
             else:
                 lines.append(line)
+        problem = _not_python(lines)
+        if problem is not None:
+            module.not_python.append((index + 1, *problem))
+            del module.magics[first_magic:]  # the cell is not joined: its magics are not either
+            continue
         if pieces:
             pieces.append(CELL_SEPARATOR)
             row += 1
@@ -71,6 +81,17 @@ def read_notebook(text: str) -> NotebookModule:
         row += len(lines or [""])
     module.text = "\n".join(pieces) + "\n" if pieces else ""
     return module
+
+
+def _not_python(lines: list[str]) -> tuple[int, int, str] | None:
+    """Where and why a cell's code (magics already stood in for) is not Python, or ``None``."""
+    try:
+        ast.parse("\n".join(lines) + "\n")
+    except SyntaxError as error:
+        return max(error.lineno or 1, 1), max(error.offset or 1, 1), error.msg
+    except (ValueError, RecursionError, MemoryError) as error:
+        return 1, 1, str(error) or type(error).__name__
+    return None
 
 
 def cell_of(module: NotebookModule, row: int) -> tuple[int, int]:

@@ -23,6 +23,8 @@ FILE_RULES: tuple[type[Rule], ...] = (
 ENGINE_CODES = {
     "PC000": "internal error: a rule crashed on a file (the rest of the file and run went on)",
     "PC001": "unused-noqa: a `# noqa: PCxxx` that silences nothing (reported with --report-unused-noqa)",
+    "PC002": "not-analysed: code Python accepts that policy-check cannot read was skipped (a notebook cell "
+    "that is not Python, a statement libcst cannot parse); the rest of the file was checked",
     "E902": "the file could not be read or decoded",
     "E999": "the file is not valid Python",
 }
