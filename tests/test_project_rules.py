@@ -165,6 +165,8 @@ def test_testpaths_fix_and_missing_tests_folder_suggestion(tmp_path: Path) -> No
     assert codes(root) == ["PC104"] and not (root / "tests").exists(), "tests/ must not be invented"
     (root / "tests").mkdir()
     (root / "tests/test_x.py").write_text("")
+    assert codes(root) == ["PC104"] and "tests/ holds no test functions" in run_cli("--select", "PC104", ".", cwd=root).stdout
+    (root / "tests/test_x.py").write_text("def test_x():\n    assert True\n")
     assert codes(root) == ["PC104"]
     run_cli("--select", "PC104", "--fix", ".", cwd=root)
     assert codes(root) == [] and 'testpaths = ["tests"]' in (root / "pyproject.toml").read_text()

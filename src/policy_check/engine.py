@@ -43,6 +43,7 @@ from policy_check.analysis.names import ImportNames
 from policy_check.syntax_tree import child_nodes
 from policy_check.source import NotWritten, SourceText, UnreadableSource, read_source, write_fixed
 from policy_check.suppression import filter_suppressed
+from policy_check.test_code import is_script_named_like_a_test
 
 logger = logging.getLogger(__name__)
 
@@ -274,7 +275,7 @@ def _check_parsed(
         source=text,
         module=module,
         settings=settings,
-        is_test_code=is_test_code,
+        is_test_code=is_test_code and not is_script_named_like_a_test(relative_path, parsed.tree),
         names=names,
         python_ast=parsed.tree,
     )

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
 
 from policy_check.rules.base import FileContext
 
+# From the absolute paths found in 30 research repositories: personal folders, then
+# the mounts and shared file systems of labs and clusters.  A `*` stands for a
+# number or a `-`/`_` suffix (`/data5/`, `/data-gpu2/`, `/scratch-ssd/`, `/home-nfs/`).
 DEFAULT_ABSOLUTE_PATH_PREFIXES: tuple[str, ...] = (
-    "/home/", "/Users/", "/mnt/", "/media/", "/scratch/", "/data/", "/nfs/", "/gpfs/", "/lustre/", "/Volumes/",
+    "/home*/", "/rhome/", "/Users/", "/users/", "/Volumes/", "/media/", "/mnt/", "/c/Users/",
+    "/scratch*/", "/data*/", "/nfs*/", "/gpfs*/", "/lustre*/", "/net/", "/nas*/",
+    "/project*/", "/projects/", "/work/", "/share/", "/glade/", "/g/data/", "/storage/", "/groups/",
+    "/beegfs/", "/panfs/",
 )
-# Always recognised, whatever the prefix list: Windows drives, UNC shares, ~user.
-_DRIVE_PATH = re.compile(r"[A-Za-z]:[\\/][\w.$~ -]")
+_WILDCARD = r"(?:\d+|[-_][\w.-]*)?"
+# Always recognised, whatever the prefix list: Windows drives (any case, `\\` or `/`),
+# UNC shares, ~user.
+_DRIVE_PATH = re.compile(r"[A-Za-z]:[\\/]+[\w.$~ -]")
 _UNC_PATH = re.compile(r"\\\\[A-Za-z0-9][\w.$-]*\\[\w.$ -]+")
 _USER_HOME = re.compile(r"~[A-Za-z_][\w.-]*/")
 # Regex syntax that never appears in a real path (backslash classes only count in
 # POSIX-style paths: `D:\data` is a Windows folder, not `\d`).
 _REGEX_SYNTAX = re.compile(r"\(\?|\.\*|\.\+|\[\^|\||\^|\$$")
 _REGEX_CLASS = re.compile(r"\\[dwsDWSbB]")
-_TRIGGER_CACHE: dict[tuple[str, ...], re.Pattern[str]] = {}
+_PATTERN_CACHE: dict[tuple[str, ...], tuple[re.Pattern[str], re.Pattern[str]]] = {}
 
 
 def absolute_path_prefixes(context: FileContext) -> tuple[str, ...]:
@@ -28,19 +35,38 @@ def absolute_path_prefixes(context: FileContext) -> tuple[str, ...]:
     return (*base, *settings.extend_absolute_path_prefixes)
 
 
+def _patterns(prefixes: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The prefixes as one regular expression over a string's value, and the source
+    trigger: a quote followed by a path start as it appears in source text (escaped
+    backslashes included, the final separator optional: `Path('/home') / 'me'`)."""
+    cached = _PATTERN_CACHE.get(prefixes)
+    if cached is None:
+        values = [re.escape(prefix).replace(r"\*", _WILDCARD) for prefix in prefixes if prefix]
+        value_pattern = re.compile("|".join(values) or r"(?!)")
+        sources = [
+            re.escape(prefix.rstrip("/\\")).replace(r"\\", r"\\\\?").replace(r"\*", _WILDCARD)
+            + r"(?:[/\\\"']|$)"
+            for prefix in prefixes
+            if prefix.rstrip("/\\")
+        ]
+        sources += [r"[A-Za-z]:[\\/]", r"\\\\", r"~[A-Za-z_]"]
+        cached = value_pattern, re.compile(r"[\"'](?:file://)?(?:" + "|".join(sources) + ")")
+        _PATTERN_CACHE[prefixes] = cached
+    return cached
+
+
 def source_trigger(prefixes: tuple[str, ...]) -> re.Pattern[str]:
-    """A quote followed by a path start, as it appears in source text (escaped
-    backslashes included): a file without one holds no such literal."""
-    pattern = _TRIGGER_CACHE.get(prefixes)
-    if pattern is None:
-        alternatives = [re.escape(prefix).replace(r"\\", r"\\\\?") for prefix in prefixes if prefix]
-        alternatives += [r"[A-Za-z]:[\\/]", r"\\\\", r"~[A-Za-z_]"]
-        pattern = re.compile(r"[\"'](?:file://)?(?:" + "|".join(alternatives) + ")")
-        _TRIGGER_CACHE[prefixes] = pattern
-    return pattern
+    return _patterns(prefixes)[1]
 
 
-def machine_specific_path(value: str, prefixes: Sequence[str]) -> bool:
+def bare_prefix(value: str, prefixes: tuple[str, ...]) -> bool:
+    """A string that is only a prefix ("/home/") names no machine's file: it is a
+    pattern to compare against (lists of prefixes, `startswith` checks)."""
+    match = _patterns(prefixes)[0].match(value)
+    return match is not None and match.end() == len(value)
+
+
+def machine_specific_path(value: str, prefixes: tuple[str, ...]) -> bool:
     """Whether a string's text starts with a machine- or user-specific absolute path."""
     if value.startswith("file://"):
         value = value[len("file://") :]
@@ -48,13 +74,10 @@ def machine_specific_path(value: str, prefixes: Sequence[str]) -> bool:
             value = value[1:]  # file:///C:/...
     if _REGEX_SYNTAX.search(value):
         return False
-    if any(value.startswith(prefix) for prefix in prefixes):
-        return "/" not in prefix_of(value, prefixes) or not _REGEX_CLASS.search(value)
+    match = _patterns(prefixes)[0].match(value)
+    if match is not None:
+        return "/" not in match.group(0) or not _REGEX_CLASS.search(value)
     return bool(_DRIVE_PATH.match(value) or _UNC_PATH.match(value) or _USER_HOME.match(value))
-
-
-def prefix_of(value: str, prefixes: Sequence[str]) -> str:
-    return next(prefix for prefix in prefixes if value.startswith(prefix))
 
 
 def literal_text(prefix: str, text: str, quote: str) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import logging
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -35,6 +36,25 @@ NOT_PACKAGES = frozenset(
     }
 )
 TEST_FOLDERS = ("tests", "test", "testing")
+_TEST_DEFINITION = re.compile(r"^(?:async\s+)?def test|^class Test", re.MULTILINE)
+_IMPORTED_MODULE = re.compile(r"^[ \t]*(?:from[ \t]+(\w+)[ \t]+import\b|import[ \t]+(\w+))", re.MULTILINE)
+_SETUP_CALL = re.compile(r"^[^#\n]*\bsetup\s*\(", re.MULTILINE)
+
+
+def is_build_file(path: Path) -> bool:
+    """A build configuration: ``pyproject.toml``, ``setup.cfg``, or a ``setup.py`` that
+    calls ``setup()`` (one that does not is a script that happens to be named so)."""
+    if path.name != "setup.py":
+        return path.is_file()
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(_SETUP_CALL.search(text))
+
+
+def has_build_file(folder: Path) -> bool:
+    return any(is_build_file(folder / name) for name in BUILD_FILES)
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,7 @@ def find_root(start: Path) -> tuple[Path, Any]:
     for candidate in (folder, *folder.parents):
         if top is not None and candidate != top and top not in candidate.parents:
             break
-        if any((candidate / name).is_file() for name in BUILD_FILES):
+        if has_build_file(candidate):
             return candidate, repo
     return (top or folder), repo
 
@@ -136,9 +156,9 @@ class PythonProject:
             value = value.get(key) if isinstance(value, dict) else None
         return value if isinstance(value, dict) else {}
 
-    @property
+    @cached_property
     def has_setup_py(self) -> bool:
-        return (self.root / "setup.py").is_file()
+        return is_build_file(self.root / "setup.py")
 
     @property
     def has_setup_cfg(self) -> bool:
@@ -204,6 +224,52 @@ class PythonProject:
             if name in self.folders:
                 return name
         return None
+
+    @cached_property
+    def test_folders(self) -> list[str]:
+        """The topmost folders holding pytest tests (``test_*.py``/``*_test.py`` defining a
+        ``test*`` function or ``Test*`` class), wherever they are: ``tests/``, a package's
+        own ``pkg/tests/``, ``pkg/`` itself for ``pkg/test_*.py``; ``.`` for the root."""
+        found = set()
+        for name in self.files:
+            folder, _, base = name.rpartition("/")
+            if (base.startswith("test_") or base.endswith("_test.py")) and base.endswith(".py") and self._defines_tests(name):
+                found.add(folder or ".")
+        if "." in found:
+            return ["."]
+        return sorted(folder for folder in found if not any(folder.startswith(other + "/") for other in found))
+
+    def _defines_tests(self, name: str) -> bool:
+        try:
+            text = (self.root / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        return bool(_TEST_DEFINITION.search(text))
+
+    @cached_property
+    def is_script_folder(self) -> bool:
+        """A folder of scripts: nothing to build and no package to install."""
+        return self.backend is None and not self.root_packages and not self.src_packages
+
+    @cached_property
+    def script_helpers(self) -> list[str]:
+        """Modules that other scripts import from beside them (``from utils import x`` in
+        a script next to ``utils.py``): reusable code kept where only its neighbours see it."""
+        helpers: set[str] = set()
+        for name in self.files:
+            if not name.endswith(".py"):
+                continue
+            folder = name.rpartition("/")[0]
+            try:
+                text = (self.root / name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for match in _IMPORTED_MODULE.finditer(text):
+                imported = match.group(1) or match.group(2)
+                module = f"{folder}/{imported}.py" if folder else f"{imported}.py"
+                if module != name and module in self.file_set:
+                    helpers.add(module)
+        return sorted(helpers)
 
     @cached_property
     def pytest_config(self) -> tuple[str, list[str]] | None:
@@ -275,7 +341,7 @@ class ProjectFacts:
     def is_project(self) -> bool:
         """A git repository or a folder with a build file: a loose folder of scripts
         outside git is nobody's project, and project rules say nothing about it."""
-        return self.is_git or any((self.root / name).is_file() for name in BUILD_FILES)
+        return self.is_git or has_build_file(self.root)
 
     @cached_property
     def has_commits(self) -> bool:
@@ -337,8 +403,20 @@ class ProjectFacts:
     def projects(self) -> list[PythonProject]:
         """The Python projects in the repository: the root when it has a build file
         (or nothing anywhere has one), else each topmost folder with one (a monorepo)."""
-        if any(name in self.files for name in BUILD_FILES) or any((self.root / n).is_file() for n in BUILD_FILES):
+        if has_build_file(self.root):
             return [PythonProject(self.root, "", self.files)]
+        homes = self._project_homes()
+        if not homes:
+            return [PythonProject(self.root, "", self.files)]
+        return [
+            PythonProject(
+                self.root / home, home, [name[len(home) + 1 :] for name in self.files if name.startswith(home + "/")]
+            )
+            for home in homes
+        ]
+
+    def _project_homes(self) -> list[str]:
+        """The topmost folders holding a build file, outside tests, docs and examples."""
         homes: list[str] = []
         for name in sorted(self.files, key=lambda n: n.count("/")):
             folder, _, base = name.rpartition("/")
@@ -349,15 +427,9 @@ class ProjectFacts:
                 continue
             if any(folder == home or folder.startswith(home + "/") for home in homes):
                 continue
-            homes.append(folder)
-        if not homes:
-            return [PythonProject(self.root, "", self.files)]
-        return [
-            PythonProject(
-                self.root / home, home, [name[len(home) + 1 :] for name in self.files if name.startswith(home + "/")]
-            )
-            for home in homes
-        ]
+            if is_build_file(self.root / name):
+                homes.append(folder)
+        return homes
 
     @property
     def pre_commit_config(self) -> Path:

@@ -27,9 +27,13 @@ logger = logging.getLogger(__name__)
 
 # Built from pieces so that this module itself never looks like a key to a scanner.
 _DASHES = "-" * 5
+# A line break in the key: a real one, or written as an escape inside a string (a
+# cloud service-account JSON file, a Python literal: `"...KEY-----\\nMIIE..."`),
+# possibly where one string literal ends and the next begins (`"...-----\\n" "MIIE..."`).
+_LINE_BREAK = rb"(?:[ \t]*(?:\r?\n|(?:\\r)?\\n)(?:[\"'][ \t]*\+?[ \t]*\\?\r?\n?[ \t]*[bBrRuU]{0,2}[\"'])?)"
 PRIVATE_KEY_PATTERN = re.compile(
-    rb"(?:^|[\"'\s])" + _DASHES.encode() + rb"BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?" + _DASHES.encode()
-    + rb"[ \t]*\r?\n(?:[A-Za-z-]+:[^\n]*\r?\n)*\s*[A-Za-z0-9+/=]{20,}"
+    rb"(?:^|[\"'\s=:(])" + _DASHES.encode() + rb"BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?" + _DASHES.encode()
+    + _LINE_BREAK + rb"(?:[A-Za-z-]+:[^\n\\]*" + _LINE_BREAK + rb")*\s*[A-Za-z0-9+/=]{20,}"
 )
 PUTTY_PATTERN = re.compile(rb"^PuTTY-User-Key-File-\d+: ", re.MULTILINE)
 KEY_FILE_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"})
@@ -105,7 +109,7 @@ class CommittedPrivateKey(ProjectRule):
 
     code = "PC701"
     name = "committed-private-key"
-    summary = "A tracked file holds a private key (SSH, TLS, PGP) or is named like one"
+    summary = "A tracked file holds a private key (SSH, TLS, PGP; also inside a JSON or Python string) or is named like one"
     MESSAGE = (
         "{what}: remove it, purge it from the history (git filter-repo) and rotate the key — "
         "treat it as leaked"
@@ -114,7 +118,12 @@ class CommittedPrivateKey(ProjectRule):
     fix_safety = FixSafety.SUGGESTION
     fix_note = "Removing the file is not enough: the key stays in the history, so it must be rotated."
     references = ("https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/removing-sensitive-data-from-a-repository",)
-    INVALID = (ProjectExample({"ops/tls/server.key": _fake_key(), "README.md": "# lab\n"}),)
+    INVALID = (
+        ProjectExample({"ops/tls/server.key": _fake_key(), "README.md": "# lab\n"}),
+        # Hidden in strings: a cloud service-account file, a Python literal.
+        ProjectExample({"config/service-account.json": json.dumps({"type": "service_account", "private_key": _fake_key()})}),
+        ProjectExample({"upload.py": f"KEY = {_fake_key()!r}\n"}),
+    )
     VALID = (ProjectExample({"keys/deploy_ed25519.pub": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample ci@lab\n",
                              "docs/security.md": "Never commit id_rsa or *.key files.\n"}),)
 
@@ -265,6 +274,10 @@ class NotebookOutputs(ProjectRule):
     name = "notebook-outputs"
     summary = "A tracked `.ipynb` holds outputs"
     MESSAGE = "{path} is committed with {count} cell outputs: strip them before committing"
+    COUNTS_MESSAGE = (
+        "{path} is committed with execution counts on {count} cells but no outputs: clear them before "
+        "committing (they change the file on every run)"
+    )
     severity = Severity.WARNING
     fix_safety = FixSafety.SAFE
     fix_note = "The fix empties outputs and execution counts; sources and metadata are kept."
@@ -276,7 +289,11 @@ class NotebookOutputs(ProjectRule):
                                                       "metadata": {}, "output_type": "execute_result"}],
                                          "source": ["1 + 1"]}],
                               "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
-    INVALID = (ProjectExample({"notebooks/calibration.ipynb": WITH_OUTPUT}, fixed={"notebooks/calibration.ipynb": CLEAN}),)
+    COUNTS_ONLY = CLEAN.replace('"execution_count": null', '"execution_count": 7')
+    INVALID = (
+        ProjectExample({"notebooks/calibration.ipynb": WITH_OUTPUT}, fixed={"notebooks/calibration.ipynb": CLEAN}),
+        ProjectExample({"notebooks/calibration.ipynb": COUNTS_ONLY}, fixed={"notebooks/calibration.ipynb": CLEAN}),
+    )
     VALID = (ProjectExample({"notebooks/calibration.ipynb": CLEAN}),)
 
     def check(self) -> Iterator[Finding]:
@@ -287,14 +304,22 @@ class NotebookOutputs(ProjectRule):
             notebook = _read_notebook(facts.path(path))
             if notebook is None:
                 continue
-            count = sum(
-                max(len(cell.get("outputs") or []), cell.get("execution_count") is not None)
-                for cell in notebook.get("cells", [])
-                if isinstance(cell, dict) and cell.get("cell_type") == "code"
-            )
-            if count:
+            message = _outputs_message(path, notebook)
+            if message:
                 fix = ProjectFix("strip the outputs", Applicability.SAFE, partial(_strip_file, facts.path(path)))
-                yield Finding(facts.path(path), self.MESSAGE.format(path=path, count=count), fix)
+                yield Finding(facts.path(path), message, fix)
+
+
+def _outputs_message(path: str, notebook: dict[str, Any]) -> str | None:
+    """What the notebook was committed with: outputs, or only execution counts."""
+    cells = [cell for cell in notebook.get("cells", []) if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    outputs = sum(len(cell.get("outputs") or []) for cell in cells)
+    counted = sum(cell.get("execution_count") is not None for cell in cells)
+    if outputs:
+        return NotebookOutputs.MESSAGE.format(path=path, count=outputs)
+    if counted:
+        return NotebookOutputs.COUNTS_MESSAGE.format(path=path, count=counted)
+    return None
 
 
 def _read_notebook(path: Path) -> dict[str, Any] | None:

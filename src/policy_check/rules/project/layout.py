@@ -30,6 +30,7 @@ name = "riverflow"
 version = "0.1.0"
 """
 INIT = "from riverflow.routing import route\n"
+TEST_ROUTING = "from riverflow.routing import route\n\n\ndef test_route():\n    assert route\n"
 BUILD_SYSTEMS = {
     "setuptools": ('["setuptools>=61"]', "setuptools.build_meta"),
     "hatch": ('["hatchling"]', "hatchling.build"),
@@ -55,12 +56,27 @@ class FlatLayout(ProjectRule):
     file, a forgotten dependency or a module left out of the wheel only shows up on
     a colleague's machine.  Under `src/`, nothing imports until the package is
     installed (`pip install -e .`), so what you test is what others get.
+
+    A repository of scripts has no package to move.  When its scripts import helper
+    modules from beside them (`from gauges import read` next to `gauges.py`), only
+    scripts in that folder can import them: a notebook, a test or a script elsewhere
+    needs a `sys.path` hack.  The rule then says to move the reusable code into a
+    package under `src/` and install it; a folder of scripts that share no code is
+    left alone (and PC102 does not ask it for a `pyproject.toml`: there is nothing to build).
     """
 
     code = "PC101"
     name = "flat-layout"
-    summary = "An importable package sits at the project root instead of under `src/`"
+    summary = (
+        "An importable package sits at the project root instead of under `src/` (in a repository of "
+        "scripts: helper modules only the scripts beside them can import)"
+    )
     MESSAGE = "package {packages} at the project root: move it under src/ (src layout)"
+    SCRIPTS_MESSAGE = (
+        "scripts import helper modules from beside them ({helpers}): only scripts in the same folder "
+        "can import them; move the reusable code into a package (src/{name}/ with a pyproject.toml), "
+        "install it once (`pip install -e .`) and import it from scripts, notebooks and tests anywhere"
+    )
     severity = Severity.WARNING
     fix_safety = FixSafety.UNSAFE
     fix_note = (
@@ -73,15 +89,23 @@ class FlatLayout(ProjectRule):
             {"pyproject.toml": SETUPTOOLS_PYPROJECT, "riverflow/__init__.py": INIT, "riverflow/routing.py": ""},
             fixed={"src/riverflow/__init__.py": INIT, "riverflow/__init__.py": None},
         ),
+        # A folder of scripts sharing a helper module: say where reusable code goes.
+        ProjectExample(
+            {"analysis/gauges.py": "def read(path):\n    return path\n",
+             "analysis/plot_flow.py": "from gauges import read\n", "analysis/fit.py": "import gauges\n"}
+        ),
     )
     VALID = (
         ProjectExample({"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": INIT, "tests/__init__.py": ""}),
+        # A folder of scripts that share no code: nothing to package.
+        ProjectExample({"plot_flow.py": "import numpy\n", "fit_gauges.py": "import scipy\n"}),
     )
 
     def check(self) -> Iterator[Finding]:
         for project in _python_projects(self):
             packages = project.root_packages
             if not packages:
+                yield from self._script_helpers(project)
                 continue
             names = ", ".join(f"{name}/" for name in packages)
             message = self.MESSAGE.format(packages=names)
@@ -95,6 +119,16 @@ class FlatLayout(ProjectRule):
                     partial(migrate_to_src, project, packages, tracked),
                 )
             yield Finding(project.root / packages[0], message, fix)
+
+    def _script_helpers(self, project: PythonProject) -> Iterator[Finding]:
+        """A repository of scripts has no package to move; what it has is reusable code
+        in helper modules that only the scripts beside them can import."""
+        helpers = project.script_helpers if project.is_script_folder else []
+        if not helpers:
+            return
+        shown = ", ".join(helpers[:3]) + (f" and {len(helpers) - 3} more" if len(helpers) > 3 else "")
+        name = _project_name(project).replace("-", "_")
+        yield Finding(project.root / helpers[0], self.SCRIPTS_MESSAGE.format(helpers=shown, name=name))
 
 
 class MissingPyproject(ProjectRule):
@@ -126,6 +160,8 @@ class MissingPyproject(ProjectRule):
 
     def check(self) -> Iterator[Finding]:
         for project in _python_projects(self):
+            if project.is_script_folder and project.pyproject_error is None:
+                continue  # nothing to build: PC101 says where reusable code should go
             if project.pyproject_error is not None:
                 yield Finding(project.pyproject_path, f"pyproject.toml is not valid TOML ({project.pyproject_error})")
                 continue
@@ -301,8 +337,14 @@ class MissingTests(ProjectRule):
     )
     INVALID = (
         ProjectExample(
-            {"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": "", "tests/test_routing.py": ""},
+            {"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": "", "tests/test_routing.py": TEST_ROUTING},
             fixed={"pyproject.toml": SETUPTOOLS_PYPROJECT + '\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'},
+        ),
+        # Tests inside the package count; testpaths names the folder that holds them.
+        ProjectExample(
+            {"pyproject.toml": SETUPTOOLS_PYPROJECT, "src/riverflow/__init__.py": "",
+             "src/riverflow/tests/test_routing.py": TEST_ROUTING},
+            fixed={"pyproject.toml": SETUPTOOLS_PYPROJECT + '\n[tool.pytest.ini_options]\ntestpaths = ["src/riverflow/tests"]\n'},
         ),
         ProjectExample(
             {"pyproject.toml": SETUPTOOLS_PYPROJECT + '\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
@@ -312,15 +354,13 @@ class MissingTests(ProjectRule):
     VALID = (
         ProjectExample(
             {"pyproject.toml": SETUPTOOLS_PYPROJECT + '\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
-             "src/riverflow/__init__.py": "", "tests/test_routing.py": ""}
+             "src/riverflow/__init__.py": "", "tests/test_routing.py": TEST_ROUTING}
         ),
     )
 
     def check(self) -> Iterator[Finding]:
         for project in _python_projects(self):
-            where = project.pyproject_path if project.pyproject_text is not None else project.root
             configured = project.pytest_config
-            tests = project.tests_folder
             if configured and configured[1]:
                 if not any(project.folder_exists(path) for path in configured[1]):
                     paths = ", ".join(configured[1])
@@ -330,19 +370,26 @@ class MissingTests(ProjectRule):
                         f"(e.g. tests/test_<module>.py)",
                     )
                 continue
-            if tests is None:
-                yield Finding(where, "no tests/ folder and pytest is not configured: add tests/ with "
-                              'test_*.py files and [tool.pytest.ini_options] testpaths = ["tests"]')
-                continue
-            fix = None
-            if configured is None or configured[0] == "pyproject.toml":
-                fix = ProjectFix(f'add [tool.pytest.ini_options] testpaths = ["{tests}"]', Applicability.SAFE,
-                                 partial(add_testpaths, project, tests))
-            target = project.root / configured[0] if configured else where
-            yield Finding(target, f'pytest is not told where the tests are: add testpaths = ["{tests}"]', fix)
+            yield from self._unconfigured(project, configured)
+
+    def _unconfigured(self, project: PythonProject, configured: tuple[str, list[str]] | None) -> Iterator[Finding]:
+        where = project.pyproject_path if project.pyproject_text is not None else project.root
+        tests = project.test_folders
+        if not tests:
+            empty = f"{project.tests_folder}/ holds no test functions" if project.tests_folder else "no tests/ folder"
+            yield Finding(where, f"{empty} and pytest is not configured: add tests/ with test_*.py files "
+                          'and [tool.pytest.ini_options] testpaths = ["tests"]')
+            return
+        listed = ", ".join(f'"{folder}"' for folder in tests)
+        fix = None
+        if configured is None or configured[0] == "pyproject.toml":
+            fix = ProjectFix(f"add [tool.pytest.ini_options] testpaths = [{listed}]", Applicability.SAFE,
+                             partial(add_testpaths, project, tests))
+        target = project.root / configured[0] if configured else where
+        yield Finding(target, f"pytest is not told where the tests are: add testpaths = [{listed}]", fix)
 
 
-def add_testpaths(project: PythonProject, tests: str, workspace: Workspace) -> None:
+def add_testpaths(project: PythonProject, tests: list[str], workspace: Workspace) -> None:
     text = workspace.read(project.pyproject_path) or ""
     document = tomlkit.parse(text)
     tool: Any = document.get("tool")
@@ -357,7 +404,7 @@ def add_testpaths(project: PythonProject, tests: str, workspace: Workspace) -> N
     if options is None:
         options = tomlkit.table()
         pytest_table["ini_options"] = options
-    options["testpaths"] = [tests]
+    options["testpaths"] = list(tests)
     workspace.write(project.pyproject_path, tomlkit.dumps(document))
 
 

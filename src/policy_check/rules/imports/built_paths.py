@@ -1,0 +1,93 @@
+"""Paths built from pieces: ``'/home/' + user + '/data'``, ``Path('/home') / 'me'``,
+``os.path.join('C:\\\\', 'Users', 'me')``.  PC202 judges the literal start of the whole."""
+
+from __future__ import annotations
+
+import ntpath
+import posixpath
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from policy_check.analysis.literals import string_value
+from policy_check.analysis.names import ImportNames
+
+PATH_BUILDERS = frozenset(
+    {
+        "os.path.join", "posixpath.join", "ntpath.join", "pathlib.Path", "pathlib.PurePath",
+        "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
+    }
+)
+
+
+@dataclass
+class BuiltPath:
+    # The operands in order, and every node that makes the expression up.
+    pieces: list[cst.BaseExpression] = field(default_factory=list)
+    parts: list[cst.CSTNode] = field(default_factory=list)
+    joined: bool = False  # by a path join (`/`, `os.path.join`) rather than `+`
+
+    @classmethod
+    def of(cls, node: cst.BaseExpression, names: ImportNames) -> BuiltPath | None:
+        built = cls()
+        if not built._collect(node, names, top=True):
+            return None
+        return built
+
+    def _collect(self, node: cst.BaseExpression, names: ImportNames, top: bool = False) -> bool:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Divide)):
+            joined = isinstance(node.operator, cst.Divide)
+            if not top and joined != self.joined:
+                self.pieces.append(node)
+                return True
+            self.joined = joined
+            self.parts.append(node)
+            return self._collect(node.left, names) and self._collect(node.right, names)
+        if isinstance(node, cst.Call) and names.qualify(node.func) in PATH_BUILDERS:
+            if any(arg.keyword is not None or arg.star for arg in node.args):
+                return False
+            if not top and not self.joined:
+                self.pieces.append(node)
+                return True
+            self.joined = True
+            self.parts.append(node)
+            return all(self._collect(arg.value, names) for arg in node.args)
+        self.pieces.append(node)
+        self.parts.append(node)
+        return True
+
+    @property
+    def _literal_start(self) -> list[str]:
+        texts = []
+        for piece in self.pieces:
+            text = string_value(piece)
+            if text is None:
+                break
+            texts.append(text)
+        return texts
+
+    @property
+    def value(self) -> str | None:
+        """The text of the literal pieces the path starts with (None: it starts with a variable)."""
+        texts = self._literal_start
+        if not texts:
+            return None
+        if not self.joined:
+            return "".join(texts)
+        windows = len(texts[0]) >= 2 and texts[0][1] == ":" or "\\" in texts[0]
+        return (ntpath if windows else posixpath).join(*texts)
+
+    @property
+    def open_ended(self) -> bool:
+        return len(self._literal_start) < len(self.pieces)
+
+    @property
+    def probe(self) -> str | None:
+        """The text to judge: an open end stands for one more path component, so that
+        ``'/home/' + user`` and ``os.path.join('/data', name)`` are judged as the paths they make."""
+        value = self.value
+        if value is None or not self.open_ended:
+            return value
+        if self.joined:
+            return (ntpath if "\\" in value or value[1:2] == ":" else posixpath).join(value, "x")
+        return value + "x" if value.endswith(("/", "\\")) else value
