@@ -102,13 +102,9 @@ def _qualified_import(node: cst.Import | cst.ImportFrom, package: str) -> str | 
         return module.code_for_node(new)
     if not package:
         return module.code_for_node(node)
-    names: list[tuple[str, str | None]] = []
-    for alias in node.names:
-        name = dotted_name(alias.name)
-        asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None  # type: ignore[union-attr]
-        if name is None:
-            return None
-        names.append((name, asname))
+    names = _imported_names(node)
+    if names is None:
+        return None
     if all(asname is not None for _, asname in names):
         # `import utils.io as uio` binds the module itself: qualify it in place.
         return "import " + ", ".join(f"{package}.{name} as {asname}" for name, asname in names)
@@ -116,3 +112,15 @@ def _qualified_import(node: cst.Import | cst.ImportFrom, package: str) -> str | 
         # `import utils.sub` binds `utils` and loads `sub`: no single import keeps both.
         return None
     return f"from {package} import " + ", ".join(name + (f" as {asname}" if asname else "") for name, asname in names)
+
+
+def _imported_names(node: cst.Import) -> list[tuple[str, str | None]] | None:
+    """(dotted name, alias) of each name ``import`` binds; None for an unreadable one."""
+    names: list[tuple[str, str | None]] = []
+    for alias in node.names:
+        name = dotted_name(alias.name)
+        asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None  # type: ignore[union-attr]
+        if name is None:
+            return None
+        names.append((name, asname))
+    return names

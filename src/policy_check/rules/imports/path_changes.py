@@ -82,10 +82,15 @@ def path_change(node: cst.CSTNode, context: FileContext, aliases: Iterable[str] 
             return "sys.path +="
         return _changed_target(target, context, aliases, whole=True)
     if isinstance(node, cst.Del):
-        targets = node.target.elements if isinstance(node.target, cst.Tuple) else None
-        for target in [element.value for element in targets] if targets else [node.target]:
-            if isinstance(target, cst.Subscript) and is_sys_path(target.value, context, aliases):
-                return "del sys.path[...]"
+        return _deleted_change(node, context, aliases)
+    return None
+
+
+def _deleted_change(node: cst.Del, context: FileContext, aliases: Iterable[str]) -> str | None:
+    targets = node.target.elements if isinstance(node.target, cst.Tuple) else None
+    for target in [element.value for element in targets] if targets else [node.target]:
+        if isinstance(target, cst.Subscript) and is_sys_path(target.value, context, aliases):
+            return "del sys.path[...]"
     return None
 
 
@@ -106,15 +111,21 @@ def _call_change(call: cst.Call, context: FileContext, aliases: Iterable[str]) -
         if call.args and string_value(call.args[0].value) == "PYTHONPATH":
             return f'{qualified}("PYTHONPATH", ...)'
         return None
-    if qualified == "os.environ.update":
-        for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value == "PYTHONPATH":
-                return "os.environ.update(PYTHONPATH=...)"
-            if arg.keyword is None and isinstance(arg.value, cst.Dict):
-                for element in arg.value.elements:
-                    if isinstance(element, cst.DictElement) and string_value(element.key) == "PYTHONPATH":
-                        return "os.environ.update(PYTHONPATH=...)"
+    if qualified == "os.environ.update" and _updates_pythonpath(call):
+        return "os.environ.update(PYTHONPATH=...)"
     return None
+
+
+def _updates_pythonpath(call: cst.Call) -> bool:
+    """``os.environ.update(PYTHONPATH=...)`` or ``.update({"PYTHONPATH": ...})``."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "PYTHONPATH":
+            return True
+        if arg.keyword is None and isinstance(arg.value, cst.Dict):
+            for element in arg.value.elements:
+                if isinstance(element, cst.DictElement) and string_value(element.key) == "PYTHONPATH":
+                    return True
+    return False
 
 
 def added_path_expressions(node: cst.CSTNode) -> list[cst.BaseExpression]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,20 +64,28 @@ class StaticPaths:
             inner = self.evaluate(node.value, depth + 1)
             return os.path.dirname(self._absolute(inner)) if inner is not None else None
         if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and node.value.attr.value == "parents":
-            inner = self.evaluate(node.value.value, depth + 1)
-            index = node.slice[0].slice if len(node.slice) == 1 else None
-            if inner is None or not isinstance(index, cst.Index) or not isinstance(index.value, cst.Integer):
-                return None
-            result = self._absolute(inner)
-            for _ in range(int(index.value.value) + 1):
-                result = os.path.dirname(result)
-            return result
+            return self._parents(node, node.value, depth)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.Add)):
-            left, right = self.evaluate(node.left, depth + 1), self.evaluate(node.right, depth + 1)
-            if left is None or right is None:
-                return None
-            return os.path.join(left, right) if isinstance(node.operator, cst.Divide) else left + right
+            return self._joined(node, depth)
         return None
+
+    def _parents(self, node: cst.Subscript, parents: cst.Attribute, depth: int) -> str | None:
+        """``path.parents[n]``."""
+        inner = self.evaluate(parents.value, depth + 1)
+        index = node.slice[0].slice if len(node.slice) == 1 else None
+        if inner is None or not isinstance(index, cst.Index) or not isinstance(index.value, cst.Integer):
+            return None
+        result = self._absolute(inner)
+        for _ in range(int(index.value.value) + 1):
+            result = os.path.dirname(result)
+        return result
+
+    def _joined(self, node: cst.BinaryOperation, depth: int) -> str | None:
+        """``a / b`` (pathlib) or ``a + b`` (strings)."""
+        left, right = self.evaluate(node.left, depth + 1), self.evaluate(node.right, depth + 1)
+        if left is None or right is None:
+            return None
+        return os.path.join(left, right) if isinstance(node.operator, cst.Divide) else left + right
 
     def _call(self, call: cst.Call, depth: int) -> str | None:
         arguments = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
@@ -84,22 +93,20 @@ class StaticPaths:
             return None
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in _SAME_PATH_METHODS | {"joinpath"}:
-            inner = self.evaluate(func.value, depth + 1)
-            if inner is None or (func.attr.value != "joinpath" and arguments):
-                return None
-            parts = [self.evaluate(arg, depth + 1) for arg in arguments]
-            return None if None in parts else os.path.join(inner, *parts)  # type: ignore[arg-type]
+            return self._method(func, arguments, depth)
         qualified = self.context.names.qualify(func)
         parts = [self.evaluate(arg, depth + 1) for arg in arguments]
-        if None in parts or not parts:
+        if None in parts or not parts or qualified is None:
             return None
-        if qualified in _DIRNAME_CALLS and len(parts) == 1:
-            return os.path.dirname(self._absolute(parts[0]))  # type: ignore[arg-type]
-        if qualified == "os.path.join" or (qualified in _SAME_PATH_CALLS and qualified.startswith("pathlib")):
-            return os.path.join(*parts)  # type: ignore[arg-type]
-        if qualified in _SAME_PATH_CALLS and len(parts) == 1:
-            return parts[0]
-        return None
+        return _path_function(qualified, [part for part in parts if part is not None], self._absolute)
+
+    def _method(self, func: cst.Attribute, arguments: list[cst.BaseExpression], depth: int) -> str | None:
+        """``path.resolve()``, ``.absolute()``, ``.expanduser()``, ``.joinpath(...)``."""
+        inner = self.evaluate(func.value, depth + 1)
+        if inner is None or (func.attr.value != "joinpath" and arguments):
+            return None
+        parts = [self.evaluate(arg, depth + 1) for arg in arguments]
+        return None if None in parts else os.path.join(inner, *parts)  # type: ignore[arg-type]
 
     def _absolute(self, path: str) -> str:
         # A relative path is taken from the script's folder: that is where people run it.
@@ -111,3 +118,15 @@ class StaticPaths:
             return None
         folder = Path(self._absolute(os.path.expanduser(value)))
         return folder if folder.is_dir() else None
+
+
+def _path_function(qualified: str, parts: list[str], absolute: Callable[[str], str]) -> str | None:
+    """What ``os.path.dirname``, ``os.path.join``, ``pathlib.Path`` and the functions
+    that return their argument unchanged give for literal arguments."""
+    if qualified in _DIRNAME_CALLS and len(parts) == 1:
+        return os.path.dirname(absolute(parts[0]))
+    if qualified == "os.path.join" or (qualified in _SAME_PATH_CALLS and qualified.startswith("pathlib")):
+        return os.path.join(*parts)
+    if qualified in _SAME_PATH_CALLS and len(parts) == 1:
+        return parts[0]
+    return None

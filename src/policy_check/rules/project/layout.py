@@ -217,15 +217,7 @@ def complete_pyproject(project: PythonProject, workspace: Workspace) -> None:
         prefix += f'[build-system]\nrequires = {requires}\nbuild-backend = "{backend}"\n\n'
     poetry = project.table("tool", "poetry")
     if needs_metadata and not ("name" in poetry and "version" in poetry):
-        if "project" not in document:
-            prefix += f'[project]\nname = "{_project_name(project)}"\nversion = "0.1.0"\n\n'
-        else:
-            table: Any = document["project"]
-            dynamic = [str(item) for item in table.get("dynamic", [])]
-            if "name" not in table and "name" not in dynamic:
-                table["name"] = _project_name(project)
-            if "version" not in table and "version" not in dynamic:
-                table["version"] = "0.1.0"
+        prefix += _complete_metadata(project, document)
     body = tomlkit.dumps(document)
     if prefix and not body.strip():
         new_text = prefix.rstrip("\n") + "\n"
@@ -233,6 +225,19 @@ def complete_pyproject(project: PythonProject, workspace: Workspace) -> None:
         new_text = prefix + body
     if new_text != (text or ""):
         workspace.write(project.pyproject_path, new_text)
+
+
+def _complete_metadata(project: PythonProject, document: Any) -> str:
+    """Name and version: a new ``[project]`` table to prepend, or added in place."""
+    if "project" not in document:
+        return f'[project]\nname = "{_project_name(project)}"\nversion = "0.1.0"\n\n'
+    table: Any = document["project"]
+    dynamic = [str(item) for item in table.get("dynamic", [])]
+    if "name" not in table and "name" not in dynamic:
+        table["name"] = _project_name(project)
+    if "version" not in table and "version" not in dynamic:
+        table["version"] = "0.1.0"
+    return ""
 
 
 class LegacySetupPy(ProjectRule):
@@ -275,20 +280,7 @@ class LegacySetupPy(ProjectRule):
 
 def equivalent_pyproject(setup_py: Path) -> str:
     """The ``pyproject.toml`` tables for the literal arguments of ``setup(...)``."""
-    try:
-        tree = ast.parse(setup_py.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return ""
-    keywords: dict[str, Any] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "setup":
-            for keyword in node.keywords:
-                if keyword.arg is None:
-                    continue
-                try:
-                    keywords[keyword.arg] = ast.literal_eval(keyword.value)
-                except ValueError:
-                    keywords[keyword.arg] = ast.unparse(keyword.value)
+    keywords = _setup_keywords(setup_py)
     if not keywords:
         return ""
     document = tomlkit.document()
@@ -300,13 +292,9 @@ def equivalent_pyproject(setup_py: Path) -> str:
                            ("python_requires", "requires-python"), ("install_requires", "dependencies")):
         if isinstance(keywords.get(source), (str, list)):
             project[target] = keywords[source]
-    scripts = keywords.get("entry_points", {})
-    if isinstance(scripts, dict) and isinstance(scripts.get("console_scripts"), list):
-        table = tomlkit.table()
-        for line in scripts["console_scripts"]:
-            name, _, target = str(line).partition("=")
-            table[name.strip()] = target.strip()
-        project["scripts"] = table
+    scripts = _console_scripts(keywords.get("entry_points", {}))
+    if scripts is not None:
+        project["scripts"] = scripts
     document["project"] = project
     package_dir = keywords.get("package_dir")
     if isinstance(package_dir, dict) and package_dir.get(""):
@@ -315,6 +303,37 @@ def equivalent_pyproject(setup_py: Path) -> str:
         document.add(tomlkit.nl())
         document["tool"] = {"setuptools": {"packages": {"find": find}}}
     return tomlkit.dumps(document)
+
+
+def _setup_keywords(setup_py: Path) -> dict[str, Any]:
+    """The keyword arguments of every ``setup(...)`` call: literals, else their source."""
+    try:
+        tree = ast.parse(setup_py.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return {}
+    keywords: dict[str, Any] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "setup"):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                continue
+            try:
+                keywords[keyword.arg] = ast.literal_eval(keyword.value)
+            except ValueError:
+                keywords[keyword.arg] = ast.unparse(keyword.value)
+    return keywords
+
+
+def _console_scripts(entry_points: Any) -> Any:
+    """``entry_points={"console_scripts": [...]}`` as a ``[project.scripts]`` table."""
+    if not isinstance(entry_points, dict) or not isinstance(entry_points.get("console_scripts"), list):
+        return None
+    table = tomlkit.table()
+    for line in entry_points["console_scripts"]:
+        name, _, target = str(line).partition("=")
+        table[name.strip()] = target.strip()
+    return table
 
 
 class MissingTests(ProjectRule):

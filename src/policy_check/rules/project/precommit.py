@@ -79,23 +79,35 @@ def add_hooks(text: str | None, hooks: tuple[str, ...] = HOOK_IDS) -> str | None
         if "repos" in data:
             return None  # flow style (`repos: []`) or unusual: leave it to the user
         return "".join(lines) + new_config(missing)
-    # The block ends before the next top-level key; trailing comments stay after us.
-    end = len(lines)
-    for index in range(header + 1, len(lines)):
-        line = lines[index]
-        if line.strip() and not line.startswith((" ", "\t", "-", "#")):
-            end = index
-            break
-    indent = "  "
-    for line in lines[header + 1 : end]:
-        match = re.match(r"^(\s*)- ", line)
-        if match:
-            indent = match.group(1)
-            break
-    insert_at = end
-    while insert_at > header + 1 and (not lines[insert_at - 1].strip() or lines[insert_at - 1].startswith("#")):
-        insert_at -= 1
-    result = "".join(lines[:insert_at]) + _entry(indent, missing) + "".join(lines[insert_at:])
+    end = _block_end(lines, header)
+    insert_at = _insertion_point(lines, header, end)
+    result = "".join(lines[:insert_at]) + _entry(_entry_indent(lines[header + 1 : end]), missing) + "".join(lines[insert_at:])
     if not set(missing) <= hook_ids(result):
         return None
     return result
+
+
+def _block_end(lines: list[str], header: int) -> int:
+    """The ``repos:`` block ends before the next top-level key."""
+    for index in range(header + 1, len(lines)):
+        line = lines[index]
+        if line.strip() and not line.startswith((" ", "\t", "-", "#")):
+            return index
+    return len(lines)
+
+
+def _entry_indent(block: list[str]) -> str:
+    """The indentation of the block's list items (two spaces when it has none)."""
+    for line in block:
+        match = re.match(r"^(\s*)- ", line)
+        if match:
+            return match.group(1)
+    return "  "
+
+
+def _insertion_point(lines: list[str], header: int, end: int) -> int:
+    """After the block's last entry: trailing blank lines and comments stay after us."""
+    insert_at = end
+    while insert_at > header + 1 and (not lines[insert_at - 1].strip() or lines[insert_at - 1].startswith("#")):
+        insert_at -= 1
+    return insert_at
