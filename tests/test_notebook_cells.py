@@ -74,3 +74,13 @@ def test_a_notebook_with_no_python_cell_reports_each_cell_and_nothing_else(tmp_p
     path.write_text(json.dumps(notebook("cd data", "conda install -c conda-forge xarray")))
     result = run(path)
     assert sorted((d.code, d.extra["cell"]) for d in result.diagnostics) == [("PC002", 1), ("PC002", 2)]
+
+
+def test_a_future_import_in_a_later_cell_is_kept_and_the_notebook_checked(tmp_path: Path) -> None:
+    path = tmp_path / "future.ipynb"
+    original = notebook("import numpy as np", "from __future__ import division\nprint(np.pi / 2)")
+    path.write_text(json.dumps(original, indent=1))
+    assert [(d.code, d.extra["cell"]) for d in run(path).diagnostics] == [("PC301", 2)]
+    run(path, Mode.FIX)
+    cells = json.loads(path.read_text())["cells"]
+    assert cells[1]["source"][0] == "from __future__ import division\n"

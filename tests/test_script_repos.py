@@ -118,3 +118,21 @@ def test_real_tests_and_test_folders_keep_their_exemption(tmp_path: Path) -> Non
     assert _print_findings(tmp_path, "nose/test_ones.py", with_test) == []
     assert _print_findings(tmp_path, "tests/test_mnist.py", "print('x')\n") == []
     assert _print_findings(tmp_path, "conftest.py", "print('x')\n") == []
+
+
+def test_tests_among_scripts_at_the_root_are_asked_into_tests_folder(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "lab", {".pre-commit-config.yaml": PRECOMMIT, "run.py": "print(1)\n", "test_run.py": TEST})
+    assert findings(repo, ("PC104",)) == [(
+        "PC104",
+        'the tests sit among the scripts at the project root: move them into tests/ and add '
+        '[tool.pytest.ini_options] testpaths = ["tests"]',
+    )]
+
+
+def test_a_folder_mixing_tests_and_test_named_pipelines_is_never_suggested(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "lab", {
+        ".pre-commit-config.yaml": PRECOMMIT,
+        "nose/test_subbox.py": TEST, "nose/test_mnist.py": "import numpy\nprint('training')\n",
+    })
+    (code, message), = findings(repo, ("PC104",))
+    assert "testpaths" in message and '"nose"' not in message

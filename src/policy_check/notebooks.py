@@ -22,6 +22,9 @@ _MAGIC_LINE = re.compile(r"^\s*(?:[\w.]+\s*=\s*)?[%!]|^\s*[\w.]+\?{1,2}\s*$|^\s*
 # The stand-in names the notebook's own token: a user's line that looks the same
 # (with another token, or none) is the user's and is written back as it is.
 _PLACEHOLDER = re.compile(r"^(\s*)pass  # policy-check: magic ([0-9a-f]+)-(\d+)$")
+# `from __future__ import ...` in a later cell: valid there (IPython compiles cell by
+# cell), not in the joined module; stood in for like a magic.
+_FUTURE_IMPORT = re.compile(r"^from\s+__future__\s+import\b")
 
 
 @dataclass
@@ -62,7 +65,7 @@ def read_notebook(text: str) -> NotebookModule:
         lines = []
         first_magic = len(module.magics)
         for line in source.splitlines():
-            if _MAGIC_LINE.match(line):
+            if _MAGIC_LINE.match(line) or (pieces and _FUTURE_IMPORT.match(line)):
                 indentation = line[: len(line) - len(line.lstrip())]
                 lines.append(f"{indentation}pass  # policy-check: magic {module.token}-{len(module.magics)}")
                 module.magics.append(line)

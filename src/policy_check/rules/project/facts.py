@@ -230,11 +230,15 @@ class PythonProject:
         """The topmost folders holding pytest tests (``test_*.py``/``*_test.py`` defining a
         ``test*`` function or ``Test*`` class), wherever they are: ``tests/``, a package's
         own ``pkg/tests/``, ``pkg/`` itself for ``pkg/test_*.py``; ``.`` for the root."""
-        found = set()
+        defining: dict[str, bool] = {}
         for name in self.files:
             folder, _, base = name.rpartition("/")
-            if (base.startswith("test_") or base.endswith("_test.py")) and base.endswith(".py") and self._defines_tests(name):
-                found.add(folder or ".")
+            if (base.startswith("test_") or base.endswith("_test.py")) and base.endswith(".py"):
+                # A folder where some test-named files define no test holds pipeline
+                # scripts too: pytest would run them while collecting.
+                defines = self._defines_tests(name)
+                defining[folder or "."] = defining.get(folder or ".", True) and defines
+        found = {folder for folder, all_define in defining.items() if all_define}
         if "." in found:
             return ["."]
         return sorted(folder for folder in found if not any(folder.startswith(other + "/") for other in found))

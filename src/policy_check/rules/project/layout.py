@@ -399,6 +399,10 @@ class MissingTests(ProjectRule):
             yield Finding(where, f"{empty} and pytest is not configured: add tests/ with test_*.py files "
                           'and [tool.pytest.ini_options] testpaths = ["tests"]')
             return
+        if tests == ["."]:
+            yield Finding(where, "the tests sit among the scripts at the project root: move them into tests/ "
+                          'and add [tool.pytest.ini_options] testpaths = ["tests"]')
+            return
         listed = ", ".join(f'"{folder}"' for folder in tests)
         fix = None
         if configured is None or configured[0] == "pyproject.toml":
