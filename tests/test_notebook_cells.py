@@ -84,3 +84,11 @@ def test_a_future_import_in_a_later_cell_is_kept_and_the_notebook_checked(tmp_pa
     run(path, Mode.FIX)
     cells = json.loads(path.read_text())["cells"]
     assert cells[1]["source"][0] == "from __future__ import division\n"
+
+
+def test_a_notebook_with_an_r_kernel_is_not_read_as_python(tmp_path: Path) -> None:
+    path = tmp_path / "models.ipynb"
+    content = notebook("library(tidyverse)\nA %>% filter(x)", "anova(M0, M1)\nprint(summary(M1))")
+    content["metadata"] = {"kernelspec": {"name": "ir", "language": "R"}, "language_info": {"name": "R"}}
+    path.write_text(json.dumps(content))
+    assert run(path).diagnostics == []

@@ -136,3 +136,12 @@ def test_a_folder_mixing_tests_and_test_named_pipelines_is_never_suggested(tmp_p
     })
     (code, message), = findings(repo, ("PC104",))
     assert "testpaths" in message and '"nose"' not in message
+
+
+def test_a_sub_folder_project_tested_from_the_repository_tests_is_not_told_it_has_none(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "imaging", {
+        ".pre-commit-config.yaml": PRECOMMIT, "tests/test_session.py": TEST, "analysis.py": "print(1)\n",
+        "src/setup.py": "import setuptools\nsetuptools.setup(name='alm', packages=setuptools.find_packages())\n",
+        "src/alm/__init__.py": "",
+    })
+    assert findings(repo, ("PC104",)) == []

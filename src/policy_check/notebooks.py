@@ -54,6 +54,8 @@ def read_notebook(text: str) -> NotebookModule:
         raise UnreadableSource("not a valid notebook: no list of cells")
     # A digest of the notebook itself: no line of it can hold its own digest.
     module = NotebookModule(notebook, "", token=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16])
+    if not _python_kernel(notebook):
+        return module  # an R or Julia notebook: no cell of it is Python (ruff skips these too)
     pieces: list[str] = []
     row = 1
     for index, cell in enumerate(notebook["cells"]):
@@ -62,15 +64,8 @@ def read_notebook(text: str) -> NotebookModule:
         source = _cell_source(cell)
         if source.lstrip().startswith("%%"):
             continue  # a cell magic (%%bash, %%timeit …): not Python
-        lines = []
         first_magic = len(module.magics)
-        for line in source.splitlines():
-            if _MAGIC_LINE.match(line) or (pieces and _FUTURE_IMPORT.match(line)):
-                indentation = line[: len(line) - len(line.lstrip())]
-                lines.append(f"{indentation}pass  # policy-check: magic {module.token}-{len(module.magics)}")
-                module.magics.append(line)
-            else:
-                lines.append(line)
+        lines = _as_python(source, module, later_cell=bool(pieces))
         problem = _not_python(lines)
         if problem is not None:
             module.not_python.append((index + 1, *problem))
@@ -84,6 +79,32 @@ def read_notebook(text: str) -> NotebookModule:
         row += len(lines or [""])
     module.text = "\n".join(pieces) + "\n" if pieces else ""
     return module
+
+
+def _as_python(source: str, module: NotebookModule, later_cell: bool) -> list[str]:
+    """The cell's lines with magics (and a later cell's ``__future__`` import) stood in
+    for by numbered ``pass`` placeholders, remembered in ``module.magics``."""
+    lines = []
+    for line in source.splitlines():
+        if _MAGIC_LINE.match(line) or (later_cell and _FUTURE_IMPORT.match(line)):
+            indentation = line[: len(line) - len(line.lstrip())]
+            lines.append(f"{indentation}pass  # policy-check: magic {module.token}-{len(module.magics)}")
+            module.magics.append(line)
+        else:
+            lines.append(line)
+    return lines
+
+
+def _python_kernel(notebook: dict[str, Any]) -> bool:
+    """Whether the notebook's kernel runs Python (a notebook that does not say is taken to)."""
+    metadata = notebook.get("metadata")
+    if not isinstance(metadata, dict):
+        return True
+    for table, key in (("language_info", "name"), ("kernelspec", "language")):
+        value = metadata.get(table, {}).get(key) if isinstance(metadata.get(table), dict) else None
+        if isinstance(value, str) and value:
+            return value.lower() == "python"
+    return True
 
 
 def _not_python(lines: list[str]) -> tuple[int, int, str] | None:

@@ -394,6 +394,8 @@ class MissingTests(ProjectRule):
     def _unconfigured(self, project: PythonProject, configured: tuple[str, list[str]] | None) -> Iterator[Finding]:
         where = project.pyproject_path if project.pyproject_text is not None else project.root
         tests = project.test_folders
+        if not tests and project.relative and PythonProject(self.facts.root, "", self.facts.files).test_folders:
+            return  # a project in a sub-folder, tested from the repository's own tests/
         if not tests:
             empty = f"{project.tests_folder}/ holds no test functions" if project.tests_folder else "no tests/ folder"
             yield Finding(where, f"{empty} and pytest is not configured: add tests/ with test_*.py files "
