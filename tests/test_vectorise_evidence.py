@@ -267,3 +267,12 @@ def test_a_running_sum_into_a_fixed_element_is_a_reduction() -> None:
     (finding,) = _findings(source, "PC502")
     assert "y[k] += " in finding.message
     assert finding.fix is None
+
+
+def test_a_name_narrowed_by_its_own_mask_stays_an_array() -> None:
+    source = (
+        "import numpy as np\n\ndef f(path, h):\n    y = np.loadtxt(path)\n    valid = (y >= 0) & (y < h)\n    y = y[valid]\n"
+        "    out = np.empty(len(y))\n    for j in range(len(y)):\n        out[j] = y[j] * 2.0\n    return out\n"
+    )
+    (finding,) = _findings(source, "PC501")
+    assert "`out[:] = y * 2.0`" in finding.message

@@ -110,6 +110,7 @@ class ArrayEvidence:
         self._memo: dict[str, ArrayFacts | None] = {}
         self._resolving: set[str] = set()
         self._containers_resolving: set[str] = set()
+        self._provisional: dict[str, ArrayFacts] = {}
         self.lengths = _Lengths(self)
 
     # -- the public questions --------------------------------------------------
@@ -140,7 +141,9 @@ class ArrayEvidence:
         if name in self._memo:
             return self._memo[name]
         if name in self._resolving:
-            return None  # a cycle (`a = f(b); b = g(a)`): no evidence from it
+            # A cycle (`a = f(b); b = g(a)`): no evidence from it, unless the name's own
+            # other bindings already said what it is (`y = y[mask]` after `y = np.load(p)`).
+            return self._provisional.get(name)
         self._resolving.add(name)
         try:
             facts = self._resolve(name)
@@ -214,14 +217,18 @@ class ArrayEvidence:
         return None
 
     def _from_bindings(self, name: str, values: list[cst.BaseExpression | None]) -> ArrayFacts | None:
-        all_facts = []
-        for value in values:
-            if value is None:
-                all_facts.append(None)
-                continue
-            if _visibly_not_array(value, self.context):
-                return None
-            all_facts.append(self._value_facts(value, name))
+        if any(value is not None and _visibly_not_array(value, self.context) for value in values):
+            return None
+        # Bindings that do not read the name first; then `y = y[mask]` with those as `y`.
+        own = [v for v in values if v is not None and _mentions_name(v, name)]
+        all_facts = [None if v is None else self._value_facts(v, name) for v in values if v is None or v not in own]
+        if own and all_facts and all(f is not None for f in all_facts):
+            self._provisional[name] = all_facts[0]  # type: ignore[assignment]
+            all_facts += [self._value_facts(v, name) for v in own]
+            del self._provisional[name]
+        else:
+            # `x = np.asarray(x)`: the name on the right is the parameter (or unknown).
+            all_facts += [self._value_facts(v, name) for v in own]
         known = [f for f in all_facts if f is not None]
         if len(known) == len(all_facts):
             first = known[0]
@@ -325,7 +332,20 @@ class ArrayEvidence:
             return None
         if any(isinstance(element.slice, cst.Slice) for element in value.slice):
             return ArrayFacts(ndim=base.ndim if len(value.slice) == 1 else None, why=base.why, likely=base.likely)
+        if len(value.slice) == 1 and self._selects(value.slice[0].slice):
+            # `a[mask]`, `a[idx]`: a boolean mask or an index array selects an array.
+            return ArrayFacts(fresh=True, why=base.why, likely=base.likely)
         return None
+
+    def _selects(self, index: cst.BaseSlice) -> bool:
+        """Whether an index is an array (a mask, indices); a name still being worked out
+        (`valid = y > 0` while resolving `y = y[valid]`) is taken as one."""
+        if not isinstance(index, cst.Index):
+            return False
+        value = index.value
+        if isinstance(value, cst.Name) and value.value in self._resolving:
+            return True
+        return self.expression_facts(value) is not None
 
     def _container_item(self, value: cst.Subscript, bound_name: str) -> ArrayFacts | None:
         """``npz["x"]``, ``f["x"][:]``, ``nc.variables["x"][:]``, ``df["x"]`` (a Series: likely)."""
@@ -472,6 +492,10 @@ def _only_rebinding(values: list[cst.BaseExpression | None], name: str) -> bool:
         isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and isinstance(v.func.value, cst.Name) and v.func.value.value == name
         for v in values[1:]
     )
+
+
+def _mentions_name(value: cst.BaseExpression, name: str) -> bool:
+    return any(isinstance(node, cst.Name) and node.value == name for node in walk_local(value))
 
 
 def _reshaped_ndim(method: str, call: cst.Call) -> int | None:
