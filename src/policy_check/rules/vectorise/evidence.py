@@ -219,22 +219,10 @@ class ArrayEvidence:
     def _from_bindings(self, name: str, values: list[cst.BaseExpression | None]) -> ArrayFacts | None:
         if any(value is not None and _visibly_not_array(value, self.context) for value in values):
             return None
-        # Bindings that do not read the name first; then `y = y[mask]` with those as `y`.
-        own = [v for v in values if v is not None and _mentions_name(v, name)]
-        all_facts = [None if v is None else self._value_facts(v, name) for v in values if v is None or v not in own]
-        if own and all_facts and all(f is not None for f in all_facts):
-            self._provisional[name] = all_facts[0]  # type: ignore[assignment]
-            all_facts += [self._value_facts(v, name) for v in own]
-            del self._provisional[name]
-        else:
-            # `x = np.asarray(x)`: the name on the right is the parameter (or unknown).
-            all_facts += [self._value_facts(v, name) for v in own]
+        all_facts = self._binding_facts(name, values)
         known = [f for f in all_facts if f is not None]
         if len(known) == len(all_facts):
-            first = known[0]
-            if len(known) > 1:
-                first = ArrayFacts(ndim=first.ndim, why=first.why, likely=any(f.likely for f in known), min_ndim=first.min_ndim)
-            return self._with_hints(name, first)
+            return self._with_hints(name, _combined(known))
         if name in self.walk.duck_typed:
             return None
         # Bound by something we cannot see (a loop target, an unknown call) but used as an array.
@@ -242,6 +230,20 @@ class ArrayEvidence:
         if use is None:
             return None
         return self._with_hints(name, ArrayFacts(length_key=name, shape_source=name, why=f"used as an array ({use})", likely=True))
+
+    def _binding_facts(self, name: str, values: list[cst.BaseExpression | None]) -> list[ArrayFacts | None]:
+        """The facts of each binding: those that do not read the name first, then
+        `y = y[mask]` with those standing for `y`."""
+        own = [v for v in values if v is not None and _mentions_name(v, name)]
+        facts = [None if v is None else self._value_facts(v, name) for v in values if v is None or v not in own]
+        if own and facts and all(f is not None for f in facts):
+            self._provisional[name] = facts[0]  # type: ignore[assignment]
+            facts += [self._value_facts(v, name) for v in own]
+            del self._provisional[name]
+        else:
+            # `x = np.asarray(x)`: the name on the right is the parameter (or unknown).
+            facts += [self._value_facts(v, name) for v in own]
+        return facts
 
     def _from_parameter(self, name: str, param: cst.Param) -> ArrayFacts | None:
         if annotation_is_array(param.annotation, self.context):
@@ -492,6 +494,14 @@ def _only_rebinding(values: list[cst.BaseExpression | None], name: str) -> bool:
         isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and isinstance(v.func.value, cst.Name) and v.func.value.value == name
         for v in values[1:]
     )
+
+
+def _combined(known: list[ArrayFacts]) -> ArrayFacts:
+    """One name bound to several arrays: what they share (no length, no freshness)."""
+    first = known[0]
+    if len(known) == 1:
+        return first
+    return ArrayFacts(ndim=first.ndim, why=first.why, likely=any(f.likely for f in known), min_ndim=first.min_ndim)
 
 
 def _mentions_name(value: cst.BaseExpression, name: str) -> bool:
