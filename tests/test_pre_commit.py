@@ -121,3 +121,23 @@ def test_fix_hook_rewrites_the_file(tmp_path: Path, hook_repo: tuple[Path, str],
     _git(project, "add", "-A")
     again = _run_pre_commit(project, pre_commit_home)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_file_hook_checks_only_the_files_and_the_project_hook_the_project(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    # No tests/ folder: PC104 is a project finding, for the project hook alone.
+    project = _project(tmp_path, hook_repo, "policy-check")
+    shutil.rmtree(project / "tests")
+    (project / "calibration.py").write_text(CLEAN)
+    _git(project, "add", "-A")
+    files_only = _run_pre_commit(project, pre_commit_home)
+    assert files_only.returncode == 0, files_only.stdout + files_only.stderr
+    path, rev = hook_repo
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {path.as_posix()}\n    rev: {rev}\n    hooks:\n      - id: policy-check-project\n"
+    )
+    _git(project, "add", "-A")
+    project_run = _run_pre_commit(project, pre_commit_home)
+    assert project_run.returncode == 1, project_run.stdout + project_run.stderr
+    assert "PC104" in project_run.stdout and "PC301" not in project_run.stdout

@@ -22,7 +22,7 @@ KEY_HEADER = "-" * 5 + "BEGIN OPENSSH PRIVATE KEY" + "-" * 5
 KEY_FOOTER = "-" * 5 + "END OPENSSH PRIVATE KEY" + "-" * 5
 FAKE_KEY = f"{KEY_HEADER}\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n{KEY_FOOTER}\n"
 SETUPTOOLS = '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "lab"\nversion = "1.0"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
-PRECOMMIT = "repos:\n  - repo: https://github.com/research-tooling/policy-check\n    rev: v0.1.0\n    hooks:\n      - id: policy-check\n"
+PRECOMMIT = "repos:\n  - repo: https://github.com/policy-check/policy-check\n    rev: v0.1.0\n    hooks:\n      - id: policy-check\n"
 CLEAN = {"pyproject.toml": SETUPTOOLS, ".pre-commit-config.yaml": PRECOMMIT, "tests/test_lab.py": "def test():\n    pass\n"}
 
 

@@ -23,8 +23,9 @@ from policy_check.printable import PrintableFormatter, printable
 from policy_check.report import RunReport
 from policy_check.reporters import REPORTERS
 from policy_check.reporters.style import finding_line
-from policy_check.rules import ENGINE_CODES, rule_by_code
+from policy_check.rules import ENGINE_CODES, FILE_RULES, rule_by_code
 from policy_check.rules.base import Rule
+from policy_check.rules.project import PROJECT_RULES
 from policy_check.run_checks import RUN_CHECKS
 from policy_check.run_context import RunContext
 from policy_check.selection import selected_codes, selected_rules, validate_codes
@@ -72,8 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--isolated", action="store_true", help="ignore all configuration files")
     run.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    run.add_argument(
+        "--scope",
+        choices=("all", "files", "project"),
+        default="all",
+        help="files: only the rules on the given files (the pre-commit file hooks); "
+        "project: only the project rules PC1, PC7 (the project hook); default: all",
+    )
     add_adoption_arguments(parser)
-    parser.add_argument("--version", action="version", version=f"policy-check {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"policy-check {__version__}")
     return parser
 
 
@@ -130,7 +138,21 @@ def _settings_for(args: argparse.Namespace) -> Settings:
         changes["ignore"] = (*changes.get("ignore", settings.ignore), *args.ignore)  # type: ignore[misc]
     if args.report_unused_noqa:
         changes["report_unused_noqa"] = True
+    scope_ignores = _scope_ignores(args.scope)
+    if scope_ignores:
+        changes["ignore"] = (*changes.get("ignore", settings.ignore), *scope_ignores)  # type: ignore[misc]
+    if args.scope == "project":
+        changes["ruff"] = False
     return settings.with_overrides(**changes)
+
+
+def _scope_ignores(scope: str) -> tuple[str, ...]:
+    """What ``--scope`` leaves out, on top of the configured selection (which it keeps)."""
+    if scope == "files":
+        return tuple(rule.code for rule in PROJECT_RULES)
+    if scope == "project":
+        return (*(rule.code for rule in FILE_RULES), *ENGINE_CODES)
+    return ()
 
 
 def check_command(argv: Sequence[str]) -> int:
@@ -289,6 +311,11 @@ def rule_command(argv: Sequence[str]) -> int:
     return EXIT_ERROR
 
 
+def version_command(argv: Sequence[str]) -> int:
+    sys.stdout.write(f"policy-check {__version__}\n")
+    return EXIT_CLEAN
+
+
 def rules_command(argv: Sequence[str]) -> int:
     sys.stdout.write(render_catalogue())
     return EXIT_CLEAN
@@ -306,6 +333,7 @@ def _subcommand(module: str, function: str) -> Callable[[Sequence[str]], int]:
 SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "rule": rule_command,
     "rules": rules_command,
+    "version": version_command,
     "bitbucket-upload": lambda argv: _subcommand("policy_check.integrations.bitbucket_upload", "bitbucket_upload_command")(argv),
     "init": lambda argv: _subcommand("policy_check.rules.project.init_command", "init_command")(argv),
     "server": lambda argv: _subcommand("policy_check.server.main", "server_command")(argv),

@@ -518,7 +518,7 @@ class MissingPreCommit(ProjectRule):
         ProjectExample({"pyproject.toml": SETUPTOOLS_PYPROJECT}, fixed={".pre-commit-config.yaml": precommit.new_config()}),
         ProjectExample(
             {".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/psf/black\n    rev: 24.4.2\n"
-             "    hooks:\n      - id: black\n# - repo: https://github.com/research-tooling/policy-check\n"}
+             "    hooks:\n      - id: black\n# - repo: " + precommit.HOOK_REPO_URL + "\n"}
         ),
     )
     VALID = (ProjectExample({".pre-commit-config.yaml": precommit.new_config()}),)

@@ -8,10 +8,10 @@ import re
 from typing import Any
 
 
-from policy_check import __version__
+from policy_check import HOME_URL, __version__
 
 # Where users fetch the hooks from; pre-commit pins it with `rev`.
-HOOK_REPO_URL = "https://github.com/research-tooling/policy-check"
+HOOK_REPO_URL = HOME_URL
 HOOK_IDS = ("policy-check", "policy-check-project")
 
 
