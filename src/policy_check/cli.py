@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,22 +14,23 @@ from typing import TextIO
 
 from policy_check import __version__
 from policy_check import cache as cache_module
+from policy_check import show
 from policy_check.cache import ResultCache
-from policy_check.config import ConfigError, Settings, load_settings
+from policy_check.config import ConfigError, Settings, config_place, load_settings
 from policy_check.diagnostics import SYNTAX_ERROR, Diagnostic
-from policy_check.discovery import discover, display_path
+from policy_check.discovery import SourceFile, discover, display_path
 from policy_check.docs import render_catalogue, render_engine_code, render_rule
 from policy_check.engine import FileJob, FileResult, FixOptions, Mode
 from policy_check.printable import PrintableFormatter, printable
 from policy_check.report import RunReport
 from policy_check.reporters import REPORTERS
 from policy_check.reporters.style import finding_line
-from policy_check.rules import ENGINE_CODES, FILE_RULES, rule_by_code
+from policy_check.rules import ENGINE_CODES, FILE_RULES, known_codes, rule_by_code
 from policy_check.rules.base import Rule
 from policy_check.rules.project import PROJECT_RULES
 from policy_check.run_checks import RUN_CHECKS
 from policy_check.run_context import RunContext
-from policy_check.selection import selected_codes, selected_rules, validate_codes
+from policy_check.selection import did_you_mean, selected_codes, selected_rules, validate_codes
 from policy_check.integrations.ruff import fix_before_engine, settle_after_engine
 from policy_check.runner import run_jobs
 from policy_check.adoption.options import Adoption, AdoptionError, add_adoption_arguments
@@ -38,34 +40,87 @@ from policy_check.reporters import github as github_reporter
 logger = logging.getLogger("policy_check")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+TARGET_VERSIONS = ("py37", "py38", "py39", "py310", "py311", "py312", "py313", "py314")
 
 
 def _codes(value: str) -> list[str]:
     return [code.strip().upper() for code in value.split(",") if code.strip()]
 
 
+def _globs(value: str) -> list[str]:
+    return [glob.strip() for glob in value.split(",") if glob.strip()]
+
+
+def _per_file_ignores(value: str) -> list[tuple[str, tuple[str, ...]]]:
+    """``GLOB:CODES`` pairs, comma-separated, as ruff's ``--per-file-ignores``."""
+    pairs: dict[str, list[str]] = {}
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        glob, separator, code = item.rpartition(":")
+        if not separator or not glob.strip() or not code.strip():
+            raise argparse.ArgumentTypeError(f"expected GLOB:CODE pairs such as 'tests/*:PC301', got {item.strip()!r}")
+        pairs.setdefault(glob.strip(), []).append(code.strip().upper())
+    return [(glob, tuple(codes)) for glob, codes in pairs.items()]
+
+
+# What `--help` says of each subcommand (those in SUBCOMMANDS are listed).
+SUBCOMMAND_HELP = {
+    "rule": ("rule CODE", "a rule's documentation (ruff's codes: ruff's own page)"),
+    "rules": ("rules", "the catalogue, family by family"),
+    "init": ("init [PATH] [--force]", "write [tool.policy-check] and the pre-commit hooks"),
+    "bitbucket-upload": ("bitbucket-upload REPORT.json", "send a Code Insights report from Pipelines"),
+    "server": ("server", "the language server (LSP over stdio), for editors"),
+    "version": ("version", "the version (also -V, --version)"),
+}
+
+
+def _subcommand_epilog() -> str:
+    lines = ["subcommands:"]
+    for name in SUBCOMMANDS:
+        usage, what = SUBCOMMAND_HELP.get(name, (name, ""))
+        lines.append(f"  policy-check {usage:<30} {what}")
+    return "\n".join(lines) + "\n"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policy-check",
         description="Policy checks for Python research code: layout, imports, logging, processes, vectorisation.",
-        epilog="Subcommands: `policy-check rule CODE` (a rule's documentation), `policy-check rules` (the catalogue).",
+        epilog=_subcommand_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: .)")
     selection = parser.add_argument_group("rule selection")
     selection.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to check (replaces the configured selection)")
     selection.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to add to the selection")
     selection.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to leave out")
+    selection.add_argument(
+        "--per-file-ignores", type=_per_file_ignores, action="append", help="GLOB:CODE pairs, comma-separated (replaces the configured ones)"
+    )
+    selection.add_argument(
+        "--extend-per-file-ignores", type=_per_file_ignores, action="append", default=[], help="GLOB:CODE pairs to add to the configured ones"
+    )
+    selection.add_argument("--target-version", choices=TARGET_VERSIONS, help="the oldest Python the code must run on (passed on to ruff)")
+    files = parser.add_argument_group("files")
+    files.add_argument("--exclude", type=_globs, help="comma-separated globs to leave out (replaces the configured and default list)")
+    files.add_argument("--extend-exclude", type=_globs, default=[], help="comma-separated globs to leave out as well")
+    files.add_argument("--stdin-filename", type=Path, help="check the source on standard input as if it were this file")
+    files.add_argument("--show-files", action="store_true", help="list the files a run would check, and stop")
+    files.add_argument("--show-settings", action="store_true", help="print the settings a run would use, and stop")
     fixing = parser.add_argument_group("fixes")
     fixing.add_argument("--fix", action="store_true", help="apply safe fixes")
     fixing.add_argument("--unsafe-fixes", action="store_true", help="also apply (or show) fixes that need review")
     fixing.add_argument("--diff", action="store_true", help="print a unified diff of the fixes and change nothing")
     fixing.add_argument("--show-fixes", action="store_true", help="list the findings that were fixed")
+    fixing.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed anything, even if nothing is left")
     output = parser.add_argument_group("output")
     output.add_argument("--output-format", choices=sorted(REPORTERS), default=os.environ.get("POLICY_CHECK_OUTPUT_FORMAT", "text"))
     output.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
     output.add_argument("--summary", type=Path, help="append a Markdown summary to this file (default with github format: $GITHUB_STEP_SUMMARY)")
     output.add_argument("--statistics", action="store_true", help="print counts per code instead of the findings")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    output.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output (auto: on a terminal, unless NO_COLOR)")
     output.add_argument("-v", "--verbose", action="store_true", help="log what the run does")
     output.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary or warnings")
     run = parser.add_argument_group("run")
@@ -94,7 +149,9 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     root.propagate = False
 
 
-def _use_color(stream: TextIO) -> bool:
+def _use_color(stream: TextIO, choice: str = "auto") -> bool:
+    if choice != "auto":
+        return choice == "always"
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
@@ -121,11 +178,10 @@ def _config_start(paths: Sequence[Path]) -> Path:
 
 def _settings_for(args: argparse.Namespace) -> Settings:
     settings = load_settings(_config_start(args.paths), args.config, args.isolated)
-    where = str(settings.config_file or "configuration")
-    validate_codes((*(settings.select or ()), *settings.extend_select, *settings.ignore), where)
-    validate_codes((*(args.select or ()), *args.extend_select, *args.ignore), "command line")
-    for _, codes in settings.per_file_ignores:
-        validate_codes(codes, f"{where}: per-file-ignores")
+    validate_settings_codes(settings)
+    validate_codes(args.select or (), "command line: --select")
+    validate_codes(args.extend_select, "command line: --extend-select")
+    validate_codes(args.ignore, "command line: --ignore")
     changes: dict[str, object] = {}
     if args.select is not None:
         # As in ruff: a selection on the command line starts afresh, dropping the
@@ -138,12 +194,42 @@ def _settings_for(args: argparse.Namespace) -> Settings:
         changes["ignore"] = (*changes.get("ignore", settings.ignore), *args.ignore)  # type: ignore[misc]
     if args.report_unused_noqa:
         changes["report_unused_noqa"] = True
+    changes.update(_file_overrides(args, settings))
     scope_ignores = _scope_ignores(args.scope)
     if scope_ignores:
         changes["ignore"] = (*changes.get("ignore", settings.ignore), *scope_ignores)  # type: ignore[misc]
     if args.scope == "project":
         changes["ruff"] = False
     return settings.with_overrides(**changes)
+
+
+def validate_settings_codes(settings: Settings) -> None:
+    """Every code in the configuration names a rule; an error names the file, the
+    line and the key (and the closest code, for a typo)."""
+    for key, codes in (("select", settings.select or ()), ("extend-select", settings.extend_select), ("ignore", settings.ignore)):
+        if codes:
+            validate_codes(codes, config_place(settings, key))
+    for glob, codes in settings.per_file_ignores:
+        validate_codes(codes, config_place(settings, "per-file-ignores", glob))
+
+
+def _file_overrides(args: argparse.Namespace, settings: Settings) -> dict[str, object]:
+    """--exclude, --extend-exclude, --per-file-ignores, --target-version, as in ruff."""
+    changes: dict[str, object] = {}
+    if args.exclude is not None:
+        changes["exclude"] = tuple(args.exclude)
+    if args.extend_exclude:
+        changes["extend_exclude"] = (*settings.extend_exclude, *args.extend_exclude)
+    pairs = [pair for given in args.extend_per_file_ignores for pair in given]
+    base = settings.per_file_ignores if args.per_file_ignores is None else ()
+    pairs = [pair for given in (args.per_file_ignores or []) for pair in given] + pairs
+    for _, codes in pairs:
+        validate_codes(codes, "command line: --per-file-ignores")
+    if args.per_file_ignores is not None or pairs:
+        changes["per_file_ignores"] = (*base, *pairs)
+    if args.target_version:
+        changes["target_version"] = args.target_version
+    return changes
 
 
 def _scope_ignores(scope: str) -> tuple[str, ...]:
@@ -168,6 +254,21 @@ def check_command(argv: Sequence[str]) -> int:
     except (ConfigError, FileNotFoundError, AdoptionError) as error:
         logger.error("%s", error)
         return EXIT_ERROR
+    if args.show_settings or args.show_files:
+        return _show(args, settings, adoption.restrict(files))
+    return _run(args, settings, files, adoption)
+
+
+def _show(args: argparse.Namespace, settings: Settings, files: Sequence[SourceFile]) -> int:
+    """--show-settings, --show-files: what a run would use, and stop."""
+    if args.show_settings:
+        sys.stdout.write(show.settings_text(settings))
+    if args.show_files:
+        sys.stdout.write("".join(display_path(f.path) + "\n" for f in files))
+    return EXIT_CLEAN
+
+
+def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], adoption: Adoption) -> int:
     rules = selected_rules(settings)
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.CHECK
     options = FixOptions(mode=mode, unsafe=args.unsafe_fixes)
@@ -212,6 +313,8 @@ def _write_outputs(report: RunReport, args: argparse.Namespace) -> int:
     summary_file = github_reporter.summary_path(args.summary, args.output_format)
     if summary_file is not None:
         github_reporter.append_summary(report, summary_file)
+    if args.exit_non_zero_on_fix and report.fixed:
+        return EXIT_FINDINGS
     return EXIT_CLEAN if not report.diagnostics or args.exit_zero else EXIT_FINDINGS
 
 
@@ -265,7 +368,7 @@ def _write_report(report: RunReport, args: argparse.Namespace) -> None:
     else:
         stream = sys.stdout
     try:
-        color = _use_color(stream) and args.output_format in ("text", "concise")
+        color = _use_color(stream, args.color) and args.output_format in ("text", "concise")
         if args.show_fixes and report.fixed:
             _write_fixed(report, stream)
         if args.statistics:
@@ -307,8 +410,35 @@ def rule_command(argv: Sequence[str]) -> int:
     if code in ENGINE_CODES:
         sys.stdout.write(render_engine_code(code))
         return EXIT_CLEAN
-    sys.stderr.write(f"policy-check: error: unknown rule '{argv[0]}' (see `policy-check rules`; ruff's codes: `ruff rule CODE`)\n")
+    page = _ruff_rule_page(code)
+    if page is not None:
+        sys.stdout.write(page)
+        return EXIT_CLEAN
+    sys.stderr.write(f"policy-check: error: unknown rule {argv[0]!r}{did_you_mean(code, known_codes())} (see `policy-check rules`)\n")
     return EXIT_ERROR
+
+
+def _ruff_rule_page(code: str) -> str | None:
+    """ruff's own page for one of its codes (policy-check runs ruff's rules as they are)."""
+    from policy_check.integrations.ruff import LEFT_OUT, RuffUnavailable, find_ruff, is_default, ruff_catalogue
+
+    try:
+        binary = find_ruff()
+        completed = subprocess.run([binary, "rule", code], capture_output=True, timeout=60, check=False)
+    except (RuffUnavailable, OSError, subprocess.TimeoutExpired):
+        return None
+    if completed.returncode != 0:
+        return None
+    if LEFT_OUT.get(code, "").startswith("PC"):
+        runs = f"is left out: policy-check's {LEFT_OUT[code]} covers the same ground"
+    elif code in LEFT_OUT:
+        runs = "is left out of policy-check's selection (see the README)"
+    elif code in ruff_catalogue() and is_default(code):
+        runs = "runs in policy-check's default selection"
+    else:
+        runs = "is not in policy-check's default selection (add it with --extend-select)"
+    header = f"{code} is one of ruff's rules; it {runs}. ruff's page:\n\n"
+    return header + completed.stdout.decode("utf-8", "replace")
 
 
 def version_command(argv: Sequence[str]) -> int:
@@ -354,6 +484,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("policy-check: interrupted\n")
         return 130
+    except ConfigError as error:  # found late, e.g. when ruff reads its own table
+        sys.stderr.write(f"policy-check: error: {error}\n")
+        return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_CLEAN
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, exit 2

@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from typing import Any
 
 import tomlkit
 import tomlkit.exceptions
+
+from policy_check.globs import check_glob
 
 TABLE = "tool.policy-check"
 
@@ -51,6 +54,8 @@ class Settings:
     free_threaded: bool = False
     # Report `# noqa: PCxxx` directives that silence nothing (PC001).
     report_unused_noqa: bool = False
+    # `--target-version`, handed to ruff (None: ruff reads it from the project).
+    target_version: str | None = None
 
     def fingerprint(self) -> str:
         """A digest of everything that can change a file's findings (for the cache)."""
@@ -74,6 +79,13 @@ def _string_list(value: Any) -> tuple[str, ...]:
     return tuple(str(item) for item in value)
 
 
+def _glob_list(value: Any) -> tuple[str, ...]:
+    globs = _string_list(value)
+    for glob in globs:
+        check_glob(glob)
+    return globs
+
+
 def _code_list(value: Any) -> tuple[str, ...]:
     codes = _string_list(value)
     for code in codes:
@@ -84,7 +96,7 @@ def _code_list(value: Any) -> tuple[str, ...]:
 
 def _positive_number(kind: type) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise ValueError(f"expected a positive {'whole number' if kind is int else 'number'}")
         if kind is int and not float(value).is_integer():
             raise ValueError("expected a positive whole number")
@@ -102,6 +114,8 @@ def _boolean(value: Any) -> bool:
 def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, dict):
         raise ValueError('expected a table of glob = ["CODE", …]')
+    for glob in value:
+        check_glob(str(glob))
     return tuple((str(glob), _code_list(list(codes) if isinstance(codes, list) else codes)) for glob, codes in value.items())
 
 
@@ -109,10 +123,10 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", _code_list),
     "extend-select": ("extend_select", _code_list),
     "ignore": ("ignore", _code_list),
-    "exclude": ("exclude", _string_list),
-    "extend-exclude": ("extend_exclude", _string_list),
+    "exclude": ("exclude", _glob_list),
+    "extend-exclude": ("extend_exclude", _glob_list),
     "per-file-ignores": ("per_file_ignores", _per_file_ignores),
-    "allow-print": ("allow_print", _string_list),
+    "allow-print": ("allow_print", _glob_list),
     "max-complexity": ("max_complexity", _positive_number(int)),
     "min-maintainability": ("min_maintainability", _positive_number(float)),
     "max-file-mb": ("max_file_mb", _positive_number(float)),
@@ -138,6 +152,20 @@ def _key_line(text: str, key: str) -> int:
         if in_table and re.match(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
             return number
     return 1
+
+
+def config_place(settings: Settings, key: str, entry: str | None = None) -> str:
+    """``file:line: [tool.policy-check] key`` for an error about ``key`` (or one
+    ``entry`` of the ``key`` table, such as a per-file-ignores glob)."""
+    if settings.config_file is None:
+        return "configuration"
+    try:
+        text = settings.config_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    line = _key_line(text, entry if entry is not None else key)
+    label = f"{key} {entry!r}" if entry is not None else key
+    return f"{settings.config_file}:{line}: [{TABLE}] {label}"
 
 
 def settings_from_table(
@@ -166,6 +194,8 @@ def _plain(value: Any) -> Any:
 
 
 def read_pyproject(path: Path) -> tuple[dict[str, Any], str]:
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a configuration file")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -173,8 +203,57 @@ def read_pyproject(path: Path) -> tuple[dict[str, Any], str]:
     try:
         document = _parse_plain(text)
     except tomlkit.exceptions.ParseError as error:
-        raise ConfigError(f"{path}:{error.line}: invalid TOML: {error}") from None
+        line = _duplicate_line(text, str(error)) if "already exists" in str(error) else error.line
+        raise ConfigError(f"{path}:{line}: invalid TOML: {error}") from None
+    except tomlkit.exceptions.TOMLKitError as error:
+        # A key or table given twice: tomlkit names the key but not the line.
+        raise ConfigError(f"{path}:{_duplicate_line(text, str(error))}: invalid TOML: {error}") from None
+    _check_tables(document, path, text)
     return document, text
+
+
+def _duplicate_line(text: str, message: str) -> int:
+    """The line where a key (or table) named in tomlkit's message appears again."""
+    named = re.search(r'Key "([^"]+)"', message)
+    if named is None:
+        return 1
+    key = named.group(1)
+    seen: set[tuple[str, str]] = set()
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
+        if header:
+            table = header.group(1)
+            name = (table.rpartition(".")[0], table.rpartition(".")[2].strip("\"'"))
+        else:
+            assigned = re.match(r"^[\"']?([^\"'=]+?)[\"']?\s*=", stripped)
+            if assigned is None:
+                continue
+            name = (table, assigned.group(1).strip())
+        if name[1] != key:
+            continue
+        if name in seen and not stripped.startswith("[["):
+            return number
+        seen.add(name)
+    return 1
+
+
+def _check_tables(document: dict[str, Any], path: Path, text: str) -> None:
+    """``tool`` and ``tool.policy-check`` must be tables when present."""
+    tool = document.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise ConfigError(f"{path}:{_top_key_line(text, 'tool')}: tool: expected a table ([tool.…]), got {type(tool).__name__}")
+    table = tool.get("policy-check") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}:{_top_key_line(text, 'policy-check')}: [tool] policy-check: expected a table, got {type(table).__name__}")
+
+
+def _top_key_line(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=.]", line):
+            return number
+    return 1
 
 
 def parse_toml(text: str) -> dict[str, Any]:
@@ -202,18 +281,24 @@ def find_config_file(start: Path) -> Path | None:
     start = start.resolve()
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
+        if candidate.is_dir():
+            return candidate  # said as an error when it is read
         if candidate.is_file():
             try:
                 text = candidate.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            if "policy-check" not in text:
+            if "policy-check" not in text and not re.search(r"(?m)^\s*tool\s*=", text):
                 continue
             try:
-                if _policy_table(_parse_plain(text)) is not None:
-                    return candidate
-            except tomlkit.exceptions.ParseError:
+                document = _parse_plain(text)
+            except tomlkit.exceptions.TOMLKitError:
                 # Report the broken file rather than silently skipping it.
+                return candidate
+            tool = document.get("tool")
+            if tool is not None and (not isinstance(tool, dict) or not isinstance(tool.get("policy-check", {}), dict)):
+                return candidate  # `tool = 5`: an error, said when it is read
+            if _policy_table(document) is not None:
                 return candidate
     return None
 

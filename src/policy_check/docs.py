@@ -87,22 +87,52 @@ def render_engine_code(code: str) -> str:
     return f"# {code}\n\n{ENGINE_CODES[code]}.\n\n{ENGINE_CODE_NOTES.get(code, '')}\n"
 
 
+# The families in the order `rules` lists them (and the README's table).
+FAMILIES = {
+    "PC0": "policy-check itself",
+    "PC1": "project layout and packaging",
+    "PC2": "imports and paths",
+    "PC3": "logging",
+    "PC4": "processes and threads",
+    "PC5": "vectorisation",
+    "PC6": "complexity",
+    "PC7": "repository hygiene",
+}
+
+
+def rules_in_order() -> list[type[Rule]]:
+    """Every rule, family by family, by code within a family."""
+    return sorted(all_rules(), key=lambda rule: rule.code)
+
+
+def _row(code: str, name: str, fix: str, summary: str) -> str:
+    return f"{code:<7} {name:<30} {fix:<11} {summary}"
+
+
 def render_catalogue() -> str:
-    rows = [f"{'code':<7} {'name':<30} {'fix':<11} summary"]
-    for rule in all_rules():
+    rows = [_row("code", "name", "fix", "summary")]
+    family = ""
+    for rule in rules_in_order():
+        if rule.code[:3] != family:
+            family = rule.code[:3]
+            rows += ["", f"{family}: {FAMILIES.get(family, '')}"]
         flag = "" if rule.default_enabled else " (off by default)"
-        rows.append(f"{rule.code:<7} {rule.name:<30} {rule.fix_safety.value:<11} {rule.summary}{flag}")
-    for code, summary in ENGINE_CODES.items():
-        rows.append(f"{code:<7} {'(engine)':<30} {'-':<11} {summary}")
-    # The ruff rules that run, marked as ruff's.
-    rows += [f"{code:<7} {name:<30} {fix:<11} {summary}" for code, name, fix, summary in ruff_catalogue_rows()]
+        rows.append(_row(rule.code, rule.name, rule.fix_safety.value, rule.summary + flag))
+    rows += ["", "Reported by the engine itself"]
+    rows += [_row(code, "(engine)", "-", summary) for code, summary in ENGINE_CODES.items()]
+    linter = None
+    for code, name, fix, summary, rule_linter in ruff_catalogue_rows():
+        if rule_linter != linter:
+            linter = rule_linter
+            rows += ["", f"ruff: {linter}"]
+        rows.append(_row(code, name, fix, summary))
     return "\n".join(rows) + "\n"
 
 
 def render_readme_table() -> str:
     """The README's rule table (kept in sync with the registry by a test)."""
     rows = ["| code | name | fix | what it finds |", "|---|---|---|---|"]
-    for rule in all_rules():
+    for rule in rules_in_order():
         summary = rule.summary + ("" if rule.default_enabled else " (off by default)")
         rows.append(f"| {rule.code} | {rule.name} | {rule.fix_safety.value} | {summary.replace('|', '/')} |")
     return "\n".join(rows) + "\n"

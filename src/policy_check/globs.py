@@ -33,11 +33,11 @@ def _compile(pattern: str) -> re.Pattern[str]:
         elif char == "?":
             out.append("[^/]")
         elif char == "[":
-            end = pattern.find("]", index)
+            end = pattern.find("]", index + 2)  # `[]]` and `[!]]` hold a literal `]`
             if end == -1:
                 out.append(re.escape(char))
             else:
-                out.append(pattern[index : end + 1])
+                out.append(_character_class(pattern[index + 1 : end], pattern))
                 index = end
         else:
             out.append(re.escape(char))
@@ -46,6 +46,27 @@ def _compile(pattern: str) -> re.Pattern[str]:
     # A pattern matches the path itself or anything below it (a folder excludes its files).
     prefix = "" if anchored or "/" in pattern else "(?:.*/)?"
     return re.compile(f"^{prefix}{body}(?:/.*)?$")
+
+
+def _character_class(body: str, pattern: str) -> str:
+    """A glob class as a regular expression: ``[!a]`` and ``[^a]`` negate (as in
+    gitignore), ``-`` spans a range; a range that runs backwards is an error."""
+    negated = body[:1] in ("!", "^")
+    if negated:
+        body = body[1:]
+    for start, end in re.findall(r"(.)-(.)", body):
+        if start > end:
+            raise ValueError(f"bad glob {pattern!r}: the range [{start}-{end}] runs backwards")
+    escaped = body.replace("\\", "\\\\").replace("[", "\\[")
+    return f"[^/{escaped}]" if negated else f"[{escaped}]"
+
+
+def check_glob(pattern: str) -> None:
+    """Raise ``ValueError`` (one line) if ``pattern`` is not a valid glob."""
+    try:
+        _compile(pattern)
+    except re.error as error:
+        raise ValueError(f"bad glob {pattern!r}: {error}") from None
 
 
 def matches(relative_path: str, pattern: str) -> bool:

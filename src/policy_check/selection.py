@@ -25,7 +25,15 @@ def validate_codes(codes: Iterable[str], where: str) -> None:
         if not any(code.startswith(selector) for code in known):
             reason = ruff.rejects_selector(selector)
             if reason is not None:
-                raise ConfigError(f"{where}: {reason}")
+                raise ConfigError(f"{where}: {reason}{did_you_mean(selector, [*known, *ruff.ruff_catalogue()])}")
+
+
+def did_you_mean(selector: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'PC301'?)`` for a near miss, else nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(selector.upper(), list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _matches(code: str, prefixes: Iterable[str]) -> bool:
@@ -70,8 +78,8 @@ def selected_rules(settings: Settings) -> list[type[Rule]]:
     return [rule for rule in FILE_RULES if rule.code in chosen]
 
 
-def ruff_catalogue_rows(settings: Settings | None = None) -> list[tuple[str, str, str, str]]:
-    """(code, name, fix, summary) of every ruff rule that runs by default, marked as
+def ruff_catalogue_rows(settings: Settings | None = None) -> list[tuple[str, str, str, str, str]]:
+    """(code, name, fix, summary, linter) of every ruff rule that runs by default, marked as
     ruff's: the rows `policy-check rules` prints after policy-check's own."""
     settings = settings or Settings()
     return ruff.catalogue_rows(settings, selected_codes(settings))

@@ -44,7 +44,7 @@ from typing import Any
 import tomlkit
 import tomlkit.exceptions
 
-from policy_check.config import Settings, parse_toml
+from policy_check.config import ConfigError, Settings, parse_toml
 from policy_check.diagnostics import INTERNAL_ERROR, IO_ERROR, Applicability, Diagnostic, Edit, Fix, Location, Severity
 from policy_check.discovery import SourceFile, display_path, relative_to_root
 from policy_check.engine import (
@@ -210,11 +210,23 @@ def _catalogue_of(binary: str) -> dict[str, RuffRule]:
             catalogue[code] = RuffRule(
                 code,
                 row.get("name", ""),
-                row.get("summary", ""),
+                plain_summary(row),
                 row.get("linter", ""),
                 row.get("fix_availability", "None") != "None",
             )
     return catalogue
+
+
+def plain_summary(row: Mapping[str, Any]) -> str:
+    """A rule's one-line summary without ruff's message templates (``{name}``): the
+    first sentence of its "What it does" section instead."""
+    summary = str(row.get("summary") or "")
+    if "{" not in summary:
+        return summary
+    explanation = str(row.get("explanation") or "")
+    what = explanation.split("## What it does", 1)[-1].strip().split("\n\n", 1)[0]
+    sentence = " ".join(what.split()).split(". ", 1)[0].rstrip(".")
+    return sentence + "." if sentence and "{" not in sentence else re.sub(r"\{\w+\}", "…", summary)
 
 
 def ruff_catalogue(settings: Settings | None = None) -> dict[str, RuffRule]:
@@ -327,6 +339,23 @@ def _chunks(paths: Sequence[str]) -> Iterable[list[str]]:
         yield chunk
 
 
+def ruff_config_error(stderr: bytes) -> str | None:
+    """One line naming the file, the line and the key when ruff stopped on the user's
+    ``[tool.ruff]`` (the project's configuration is wrong, not ruff)."""
+    text = stderr.decode("utf-8", "replace")
+    failed = re.search(r"Failed to parse (.+)", text)
+    if failed is None:
+        return None
+    where = re.search(r"at line (\d+), column \d+", text)
+    line = where.group(1) if where else "1"
+    source = re.search(rf"^\s*{line} \|\s*(.*)$", text, re.M)
+    key = source.group(1).split("=", 1)[0].strip() if source and "=" in source.group(1) else ""
+    reasons = [row.strip() for row in text.strip().splitlines() if row.strip() and not row.lstrip().startswith(("|", "Cause:", "ruff failed")) and not re.match(r"^\s*\d+ \|", row)]
+    reason = reasons[-1] if reasons else "invalid configuration"
+    reason = reason.split(", expected one of", 1)[0]
+    return f"{failed.group(1).strip()}:{line}: [tool.ruff] {key + ': ' if key else ''}{reason} (ruff cannot read it)"
+
+
 def run_ruff(
     binary: str,
     codes: Sequence[str],
@@ -359,6 +388,9 @@ def _run_isolating(binary: str, command: list[str], chunk: list[str], cwd: Path 
         middle = len(chunk) // 2
         return _run_isolating(binary, command, chunk[:middle], cwd, crashed) + _run_isolating(binary, command, chunk[middle:], cwd, crashed)
     if completed.returncode not in (0, 1):
+        broken = ruff_config_error(completed.stderr)
+        if broken is not None:
+            raise ConfigError(broken)
         raise RuffUnavailable(f"ruff failed (exit {completed.returncode}): {_first_line(completed.stderr)}")
     try:
         found = json.loads(completed.stdout or b"[]")
@@ -728,12 +760,12 @@ def _diff_with_engine(
 # The catalogue rows `policy-check rules` prints
 
 
-def catalogue_rows(settings: Settings, selected: Iterable[str]) -> list[tuple[str, str, str, str]]:
-    """(code, name, fix, summary) of every selected ruff rule, marked as ruff's."""
+def catalogue_rows(settings: Settings, selected: Iterable[str]) -> list[tuple[str, str, str, str, str]]:
+    """(code, name, fix, summary, linter) of every selected ruff rule, marked as ruff's."""
     codes = ruff_codes_to_run(settings, selected)
     catalogue = ruff_catalogue(settings)
     return [
-        (code, catalogue[code].name, "ruff fix" if catalogue[code].fixable else "-", f"[ruff] {catalogue[code].summary}")
+        (code, catalogue[code].name, "ruff fix" if catalogue[code].fixable else "-", f"[ruff] {catalogue[code].summary}", catalogue[code].linter)
         for code in codes
     ]
 
