@@ -105,7 +105,6 @@ def build_parser() -> argparse.ArgumentParser:
     files = parser.add_argument_group("files")
     files.add_argument("--exclude", type=_globs, help="comma-separated globs to leave out (replaces the configured and default list)")
     files.add_argument("--extend-exclude", type=_globs, default=[], help="comma-separated globs to leave out as well")
-    files.add_argument("--stdin-filename", type=Path, help="check the source on standard input as if it were this file")
     files.add_argument("--show-files", action="store_true", help="list the files a run would check, and stop")
     files.add_argument("--show-settings", action="store_true", help="print the settings a run would use, and stop")
     fixing = parser.add_argument_group("fixes")

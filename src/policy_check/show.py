@@ -20,7 +20,7 @@ def _value(value: object) -> str:
 
 
 def settings_text(settings: Settings) -> str:
-    from policy_check.rules import selected_codes  # the registry: imported only when asked
+    from policy_check.selection import selected_codes  # the registry: imported only when asked
 
     lines = [f"# configuration: {settings.config_file or '(none: defaults)'}", f"# project root: {settings.root}"]
     for field in dataclasses.fields(settings):

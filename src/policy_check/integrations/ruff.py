@@ -312,10 +312,13 @@ def _first_line(data: bytes | str) -> str:
     return lines[0] if lines else "no message"
 
 
-def _base_command(binary: str, codes: Sequence[str]) -> list[str]:
+def _base_command(binary: str, codes: Sequence[str], target_version: str | None = None) -> list[str]:
+    # `--target-version` on our command line is handed to ruff; else ruff reads the project's.
+    target = ["--target-version", target_version] if target_version else []
     return [
         binary,
         "check",
+        *target,
         "--no-cache",
         "--force-exclude",
         "--select",
@@ -363,6 +366,7 @@ def run_ruff(
     extra: Sequence[str] = (),
     cwd: Path | None = None,
     crashed: list[str] | None = None,
+    target_version: str | None = None,
 ) -> list[dict[str, Any]]:
     """ruff's JSON rows for ``paths`` (several invocations only past the command-line limit).
 
@@ -372,7 +376,7 @@ def run_ruff(
     raises ``RuffUnavailable`` as before."""
     rows: list[dict[str, Any]] = []
     for chunk in _chunks(paths):
-        rows.extend(_run_isolating(binary, [*_base_command(binary, codes), "--output-format", "json", *extra, "--"], chunk, cwd, crashed))
+        rows.extend(_run_isolating(binary, [*_base_command(binary, codes, target_version), "--output-format", "json", *extra, "--"], chunk, cwd, crashed))
     return rows
 
 
@@ -524,7 +528,7 @@ def check_with_ruff(context: RunContext) -> list[Diagnostic]:
     binary, codes = prepared
     crashed: list[str] = []
     try:
-        rows = run_ruff(binary, codes, _python_paths(context.files), cwd=context.settings.root, crashed=crashed)
+        rows = run_ruff(binary, codes, _python_paths(context.files), cwd=context.settings.root, crashed=crashed, target_version=context.settings.target_version)
     except RuffUnavailable as error:
         warn_once(str(error))
         return []
@@ -605,7 +609,7 @@ def fix_before_engine(
 def _findings_or_warn(binary: str, codes: Sequence[str], files: Sequence[SourceFile], context: RunContext) -> list[Diagnostic]:
     try:
         # A file ruff crashes on has no ruff fixes; the run check reports the crash.
-        return _diagnostics(run_ruff(binary, codes, _python_paths(files), cwd=context.settings.root, crashed=[]), context)
+        return _diagnostics(run_ruff(binary, codes, _python_paths(files), cwd=context.settings.root, crashed=[], target_version=context.settings.target_version), context)
     except RuffUnavailable as error:
         warn_once(str(error))
         return []
@@ -626,7 +630,7 @@ def _fix_in_place(
     as fixed.  The engine then fixes the written files."""
     root, options = context.settings.root, context.options
     with ThreadPoolExecutor(DIFF_WORKERS) as pool:  # waiting on ruff subprocesses
-        texts = list(pool.map(lambda job: _ruff_fixed_text(binary, codes, job, unsafe, root), fixable_jobs))
+        texts = list(pool.map(lambda job: _ruff_fixed_text(binary, codes, job, unsafe, context.settings), fixable_jobs))
     written: list[FileJob] = []
     for job, (_, ruff_text) in zip(fixable_jobs, texts):
         if ruff_text is None:
@@ -643,7 +647,7 @@ def _fix_in_place(
         return
     try:
         written_files = [os.path.abspath(job.path) for job in written]
-        after = _diagnostics(run_ruff(binary, codes, written_files, cwd=root, crashed=[]), context)
+        after = _diagnostics(run_ruff(binary, codes, written_files, cwd=root, crashed=[], target_version=context.settings.target_version), context)
     except RuffUnavailable as error:
         warn_once(str(error))
         return
@@ -687,7 +691,7 @@ def _fix_for_diff(
     settings = context.settings
     options = FixOptions(Mode.DIFF, context.options.unsafe)
     with ThreadPoolExecutor(DIFF_WORKERS) as pool:  # waiting on ruff subprocesses
-        texts = list(pool.map(lambda job: _ruff_fixed_text(binary, codes, job, unsafe, settings.root), fixable_jobs))
+        texts = list(pool.map(lambda job: _ruff_fixed_text(binary, codes, job, unsafe, settings), fixable_jobs))
     done = set()
     for job, (original, ruff_text) in zip(fixable_jobs, texts):
         if original is None or ruff_text is None:
@@ -702,18 +706,20 @@ def _fix_for_diff(
     outcome.jobs = [job for job in outcome.jobs if job.display_path not in done]
 
 
-def _ruff_over_stdin(binary: str, codes: Sequence[str], job: FileJob, text: str, extra: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    command = [*_base_command(binary, codes), *extra, "--stdin-filename", os.path.abspath(job.path), "-"]
+def _ruff_over_stdin(
+    binary: str, codes: Sequence[str], job: FileJob, text: str, extra: Sequence[str], cwd: Path, target_version: str | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    command = [*_base_command(binary, codes, target_version), *extra, "--stdin-filename", os.path.abspath(job.path), "-"]
     return subprocess.run(command, input=text.encode("utf-8"), capture_output=True, cwd=cwd, timeout=120, check=False)
 
 
-def _ruff_fixed_text(binary: str, codes: Sequence[str], job: FileJob, unsafe: Sequence[str], cwd: Path) -> tuple[str | None, str | None]:
+def _ruff_fixed_text(binary: str, codes: Sequence[str], job: FileJob, unsafe: Sequence[str], settings: Settings) -> tuple[str | None, str | None]:
     try:
         original = read_source(job.path).text
     except UnreadableSource:
         return None, None
     try:
-        completed = _ruff_over_stdin(binary, codes, job, original, ["--fix-only", "--exit-zero", *unsafe], cwd)
+        completed = _ruff_over_stdin(binary, codes, job, original, ["--fix-only", "--exit-zero", *unsafe], settings.root, settings.target_version)
     except (OSError, subprocess.TimeoutExpired) as error:
         warn_once(f"cannot run ruff ({binary}): {error}")
         return original, None
@@ -725,7 +731,7 @@ def _ruff_fixed_text(binary: str, codes: Sequence[str], job: FileJob, unsafe: Se
 
 def _stdin_diagnostics(binary: str, codes: Sequence[str], job: FileJob, text: str, cwd: Path, context: RunContext) -> list[Diagnostic]:
     try:
-        completed = _ruff_over_stdin(binary, codes, job, text, ["--output-format", "json", "--exit-zero"], cwd)
+        completed = _ruff_over_stdin(binary, codes, job, text, ["--output-format", "json", "--exit-zero"], cwd, context.settings.target_version)
         rows = json.loads(completed.stdout or b"[]")
     except (OSError, subprocess.TimeoutExpired, ValueError):
         return []
@@ -813,7 +819,7 @@ def _settle_one(
         current = read_source(job.path).text if options.mode is Mode.FIX else result.fixed_text
         if current is None:
             return
-        completed = _ruff_over_stdin(binary, codes, job, current, ["--fix-only", "--exit-zero", *unsafe], settings.root)
+        completed = _ruff_over_stdin(binary, codes, job, current, ["--fix-only", "--exit-zero", *unsafe], settings.root, settings.target_version)
     except (UnreadableSource, OSError, subprocess.TimeoutExpired):
         return
     settled = completed.stdout.decode("utf-8") if completed.returncode == 0 else current
