@@ -15,9 +15,13 @@ from test_bitbucket_upload import API, PIPELINE, FakeProxy, proxy  # noqa: F401 
 PIPELINE_FILE = REPO / "hooks" / "bitbucket" / "bitbucket-pipelines.yml"
 
 
-def _run_step(workspace: Path, proxy_url: str, **variables: str) -> subprocess.CompletedProcess[str]:
-    document = yaml.safe_load(PIPELINE_FILE.read_text())
-    (step,) = document["pipelines"]["default"]
+def _steps(pipeline: str) -> list[dict]:
+    pipelines = yaml.safe_load(PIPELINE_FILE.read_text())["pipelines"]
+    return pipelines["default"] if pipeline == "default" else pipelines["pull-requests"]["**"]
+
+
+def _run_step(workspace: Path, proxy_url: str, pipeline: str = "default", **variables: str) -> subprocess.CompletedProcess[str]:
+    (step,) = _steps(pipeline)
     lines = [line for line in step["step"]["script"] if "pip install" not in line]
     (workspace / "pyproject.toml").write_text('[project]\nname = "lab"\nversion = "0.1"\n\n[tool.policy-check]\nselect = ["PC3"]\n')
     env = clean_environment(CI="true", POLICY_CHECK_BITBUCKET_PROXY=proxy_url, **PIPELINE, **variables)
@@ -60,7 +64,14 @@ def test_pull_request_step_reports_only_changed_lines(tmp_path: Path, proxy: Fak
     subprocess.run([*git, "commit", "-qm", "base"], cwd=workspace, check=True)
     subprocess.run([*git, "checkout", "-q", "-b", "feature"], cwd=workspace, check=True)
     module.write_text(module.read_text() + "\n\ndef new(x):\n    print('new', x)\n")
-    result = _run_step(workspace, proxy.url, BITBUCKET_PR_DESTINATION_BRANCH="main")
+    # Bitbucket runs the `pull-requests` pipeline for a pull request (only there is
+    # the destination branch set).
+    result = _run_step(workspace, proxy.url, "pull-requests", BITBUCKET_PR_DESTINATION_BRANCH="main")
     assert result.returncode == 1, result.stderr
     suites = ET.parse(workspace / "test-results" / "policy-check.xml").getroot()
     assert suites.get("failures") == "1", "only the print added on the branch"
+
+
+def test_pull_requests_pipeline_runs_the_same_step() -> None:
+    assert _steps("pull-requests") == _steps("default")
+    assert _steps("pull-requests")[0]["step"]["name"] == "policy-check"

@@ -6,6 +6,7 @@ policy-check of this checkout is on PATH instead."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ci_fixtures import REPO, clean_environment, make_lab
+from ci_fixtures import REPO, VENV_BIN, clean_environment, make_lab
 
 ACTION = REPO / "hooks" / "github" / "action.yml"
 NETWORK_STEPS = {"Install policy-check"}
@@ -33,7 +34,9 @@ def _read_outputs(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
-def run_action(workspace: Path, inputs: dict[str, str], tmp_path: Path, github_base_ref: str = "") -> ActionRun:
+def run_action(
+    workspace: Path, inputs: dict[str, str], tmp_path: Path, github_base_ref: str = "", path_prefix: str = ""
+) -> ActionRun:
     action = yaml.safe_load(ACTION.read_text())
     # The `github` context as a runner gives it (a push: no pull request base).
     values = {"github.action_path": str(ACTION.parent), "github.base_ref": github_base_ref}
@@ -71,6 +74,8 @@ def run_action(workspace: Path, inputs: dict[str, str], tmp_path: Path, github_b
             GITHUB_WORKSPACE=str(workspace),
             RUNNER_TEMP=str(tmp_path),
         )
+        if path_prefix:
+            env["PATH"] = f"{path_prefix}{os.pathsep}{env['PATH']}"
         env.update({key: EXPRESSION.sub(lambda m: evaluate(m.group(1)), str(value)) for key, value in step.get("env", {}).items()})
         assert step["shell"] == "bash"
         script = tmp_path / f"step_{index}.sh"
@@ -97,7 +102,9 @@ def test_findings_annotate_summarise_write_sarif_and_fail_the_step(tmp_path: Pat
     assert "| `PC301` | print-call | 2 |" in run.summary
     sarif = json.loads((workspace / "results.sarif").read_text())
     assert len(sarif["runs"][0]["results"]) == 5
-    assert run.outputs["sarif"] == {"sarif-file": "results.sarif"}
+    assert run.outputs["run"] == {"sarif-file": "results.sarif"}
+    # The most severe first: the syntax error's annotation leads.
+    assert run.stdout.splitlines()[0].startswith("::error file=src/lab/broken.py")
 
 
 def test_clean_project_passes_without_annotations(tmp_path: Path) -> None:
@@ -109,10 +116,28 @@ def test_clean_project_passes_without_annotations(tmp_path: Path) -> None:
     assert not (workspace / "results.sarif").exists()
 
 
-def test_configuration_error_fails_the_sarif_step(tmp_path: Path) -> None:
+def test_configuration_error_fails_the_step(tmp_path: Path) -> None:
     workspace = make_lab(tmp_path / "repo")
     run = run_action(workspace, {"args": "--select NOPE", "sarif-file": "results.sarif"}, tmp_path)
-    assert (run.exit_status, run.failed_step) == (2, "Write SARIF")
+    assert (run.exit_status, run.failed_step) == (2, "Run policy-check")
+
+
+def test_the_check_runs_once_for_annotations_summary_and_sarif(tmp_path: Path) -> None:
+    workspace = make_lab(tmp_path / "repo")
+    # The real policy-check behind a wrapper that counts its runs.
+    wrapper_bin = tmp_path / "bin"
+    wrapper_bin.mkdir()
+    calls = tmp_path / "calls.log"
+    wrapper = wrapper_bin / "policy-check"
+    wrapper.write_text(f'#!/bin/sh\necho run >> "{calls}"\nexec "{VENV_BIN / "policy-check"}" "$@"\n')
+    wrapper.chmod(0o755)
+    run = run_action(workspace, {"args": "--isolated --select PC3", "sarif-file": "out/results.sarif"}, tmp_path, path_prefix=str(wrapper_bin))
+    assert run.exit_status == 1
+    assert calls.read_text().splitlines() == ["run"]
+    sarif = json.loads((workspace / "out" / "results.sarif").read_text())
+    annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
+    assert len(sarif["runs"][0]["results"]) == len(annotations) == 5
+    assert "Found **5** findings" in run.summary
 
 
 @pytest.mark.parametrize(

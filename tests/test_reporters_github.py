@@ -3,6 +3,7 @@ Markdown job summary."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -132,3 +133,20 @@ def test_summary_stays_under_one_mebibyte(tmp_path: Path) -> None:
 def test_clean_summary_says_all_checks_passed(tmp_path: Path) -> None:
     text = github.render_summary(RunReport([], files_checked=3, root=tmp_path))
     assert "All checks passed (3 files checked)" in text
+
+
+def test_most_severe_first_and_the_summary_counts_what_github_does_not_show(tmp_path: Path) -> None:
+    warnings = [_diagnostic(f"print {row}", Location(row, 1), Location(row, 5), severity=Severity.WARNING) for row in range(1, 15)]
+    errors = [_diagnostic("broken", Location(20, 1), Location(20, 2), path="src/b.py", severity=Severity.ERROR)]
+    report = RunReport(diagnostics=[*warnings, *errors], files_checked=2, root=tmp_path)
+    stream = io.StringIO()
+    github.write(report, stream, False)
+    commands = [_parse(line)[0] for line in stream.getvalue().splitlines() if line.startswith("::")]
+    assert commands == ["error"] + ["warning"] * 14
+    # 10 warnings and the error are shown; 4 warnings are not.
+    assert github.annotations_shown(report.diagnostics) == 11
+    summary = github.render_summary(report)
+    assert "**4** findings are not annotated" in summary and "10 annotations of each kind per step" in summary
+    assert summary.count("| `src/") == 15  # the summary keeps them all
+    few = RunReport(diagnostics=warnings[:3], files_checked=1, root=tmp_path)
+    assert "not annotated" not in github.render_summary(few)

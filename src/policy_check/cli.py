@@ -51,6 +51,14 @@ def _globs(value: str) -> list[str]:
     return [glob.strip() for glob in value.split(",") if glob.strip()]
 
 
+def _format_and_file(value: str) -> tuple[str, Path]:
+    """``FORMAT=FILE`` for ``--also-write``."""
+    name, separator, path = value.partition("=")
+    if not separator or name not in REPORTERS or not path:
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE with FORMAT one of {', '.join(sorted(REPORTERS))}, got {value!r}")
+    return name, Path(path)
+
+
 def _per_file_ignores(value: str) -> list[tuple[str, tuple[str, ...]]]:
     """``GLOB:CODES`` pairs, comma-separated, as ruff's ``--per-file-ignores``."""
     pairs: dict[str, list[str]] = {}
@@ -116,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     output = parser.add_argument_group("output")
     output.add_argument("--output-format", choices=sorted(REPORTERS), default=os.environ.get("POLICY_CHECK_OUTPUT_FORMAT", "text"))
     output.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
+    output.add_argument(
+        "--also-write", type=_format_and_file, action="append", default=[], metavar="FORMAT=FILE",
+        help="also write the same results in another format to FILE (e.g. sarif=policy-check.sarif); repeatable",
+    )
     output.add_argument("--summary", type=Path, help="append a Markdown summary to this file (default with github format: $GITHUB_STEP_SUMMARY)")
     output.add_argument("--statistics", action="store_true", help="print counts per code instead of the findings")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
@@ -309,6 +321,10 @@ def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext) -> 
 
 def _write_outputs(report: RunReport, args: argparse.Namespace) -> int:
     _write_report(report, args)
+    for output_format, path in args.also_write:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as stream:
+            REPORTERS[output_format](report, stream, False)
     summary_file = github_reporter.summary_path(args.summary, args.output_format)
     if summary_file is not None:
         github_reporter.append_summary(report, summary_file)

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from policy_check.report import RunReport
 from policy_check.reporters import concise, json_format, text
-from policy_check.reporters import bitbucket, github, junit, sarif
+from policy_check.reporters import bitbucket, github, gitlab, junit, sarif
 
 Reporter = Callable[[RunReport, TextIO, bool], None]
 
@@ -18,6 +18,7 @@ REPORTERS: dict[str, Reporter] = {
     "json": json_format.write,
     "sarif": sarif.write,
     "github": github.write,
+    "gitlab": gitlab.write,
     "junit": junit.write,
     "bitbucket": bitbucket.write,
 }

@@ -4,17 +4,22 @@ turns into annotations on the pull request's lines, and the Markdown job summary
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
 from policy_check.diagnostics import Diagnostic, Severity
 from policy_check.report import RunReport
-from policy_check.reporters.ci_common import is_multiline, relative_path, repository_root
+from policy_check.reporters.ci_common import is_multiline, most_severe_first, relative_path, repository_root
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 # GitHub refuses a step summary over 1 MiB; stay well below it.
 SUMMARY_LIMIT = 1024 * 1024 - 4096
-SUMMARY_FINDINGS = 100
+SUMMARY_FINDINGS = 1000
+# What GitHub shows: 10 annotations of each kind (error, warning, notice) per step,
+# 50 per job; the rest are dropped silently.  The most severe come first.
+ANNOTATIONS_PER_KIND = 10
+ANNOTATIONS_PER_JOB = 50
 
 
 def escape_data(text: str) -> str:
@@ -42,9 +47,15 @@ def annotation(diagnostic: Diagnostic, base: Path) -> str:
     return f"::{COMMANDS.get(diagnostic.severity, 'warning')} {rendered}::{escape_data(message)}"
 
 
+def annotations_shown(diagnostics: list[Diagnostic]) -> int:
+    """How many annotations GitHub shows of these (one step's) findings."""
+    kinds = Counter(COMMANDS.get(d.severity, "warning") for d in diagnostics)
+    return min(ANNOTATIONS_PER_JOB, sum(min(ANNOTATIONS_PER_KIND, count) for count in kinds.values()))
+
+
 def write(report: RunReport, stream: TextIO, color: bool) -> None:
     base = repository_root(report.root)
-    for diagnostic in report.diagnostics:
+    for diagnostic in most_severe_first(report.diagnostics):
         stream.write(annotation(diagnostic, base) + "\n")
     count = len(report.diagnostics)
     if count:
@@ -71,6 +82,16 @@ def render_summary(report: RunReport) -> str:
         f"Found **{len(report.diagnostics)}** findings in {report.files_checked} files checked"
         + (f"; {len(report.fixable())} fixable with `policy-check --fix`." if report.fixable() else "."),
         "",
+    ]
+    hidden = len(report.diagnostics) - annotations_shown(report.diagnostics)
+    if hidden > 0:
+        lines += [
+            f"GitHub shows at most {ANNOTATIONS_PER_KIND} annotations of each kind per step and "
+            f"{ANNOTATIONS_PER_JOB} per job, the most severe first: **{hidden}** findings are not annotated. "
+            "This summary and the SARIF file hold them all.",
+            "",
+        ]
+    lines += [
         "| Code | Name | Count | Fixable |",
         "|---|---|---:|:---:|",
     ]

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from policy_check.diagnostics import Diagnostic
 from policy_check.report import RunReport
-from policy_check.rules import rule_by_code
+from policy_check.rules import engine_code_url, rule_by_code
 
 
 def diagnostic_to_ruff_json(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def diagnostic_to_ruff_json(diagnostic: Diagnostic) -> dict[str, Any]:
         "name": diagnostic.name,
         "noqa_row": diagnostic.noqa_row,
         "severity": diagnostic.severity.value,
-        "url": rule.url() if rule else diagnostic.extra.get("url"),
+        "url": rule.url() if rule else diagnostic.extra.get("url") or engine_code_url(diagnostic.code),
     }
 
 

@@ -15,7 +15,7 @@ from policy_check.diagnostics import Diagnostic, Edit, Severity
 from policy_check.docs import render_rule
 from policy_check.report import RunReport
 from policy_check.reporters.ci_common import fingerprints, most_severe_first, relative_path, repository_root
-from policy_check.rules import ENGINE_CODES, rule_by_code
+from policy_check.rules import ENGINE_CODES, engine_code_url, rule_by_code
 from policy_check.rules.base import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -54,7 +54,7 @@ def _foreign_descriptor(diagnostic: Diagnostic) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS.get(diagnostic.severity, "warning")},
         "properties": {"tags": ["ruff" if diagnostic.code not in ENGINE_CODES else "policy-check"]},
     }
-    url = diagnostic.extra.get("url")
+    url = diagnostic.extra.get("url") or engine_code_url(diagnostic.code)
     if url:
         descriptor["helpUri"] = url
     return descriptor

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from policy_check.rules import complexity, concurrency, imports, logs
 from policy_check.rules import vectorise
-from policy_check.rules.base import Rule
+from policy_check.rules.base import Rule, rule_page_url
 from policy_check.rules.project import PROJECT_RULES
 
 FILE_RULES: tuple[type[Rule], ...] = (
@@ -47,3 +47,8 @@ def known_codes() -> list[str]:
 
 def is_engine_code(code: str) -> bool:
     return code in ENGINE_CODES
+
+
+def engine_code_url(code: str) -> str | None:
+    """The page of a code the engine reports itself (no rule class behind it)."""
+    return rule_page_url(code) if code in ENGINE_CODES else None
