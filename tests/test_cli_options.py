@@ -5,6 +5,7 @@ and the catalogue family by family."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -130,3 +131,11 @@ def test_rules_lists_families_in_order_without_templates(tmp_path: Path) -> None
     headings = re.findall(r"^(PC\d): ", result.stdout, re.M)
     assert headings == sorted(headings) and len(headings) == len(set(headings))
     assert re.search(r"^F401 .*\[ruff\] Checks for unused imports", result.stdout, re.M)
+
+
+def test_a_syntax_error_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("import os\n\ndef broken(:\n    pass\n")
+    result = run(tmp_path, "--isolated", "--no-cache", "--output-format", "json", "broken.py")
+    assert result.returncode == 1
+    rows = json.loads(result.stdout)
+    assert [row["code"] for row in rows] == ["E999"], rows

@@ -122,3 +122,54 @@ def test_messy_lab_with_history_reports_layout_and_hygiene_and_fixes_to_an_insta
     )
     package = next(path.name for path in (root / "src").iterdir() if (path / "__init__.py").is_file())
     assert f"/src/{package}/" in install_and_import(root, tmp_path, package)
+
+
+def test_diff_of_the_migration_is_one_patch_with_renames_that_git_applies(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": PYPROJECT,
+        "riverflow/__init__.py": "from riverflow.routing import route\n",
+        # A file rule's fix inside a moved file: the rename carries it.
+        "riverflow/routing.py": "import logging\n\n\ndef route(q):\n    logging.info('routing %s', q)\n    return q\n",
+        "riverflow_cli/__init__.py": "from riverflow import route\n",
+        "analysis.py": "import logging\n\n\ndef run(q):\n    logging.info('run %s', q)\n",
+    }
+    root = make_repo(tmp_path / "riverflow", files)
+    diffed = subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--select", "PC101,PC302",
+         "--diff", "--unsafe-fixes", "."],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )
+    assert diffed.returncode == 1, diffed.stderr
+    patch = diffed.stdout
+    assert "rename from riverflow/routing.py\nrename to src/riverflow/routing.py\n" in patch
+    assert "rename from riverflow_cli/__init__.py\nrename to src/riverflow_cli/__init__.py\n" in patch
+    assert patch.count("routing.py") == patch.count("riverflow/routing.py"), "no edit at the old path alone"
+    # PC101 once, PC302 in routing.py and in analysis.py: 3 findings; 5 files touched
+    # (3 moved, pyproject.toml edited, analysis.py fixed).
+    assert "Would fix 3 findings in 5 files" in diffed.stderr, diffed.stderr
+    assert (root / "riverflow" / "routing.py").is_file(), "--diff changes nothing"
+    applied = subprocess.run(["git", "apply", "--index", "-"], input=patch, cwd=root, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr + patch
+    assert not (root / "riverflow").exists()
+    assert "logger.info" in (root / "src" / "riverflow" / "routing.py").read_text()
+    assert "logger.info" in (root / "analysis.py").read_text()
+    again = subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--select", "PC101,PC302", "."],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )
+    assert again.returncode == 0, again.stdout
+    assert "/src/riverflow/" in install_and_import(root, tmp_path, "riverflow, riverflow_cli")
+
+
+def test_fix_counts_project_fixes_and_says_to_reinstall(tmp_path: Path) -> None:
+    files = {"pyproject.toml": PYPROJECT, "riverflow/__init__.py": "", "riverflow_cli/__init__.py": ""}
+    root = make_repo(tmp_path / "riverflow", files)
+    fixed = subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--select", "PC101",
+         "--fix", "--unsafe-fixes", "--show-fixes", "."],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "Fixed 1 findings:" in fixed.stdout and ": PC101 " in fixed.stdout
+    assert "No safe fixes" not in fixed.stdout
+    assert "pip install -e ." in fixed.stderr and "riverflow/ to src/riverflow/" in fixed.stderr

@@ -298,14 +298,14 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
         return adoption_exit
     report = RunReport(
         diagnostics=diagnostics,
-        fixed=[d for r in results for d in r.fixed] + ruff_fixed,
+        fixed=[d for r in results for d in r.fixed] + ruff_fixed + run_context.fixed,
         files_checked=len(jobs),
         rules=list(rules),
         unsafe_fixes=args.unsafe_fixes,
         root=settings.root,
     )
     if mode is Mode.DIFF:
-        return _write_diff(results, report, args, run_context.diffed_paths)
+        return _write_diff(results, report, args, run_context)
     return _write_outputs(report, args)
 
 
@@ -359,15 +359,15 @@ def _cache_salt(settings: Settings, rules: Sequence[object]) -> str:
     return settings.fingerprint() + ",".join(getattr(rule, "code", "") for rule in rules)
 
 
-def _write_diff(
-    results: Sequence[FileResult], report: RunReport, args: argparse.Namespace, already_printed: set[str]
-) -> int:
+def _write_diff(results: Sequence[FileResult], report: RunReport, args: argparse.Namespace, run_context: RunContext) -> int:
     # A file a run-level check diffed itself (with our fixes included) is printed once.
-    diffs = [result.diff for result in results if result.source_path not in already_printed]
+    already_printed = run_context.diffed_paths
+    printed = [result for result in results if result.diff and result.source_path not in already_printed]
+    diffs = [result.diff for result in printed]
     sys.stdout.write("".join(diffs))
     if not args.quiet:
         count = len(report.fixed)
-        files = sum(1 for diff in diffs if diff)
+        files = len({result.source_path for result in printed} | run_context.changed_files)
         held = len(report.hidden_unsafe_fixes())
         note = f" ({held} unsafe fixes held back: add --unsafe-fixes to see them)" if held else ""
         sys.stderr.write(f"Would fix {count} findings in {files} files{note}.\n")

@@ -28,6 +28,10 @@ class RunContext:
     # check printed itself (already including those fixes).
     fixed_sources: Mapping[str, str] = field(default_factory=dict)
     diffed_paths: set[str] = field(default_factory=set)
+    # What the checks fixed (--fix) or would fix (--diff), counted and listed with the
+    # file rules' fixes; and how many files their changes touch (--diff).
+    fixed: list[Diagnostic] = field(default_factory=list)
+    changed_files: set[str] = field(default_factory=set)
 
     def display_path(self, path: Path) -> str:
         return display_path(path)

@@ -473,12 +473,20 @@ def _lines_of(path: Path) -> list[str]:
         return []
 
 
+RULE_CODE = re.compile(r"^[A-Z]+[0-9]+$")
+
+
+def is_rule_code(code: object) -> bool:
+    return isinstance(code, str) and RULE_CODE.match(code) is not None
+
+
 def _diagnostics(rows: Iterable[Mapping[str, Any]], context: RunContext) -> list[Diagnostic]:
     by_path = {os.path.abspath(source.path): source for source in context.files}
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
-        # Syntax errors (no code, or "invalid-syntax" since ruff 0.12): the engine reports them as E999.
-        if row.get("code") and row["code"] not in ENGINE_OWNED and row["code"] != "invalid-syntax":
+        # Syntax errors are the engine's E999 (reported once): ruff gives them no code,
+        # or since 0.12 the name `invalid-syntax`, which is not a rule code.
+        if is_rule_code(row.get("code")) and row["code"] not in ENGINE_OWNED:
             grouped.setdefault(os.path.abspath(row["filename"]), []).append(row)
     diagnostics = []
     for filename, file_rows in grouped.items():

@@ -18,7 +18,7 @@ from policy_check.globs import matches_any
 from policy_check.rules.project import PROJECT_RULES
 from policy_check.rules.project.base import Finding, ProjectRule
 from policy_check.rules.project.facts import ProjectFacts
-from policy_check.rules.project.workspace import Workspace, move_notes
+from policy_check.rules.project.workspace import Workspace
 
 if TYPE_CHECKING:
     from policy_check.config import Settings
@@ -42,14 +42,22 @@ def run_project_checks(context: RunContext) -> list[Diagnostic]:
     allowed = [(rule, finding) for rule, finding in found if finding.fix and context.options.allows(finding.fix.applicability)]
     if mode is Mode.DIFF and allowed:
         workspace = Workspace(facts.root, dry_run=True, overlay=context.fixed_sources)
-        _apply(workspace, allowed)
+        applied = _apply(workspace, allowed)
         sys.stdout.write(workspace.diff(lambda path: _relative(path, facts.root)))
         context.diffed_paths.update(workspace.changed_paths())
-        sys.stderr.write(move_notes(workspace, lambda path: _relative(path, facts.root)))
+        context.changed_files.update(workspace.touched_paths())
+        context.fixed.extend(_diagnostic(rule, finding, facts, context) for rule, finding in applied)
     elif mode is Mode.FIX and allowed:
         workspace = Workspace(facts.root, dry_run=False, git_repo=facts.repo)
-        fixed = _apply(workspace, allowed)
-        logger.info("fixed %d project findings", fixed)
+        applied = _apply(workspace, allowed)
+        context.fixed.extend(_diagnostic(rule, finding, facts, context) for rule, finding in applied)
+        context.changed_files.update(workspace.touched_paths())
+        logger.info("fixed %d project findings", len(applied))
+        if workspace.moves:
+            logger.warning(
+                "moved %s: an editable install (`pip install -e .`) points at the old place; run it again",
+                ", ".join(f"{_relative(source, facts.root)}/ to {_relative(target, facts.root)}/" for source, target in workspace.moves),
+            )
         # Look again: what is left is what the fixes did not (or could not) resolve.
         facts = ProjectFacts.gather(start, context.settings)
         found, crashes = collect(facts, rules)
@@ -93,13 +101,15 @@ def _ignored(code: str, path: Path, facts: ProjectFacts) -> bool:
     )
 
 
-def _apply(workspace: Workspace, allowed: Sequence[tuple[type[ProjectRule], Finding]]) -> int:
-    applied = 0
+def _apply(
+    workspace: Workspace, allowed: Sequence[tuple[type[ProjectRule], Finding]]
+) -> list[tuple[type[ProjectRule], Finding]]:
+    applied = []
     for rule, finding in allowed:
         assert finding.fix is not None
         try:
             finding.fix.apply(workspace)
-            applied += 1
+            applied.append((rule, finding))
         except Exception as error:  # noqa: BLE001 - a fix that fails leaves the finding reported
             logger.error("could not apply the %s fix (%s): %s", rule.code, finding.fix.message, error)
     return applied

@@ -3,6 +3,7 @@ records the changes for ``--diff``, so one fix function serves both."""
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import shutil
@@ -35,10 +36,22 @@ class Workspace:
     def read(self, path: Path) -> str | None:
         if path in self._current:
             return self._current[path]
+        moved_from = self._moved_from(path)
+        if moved_from is not None:
+            return self.read(moved_from)
         overlaid = self.overlay.get(os.path.abspath(path))
         if overlaid is not None:
             return overlaid
         return self._read_disk(path)
+
+    def _moved_from(self, path: Path) -> Path | None:
+        """In a dry run, where a file under a moved folder still is on disk."""
+        if not self.dry_run:
+            return None
+        for source, target in reversed(self.moves):
+            if path == target or target in path.parents:
+                return source / path.relative_to(target)
+        return None
 
     def _read_disk(self, path: Path) -> str | None:
         try:
@@ -49,12 +62,13 @@ class Workspace:
     def exists(self, path: Path) -> bool:
         if path in self._current:
             return self._current[path] is not None
-        return path.exists()
+        moved_from = self._moved_from(path)
+        return (moved_from or path).exists()
 
     def write(self, path: Path, text: str) -> None:
         if path not in self._original:
             # The diff runs from what is on disk, so it includes the file rules' fixes.
-            self._original[path] = self._read_disk(path)
+            self._original[path] = self._read_disk(self._moved_from(path) or path)
         self._current[path] = text
         if not self.dry_run:
             _write_atomically(path, text)
@@ -71,26 +85,71 @@ class Workspace:
             shutil.move(str(source), str(target))
 
     def changed_paths(self) -> list[str]:
-        """Absolute paths of the files whose content this workspace changed."""
-        return [os.path.abspath(p) for p in self._original if self._original[p] != self._current[p]]
+        """Absolute paths of the files whose content this workspace changed, and of the
+        files it moves (their patch holds the file rules' fixes too)."""
+        moved = [os.path.abspath(source) for source, _ in self._moved_files()]
+        return [os.path.abspath(p) for p in self._original if self._original[p] != self._current[p]] + moved
+
+    def touched_paths(self) -> set[str]:
+        """Every file this workspace changes, creates or moves (absolute, final place)."""
+        moved = {os.path.abspath(target) for _, target in self._moved_files()}
+        return moved | {os.path.abspath(p) for p in self._original if self._original[p] != self._current[p]}
+
+    def _moved_files(self) -> list[tuple[Path, Path]]:
+        """(old, new) place of every file the moves carry, in order."""
+        pairs = []
+        for source, target in self.moves:
+            # Before a --fix moves it the folder is at its source; after, at its target.
+            present = source if source.exists() else target
+            if present.is_file():
+                pairs.append((source, target))
+                continue
+            for folder, folders, files in os.walk(present):
+                folders[:] = sorted(name for name in folders if name != "__pycache__")
+                for name in sorted(files):
+                    if not name.endswith((".pyc", ".pyo")):
+                        relative = (Path(folder) / name).relative_to(present)
+                        pairs.append((source / relative, target / relative))
+        return pairs
 
     def changed(self) -> bool:
         return bool(self.moves) or any(self._original[p] != self._current[p] for p in self._original)
 
     def diff(self, display: callable) -> str:  # type: ignore[valid-type]
-        """Unified diffs of every content change (``git apply`` takes them); moves are
-        listed by ``move_notes``, since a patch cannot rename a folder."""
+        """One git-style patch of every change: moves as renames (``rename from`` /
+        ``rename to``, with any edit of the moved file), then content changes and new
+        files.  ``git apply`` takes it whole."""
         parts: list[str] = []
+        renamed: set[Path] = set()
+        for old, new in self._moved_files():
+            renamed.add(new)
+            parts.append(self._rename_patch(old, new, display))
         for path in sorted(self._original):
             before, after = self._original[path], self._current[path]
-            if before == after:
+            if path in renamed or before == after:
                 continue
-            parts.append(unified_diff(display(path), before, after or ""))
+            shown = display(path)
+            header = f"diff --git a/{shown} b/{shown}\n" + ("new file mode 100644\n" if before is None else "")
+            parts.append(header + unified_diff(shown, before, after or ""))
         return "".join(parts)
 
-
-def move_notes(workspace: Workspace, display: callable) -> str:  # type: ignore[valid-type]
-    return "".join(f"would move {display(source)}/ to {display(target)}/\n" for source, target in workspace.moves)
+    def _rename_patch(self, old: Path, new: Path, display: callable) -> str:  # type: ignore[valid-type]
+        try:
+            before: str | None = old.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            before = None  # not text: renamed as it is
+        after = self._current.get(new, self.overlay.get(os.path.abspath(old), before))
+        old_shown, new_shown = display(old), display(new)
+        changed = before is not None and after is not None and after != before
+        similarity = 100 if not changed else max(1, int(100 * difflib.SequenceMatcher(None, before, after).quick_ratio()))
+        header = (
+            f"diff --git a/{old_shown} b/{new_shown}\nsimilarity index {similarity}%\n"
+            f"rename from {old_shown}\nrename to {new_shown}\n"
+        )
+        if not changed:
+            return header
+        body = unified_diff(new_shown, before, after or "")
+        return header + body.replace(f"--- a/{new_shown}\n", f"--- a/{old_shown}\n", 1)
 
 
 def _write_atomically(path: Path, text: str) -> None:
