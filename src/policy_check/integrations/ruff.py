@@ -58,6 +58,7 @@ from policy_check.engine import (
     fix_text,
     raise_recursion_limit,
 )
+from policy_check.notebooks import read_notebook, to_cell_locations, write_back
 from policy_check.diffs import unified_diff
 from policy_check.rules import rule_by_code
 from policy_check.rules.base import Rule
@@ -480,6 +481,27 @@ def is_rule_code(code: object) -> bool:
     return isinstance(code, str) and RULE_CODE.match(code) is not None
 
 
+def _notebook_cells(path: Path) -> list[list[str]]:
+    """Each cell's source lines (every cell, as ruff numbers them)."""
+    try:
+        cells = json.loads(read_source(path).text).get("cells", [])
+    except (UnreadableSource, ValueError, AttributeError):
+        return []
+    sources = [cell.get("source", "") if isinstance(cell, dict) else "" for cell in cells]
+    return [("".join(source) if isinstance(source, list) else str(source)).splitlines() for source in sources]
+
+
+def _cell_diagnostic(row: Mapping[str, Any], display: str, cells: Sequence[Sequence[str]]) -> Diagnostic:
+    """ruff's finding in a notebook as ours read: rows within the cell, the cell named."""
+    cell = row.get("cell")
+    numbered = isinstance(cell, int) and 0 < cell <= len(cells)
+    diagnostic = to_diagnostic(row, display, cells[cell - 1] if numbered else [])
+    if isinstance(cell, int):
+        diagnostic.extra["cell"] = cell
+        diagnostic.message = f"cell {cell}: {diagnostic.message}"
+    return diagnostic
+
+
 def _diagnostics(rows: Iterable[Mapping[str, Any]], context: RunContext) -> list[Diagnostic]:
     by_path = {os.path.abspath(source.path): source for source in context.files}
     grouped: dict[str, list[Mapping[str, Any]]] = {}
@@ -492,8 +514,12 @@ def _diagnostics(rows: Iterable[Mapping[str, Any]], context: RunContext) -> list
     for filename, file_rows in grouped.items():
         source = by_path.get(filename)
         display = context.display_path(Path(filename))
-        lines = _lines_of(Path(filename))
-        found = [to_diagnostic(row, display, lines) for row in file_rows]
+        if filename.endswith(".ipynb"):
+            cells = _notebook_cells(Path(filename))
+            found = [_cell_diagnostic(row, display, cells) for row in file_rows]
+        else:
+            lines = _lines_of(Path(filename))
+            found = [to_diagnostic(row, display, lines) for row in file_rows]
         # ruff applied `# noqa` itself; per-file-ignores of [tool.policy-check] are ours to apply.
         relative = source.relative_path if source else display
         diagnostics += filter_suppressed(found, None, relative, context.settings)
@@ -514,8 +540,8 @@ def _prepare(context: RunContext) -> tuple[str, list[str]] | None:
 
 
 def _python_paths(files: Iterable[SourceFile]) -> list[str]:
-    # Notebooks are left to the engine: ruff numbers their rows per cell, we per notebook.
-    return [os.path.abspath(source.path) for source in files if source.path.suffix in (".py", ".pyi") and _readable(source.path)]
+    # ruff reads notebooks too, numbering rows within each cell as we report them.
+    return [os.path.abspath(source.path) for source in files if source.path.suffix in (".py", ".pyi", ".ipynb") and _readable(source.path)]
 
 
 def _readable(path: Path) -> bool:
@@ -603,6 +629,9 @@ def fix_before_engine(
     before = _findings_or_warn(binary, codes, files, context)
     fixable_paths = {d.path for d in before if d.fix and options.allows(d.fix.applicability)}
     fixable_jobs = [job for job in jobs if job.display_path in fixable_paths]
+    # A notebook is fixed by ruff after the engine, through its joined cells
+    # (settle_after_engine): ruff rewriting the JSON itself would add cell ids.
+    fixable_jobs = [job for job in fixable_jobs if job.path.suffix != ".ipynb"]
     if not fixable_jobs:
         return outcome
     unsafe = ["--unsafe-fixes"] if options.unsafe else []
@@ -802,8 +831,10 @@ def settle_after_engine(
         result
         for result in results
         if result.display_path in by_display
-        and Path(result.display_path).suffix in (".py", ".pyi")
-        and any(rule_by_code(d.code) is not None for d in result.fixed)
+        and (
+            Path(result.display_path).suffix == ".ipynb"
+            or (Path(result.display_path).suffix in (".py", ".pyi") and any(rule_by_code(d.code) is not None for d in result.fixed))
+        )
     ]
     if not changed:
         return results
@@ -821,6 +852,9 @@ def settle_after_engine(
 def _settle_one(
     result: FileResult, job: FileJob, binary: str, codes: Sequence[str], context: RunContext, rules: Sequence[type[Rule]]
 ) -> None:
+    if job.path.suffix == ".ipynb":
+        _settle_notebook(result, job, binary, codes, context, rules)
+        return
     settings, options = context.settings, context.options
     unsafe = ["--unsafe-fixes"] if options.unsafe else []
     try:
@@ -881,7 +915,7 @@ def _stdin_run(text: str, path: Path, settings: Settings, selected: Iterable[str
     if prepared is None:
         return None
     binary, codes = prepared
-    command = [*_base_command(binary, codes), *extra, "--stdin-filename", os.path.abspath(path), "-"]
+    command = [*_base_command(binary, codes, settings.target_version), *extra, "--stdin-filename", os.path.abspath(path), "-"]
     try:
         completed = subprocess.run(command, input=text.encode("utf-8", "surrogatepass"), capture_output=True, cwd=settings.root, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -917,3 +951,55 @@ def fix_text_with_ruff(text: str, path: Path, settings: Settings, selected: Iter
     """``text`` after ruff's fixes of the ``selected`` codes (unchanged if ruff is off or fails)."""
     output = _stdin_run(text, path, settings, selected, ["--fix-only", "--exit-zero", *(["--unsafe-fixes"] if unsafe else [])])
     return output.decode("utf-8", "surrogatepass") if output is not None else text
+
+
+def _settle_notebook(
+    result: FileResult, job: FileJob, binary: str, codes: Sequence[str], context: RunContext, rules: Sequence[type[Rule]]
+) -> None:
+    """ruff's fixes in a notebook, on its code cells joined as the engine reads them
+    (magics stood in for), written back into the cells: outputs, metadata and cell
+    ids stay as they were, as with our own fixes."""
+    settings, options = context.settings, context.options
+    try:
+        source = read_source(job.path)
+        notebook = read_notebook(source.text if options.mode is Mode.FIX or result.fixed_text is None else result.fixed_text)
+    except UnreadableSource:
+        return
+    # ruff reads the joined cells as the Python file they are.
+    stand_in = FileJob(job.path.with_suffix(".py"), job.relative_path, job.display_path, job.is_test_code)
+    unsafe = ["--unsafe-fixes"] if options.unsafe else []
+    try:
+        completed = _ruff_over_stdin(binary, codes, stand_in, notebook.text, ["--fix-only", "--exit-zero", *unsafe], settings.root, settings.target_version)
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    settled = completed.stdout.decode("utf-8") if completed.returncode == 0 else notebook.text
+    if settled == notebook.text:
+        return
+
+    def check(text: str) -> list[Diagnostic]:
+        return check_text(text, job.path, job.relative_path, job.display_path, settings, rules, job.is_test_code)
+
+    final, remaining, fixed = fix_text(settled, check, options)
+    try:
+        final_json = write_back(notebook, final)
+    except ValueError:
+        return  # a cell would vanish: leave the notebook as our fixes left it
+    before = _stdin_diagnostics(binary, codes, stand_in, notebook.text, settings.root, context)
+    after = _stdin_diagnostics(binary, codes, stand_in, settled, settings.root, context)
+    ruff_fixed = _fixed_findings(before, after, options)
+    for diagnostic in ruff_fixed:
+        diagnostic.path = job.display_path
+    settled_notebook = read_notebook(final_json)
+    if options.mode is Mode.FIX:
+        try:
+            write_fixed(job.path, source, final_json, settings.root, python=False)
+        except (NotWritten, OSError) as error:
+            # The first passes are on disk; this one is not, and does not count.
+            reason = str(error) if not isinstance(error, OSError) else error.strerror or str(error)
+            result.diagnostics.append(engine_diagnostic(IO_ERROR, job.display_path, f"fixes not written: {reason}"))
+            return
+    else:
+        result.diff = unified_diff(job.display_path, source.text, final_json)
+        result.fixed_text = final_json
+    result.fixed += [to_cell_locations(notebook, d) for d in (*ruff_fixed, *fixed)]
+    result.diagnostics = [to_cell_locations(settled_notebook, d) for d in remaining]
