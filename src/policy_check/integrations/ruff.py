@@ -627,11 +627,7 @@ def fix_before_engine(
         return outcome
     binary, codes = prepared
     before = _findings_or_warn(binary, codes, files, context)
-    fixable_paths = {d.path for d in before if d.fix and options.allows(d.fix.applicability)}
-    fixable_jobs = [job for job in jobs if job.display_path in fixable_paths]
-    # A notebook is fixed by ruff after the engine, through its joined cells
-    # (settle_after_engine): ruff rewriting the JSON itself would add cell ids.
-    fixable_jobs = [job for job in fixable_jobs if job.path.suffix != ".ipynb"]
+    fixable_jobs, fixable_paths = _fixable(jobs, before, options)
     if not fixable_jobs:
         return outcome
     unsafe = ["--unsafe-fixes"] if options.unsafe else []
@@ -641,6 +637,15 @@ def fix_before_engine(
     else:
         _fix_for_diff(outcome, binary, codes, fixable_jobs, before, unsafe, context, rules)
     return outcome
+
+
+def _fixable(jobs: Sequence[FileJob], before: Sequence[Diagnostic], options: FixOptions) -> tuple[list[FileJob], set[str]]:
+    """The files ruff has allowed fixes for, before the engine runs.  A notebook is
+    fixed by ruff after the engine, through its joined cells (settle_after_engine):
+    ruff rewriting the JSON itself would add cell ids."""
+    fixable_paths = {d.path for d in before if d.fix and options.allows(d.fix.applicability)}
+    fixable_jobs = [job for job in jobs if job.display_path in fixable_paths and job.path.suffix != ".ipynb"]
+    return fixable_jobs, fixable_paths
 
 
 def _findings_or_warn(binary: str, codes: Sequence[str], files: Sequence[SourceFile], context: RunContext) -> list[Diagnostic]:
