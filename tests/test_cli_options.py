@@ -139,3 +139,29 @@ def test_a_syntax_error_is_reported_once(tmp_path: Path) -> None:
     assert result.returncode == 1
     rows = json.loads(result.stdout)
     assert [row["code"] for row in rows] == ["E999"], rows
+
+
+def test_a_nested_pyproject_governs_the_files_below_it(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "lab"\nversion = "0.1"\n\n[tool.policy-check]\nselect = ["PC3", "F401"]\n')
+    (tmp_path / "analysis").mkdir()
+    (tmp_path / "analysis" / "pyproject.toml").write_text(
+        '[tool.policy-check]\nselect = ["PC3", "F401"]\nignore = ["PC301", "F401"]\n\n'
+        '[tool.policy-check.per-file-ignores]\n"legacy/*" = ["PC302"]\n'
+    )
+    messy = 'import logging\nimport os\n\n\ndef f(x):\n    print(x)\n    logging.info("x %s", x)\n'
+    for path in ("top.py", "analysis/run.py", "analysis/legacy/old.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(messy)
+    result = run(tmp_path, "--no-cache", "--scope", "files", "--output-format", "concise", ".")
+    found = sorted((line.split(":")[0], line.split()[1]) for line in result.stdout.splitlines() if line.count(":") >= 3)
+    assert found == [
+        ("analysis/run.py", "PC302"),
+        ("top.py", "F401"), ("top.py", "PC301"), ("top.py", "PC302"),
+    ], result.stdout
+    # From inside the folder, its own table is the run's.
+    inside = run(tmp_path / "analysis", "--no-cache", "--scope", "files", "--output-format", "concise", ".")
+    assert sorted(line.split()[1] for line in inside.stdout.splitlines() if line.count(":") >= 3) == ["PC302"]
+    # --isolated: one configuration (none) for every file.
+    isolated = run(tmp_path, "--no-cache", "--isolated", "--select", "PC301", "--output-format", "concise", ".")
+    assert isolated.stdout.count("PC301") == 3

@@ -16,6 +16,7 @@ from policy_check import __version__
 from policy_check import cache as cache_module
 from policy_check import show
 from policy_check.cache import ResultCache
+from policy_check.config_scopes import ConfigScopes
 from policy_check.config import ConfigError, Settings, config_place, load_settings
 from policy_check.diagnostics import SYNTAX_ERROR, Diagnostic
 from policy_check.discovery import SourceFile, discover, display_path
@@ -189,10 +190,15 @@ def _config_start(paths: Sequence[Path]) -> Path:
 
 def _settings_for(args: argparse.Namespace) -> Settings:
     settings = load_settings(_config_start(args.paths), args.config, args.isolated)
-    validate_settings_codes(settings)
     validate_codes(args.select or (), "command line: --select")
     validate_codes(args.extend_select, "command line: --extend-select")
     validate_codes(args.ignore, "command line: --ignore")
+    return _with_options(args, settings)
+
+
+def _with_options(args: argparse.Namespace, settings: Settings) -> Settings:
+    """A configuration (the run's, or a nested folder's) with the command line on top."""
+    validate_settings_codes(settings)
     changes: dict[str, object] = {}
     if args.select is not None:
         # As in ruff: a selection on the command line starts afresh, dropping the
@@ -280,11 +286,23 @@ def _show(args: argparse.Namespace, settings: Settings, files: Sequence[SourceFi
 
 
 def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], adoption: Adoption) -> int:
-    rules = selected_rules(settings)
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.CHECK
     options = FixOptions(mode=mode, unsafe=args.unsafe_fixes)
-    jobs = [FileJob(f.path, f.relative_path, display_path(f.path), f.is_test_code) for f in adoption.restrict(files)]
-    results, ruff_fixed = _check_files(jobs, settings, rules, options, args)
+    scopes = ConfigScopes(settings, lambda nested: _with_options(args, nested), enabled=not (args.config or args.isolated))
+    results: list[FileResult] = []
+    ruff_fixed: list[Diagnostic] = []
+    rules: list[type[Rule]] = []
+    jobs_count = 0
+    # Each folder with its own [tool.policy-check] is checked with it (as ruff does).
+    for group_settings, group_files in scopes.groups(adoption.restrict(files)):
+        group_rules = selected_rules(group_settings)
+        jobs = [FileJob(f.path, f.relative_path, display_path(f.path), f.is_test_code) for f in group_files]
+        group_results, group_fixed = _check_files(jobs, group_settings, group_rules, options, args)
+        results += group_results
+        ruff_fixed += group_fixed
+        rules += [rule for rule in group_rules if rule not in rules]
+        jobs_count += len(jobs)
+    results.sort(key=lambda result: result.display_path)
     run_context = RunContext(
         settings,
         tuple(args.paths or [Path(".")]),
@@ -293,13 +311,13 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
         options,
         fixed_sources={r.source_path: r.fixed_text for r in results if r.fixed_text is not None},
     )
-    diagnostics, adoption_exit = adoption.process(_all_diagnostics(results, run_context), files)
+    diagnostics, adoption_exit = adoption.process(_all_diagnostics(results, run_context, scopes), files)
     if adoption_exit is not None:
         return adoption_exit
     report = RunReport(
         diagnostics=diagnostics,
         fixed=[d for r in results for d in r.fixed] + ruff_fixed + run_context.fixed,
-        files_checked=len(jobs),
+        files_checked=jobs_count,
         rules=list(rules),
         unsafe_fixes=args.unsafe_fixes,
         root=settings.root,
@@ -309,9 +327,10 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
     return _write_outputs(report, args)
 
 
-def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext) -> list[Diagnostic]:
-    """The file findings and the run-level checks' (project rules, ruff), in order."""
-    run_level = [d for check in RUN_CHECKS for d in check(run_context)]
+def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext, scopes: ConfigScopes) -> list[Diagnostic]:
+    """The file findings and the run-level checks' (project rules, ruff), in order;
+    a run-level finding in a folder with its own configuration stands if that allows it."""
+    run_level = [d for check in RUN_CHECKS for d in check(run_context) if scopes.keeps(d, selected_codes)]
     # A file Python cannot parse gets its E999 alone: ruff's parser accepts some of
     # them (3,000 nested parentheses) and its findings there could never be fixed.
     unparsable = {d.path for r in results for d in r.diagnostics if d.code == SYNTAX_ERROR}
