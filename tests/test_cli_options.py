@@ -165,3 +165,27 @@ def test_a_nested_pyproject_governs_the_files_below_it(tmp_path: Path) -> None:
     # --isolated: one configuration (none) for every file.
     isolated = run(tmp_path, "--no-cache", "--isolated", "--select", "PC301", "--output-format", "concise", ".")
     assert isolated.stdout.count("PC301") == 3
+
+
+def test_stdin_filename_checks_and_fixes_standard_input(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.policy-check]\nselect = ["PC3", "F401"]\n\n[tool.policy-check.per-file-ignores]\n"scripts/*" = ["PC301"]\n')
+    source = 'import logging\nimport os\n\n\ndef f(x):\n    logging.info("x %s", x)\n    print(x)\n'
+
+    def piped(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "policy_check", "--no-cache", *args], input=source, cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+
+    checked = piped("--stdin-filename", "analysis.py", "--output-format", "concise")
+    assert checked.returncode == 1
+    assert sorted(line.split()[1] for line in checked.stdout.splitlines() if line.startswith("analysis.py:")) == ["F401", "PC301", "PC302"]
+    ignored = piped("--stdin-filename", "scripts/run.py", "--output-format", "concise")
+    assert "PC301" not in ignored.stdout and "PC302" in ignored.stdout  # the file's per-file-ignores
+    fixed = piped("--stdin-filename", "analysis.py", "--fix")
+    assert fixed.returncode == 1  # the print is left (unsafe fix)
+    assert "import os" not in fixed.stdout and 'logger.info("x %s", x)' in fixed.stdout
+    assert "analysis.py:" in fixed.stderr and "PC301" in fixed.stderr
+    compile(fixed.stdout, "analysis.py", "exec")
+    assert not (tmp_path / "analysis.py").exists(), "nothing is written"
+    diffed = piped("--stdin-filename", "analysis.py", "--diff")
+    assert diffed.returncode == 1 and diffed.stdout.startswith("--- a/analysis.py\n+++ b/analysis.py\n")

@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     files = parser.add_argument_group("files")
     files.add_argument("--exclude", type=_globs, help="comma-separated globs to leave out (replaces the configured and default list)")
     files.add_argument("--extend-exclude", type=_globs, default=[], help="comma-separated globs to leave out as well")
+    files.add_argument("--stdin-filename", type=Path, help="check the source on standard input as if it were this file (--fix prints the fixed source)")
     files.add_argument("--show-files", action="store_true", help="list the files a run would check, and stop")
     files.add_argument("--show-settings", action="store_true", help="print the settings a run would use, and stop")
     fixing = parser.add_argument_group("fixes")
@@ -189,7 +190,8 @@ def _config_start(paths: Sequence[Path]) -> Path:
 
 
 def _settings_for(args: argparse.Namespace) -> Settings:
-    settings = load_settings(_config_start(args.paths), args.config, args.isolated)
+    start = _config_start(args.paths or ([args.stdin_filename] if args.stdin_filename else []))
+    settings = load_settings(start, args.config, args.isolated)
     validate_codes(args.select or (), "command line: --select")
     validate_codes(args.extend_select, "command line: --extend-select")
     validate_codes(args.ignore, "command line: --ignore")
@@ -266,6 +268,8 @@ def check_command(argv: Sequence[str]) -> int:
         return EXIT_ERROR
     try:
         settings = _settings_for(args)
+        if args.stdin_filename is not None:
+            return _check_stdin(args, settings)
         files = discover(args.paths or [Path(".")], settings)
         adoption = Adoption.from_args(args, settings)
     except (ConfigError, FileNotFoundError, AdoptionError) as error:
@@ -274,6 +278,23 @@ def check_command(argv: Sequence[str]) -> int:
     if args.show_settings or args.show_files:
         return _show(args, settings, adoption.restrict(files))
     return _run(args, settings, files, adoption)
+
+
+def _check_stdin(args: argparse.Namespace, settings: Settings) -> int:
+    """--stdin-filename: one text from standard input, as the file it names."""
+    from policy_check.stdin_check import check_stdin  # only editors' runs pay for it
+
+    mode = "diff" if args.diff else "fix" if args.fix else "check"
+
+    def report(found: RunReport) -> int:
+        if mode == "check":
+            return _write_outputs(found, args)
+        # The fixed source is on standard output: what is left goes to standard error.
+        for diagnostic in found.diagnostics:
+            sys.stderr.write(finding_line(diagnostic, found, False) + "\n")
+        return EXIT_FINDINGS if found.diagnostics and not args.exit_zero else EXIT_CLEAN
+
+    return check_stdin(args.stdin_filename, settings, mode, args.unsafe_fixes, report)
 
 
 def _show(args: argparse.Namespace, settings: Settings, files: Sequence[SourceFile]) -> int:

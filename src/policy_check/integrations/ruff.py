@@ -899,9 +899,6 @@ def _settle_one(
 # One text in memory (the language server's buffers): ruff over standard input
 
 
-_RULE_CODE = re.compile(r"^[A-Z]+[0-9]+$")
-
-
 def _codes_for_text(settings: Settings, selected: Iterable[str]) -> tuple[str, list[str]] | None:
     if not settings.ruff:
         return None
@@ -947,7 +944,7 @@ def check_text_with_ruff(text: str, path: Path, settings: Settings, selected: It
     found = [
         to_diagnostic(row, shown, lines)
         for row in rows
-        if row.get("code") and row["code"] not in ENGINE_OWNED and _RULE_CODE.match(row["code"])
+        if is_rule_code(row.get("code")) and row["code"] not in ENGINE_OWNED
     ]
     return filter_suppressed(found, None, relative_to_root(path, settings.root), settings)
 
