@@ -20,10 +20,15 @@ def _steps(pipeline: str) -> list[dict]:
     return pipelines["default"] if pipeline == "default" else pipelines["pull-requests"]["**"]
 
 
-def _run_step(workspace: Path, proxy_url: str, pipeline: str = "default", **variables: str) -> subprocess.CompletedProcess[str]:
+PYPROJECT = '[project]\nname = "lab"\nversion = "0.1"\n\n[tool.policy-check]\nselect = ["PC3"]\n'
+
+
+def _run_step(
+    workspace: Path, proxy_url: str, pipeline: str = "default", pyproject: str = PYPROJECT, **variables: str
+) -> subprocess.CompletedProcess[str]:
     (step,) = _steps(pipeline)
     lines = [line for line in step["step"]["script"] if "pip install" not in line]
-    (workspace / "pyproject.toml").write_text('[project]\nname = "lab"\nversion = "0.1"\n\n[tool.policy-check]\nselect = ["PC3"]\n')
+    (workspace / "pyproject.toml").write_text(pyproject)
     env = clean_environment(CI="true", POLICY_CHECK_BITBUCKET_PROXY=proxy_url, **PIPELINE, **variables)
     return subprocess.run(
         ["bash", "-e", "-c", "\n".join(lines)], cwd=workspace, env=env, capture_output=True, text=True, timeout=120
@@ -75,3 +80,11 @@ def test_pull_request_step_reports_only_changed_lines(tmp_path: Path, proxy: Fak
 def test_pull_requests_pipeline_runs_the_same_step() -> None:
     assert _steps("pull-requests") == _steps("default")
     assert _steps("pull-requests")[0]["step"]["name"] == "policy-check"
+
+
+def test_a_configuration_error_fails_the_step_before_any_upload(tmp_path: Path, proxy: FakeProxy) -> None:  # noqa: F811 - the imported fixture
+    workspace = make_lab(tmp_path / "repo")
+    result = _run_step(workspace, proxy.url, pyproject=PYPROJECT.replace('["PC3"]', '["PC3011"]'))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "did you mean 'PC301'?" in result.stderr
+    assert proxy.requests == []
