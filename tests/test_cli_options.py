@@ -189,3 +189,27 @@ def test_stdin_filename_checks_and_fixes_standard_input(tmp_path: Path) -> None:
     assert not (tmp_path / "analysis.py").exists(), "nothing is written"
     diffed = piped("--stdin-filename", "analysis.py", "--diff")
     assert diffed.returncode == 1 and diffed.stdout.startswith("--- a/analysis.py\n+++ b/analysis.py\n")
+
+
+def test_project_fixes_are_counted_and_listed_like_file_fixes(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "lab"\nversion = "0.1"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("def test_x():\n    assert True\n")
+    notebook = {"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "source": ["x = 1\n", "x"],
+                           "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "runs.ipynb").write_text(json.dumps(notebook))
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    diffed = run(tmp_path, "--no-cache", "--diff", ".")
+    assert "Would fix 2 findings in 2 files" in diffed.stderr, diffed.stderr
+    applies = subprocess.run(["git", "apply", "--check", "-"], input=diffed.stdout, cwd=tmp_path, capture_output=True, text=True)
+    assert applies.returncode == 0, applies.stderr
+    fixed = run(tmp_path, "--no-cache", "--fix", "--show-fixes", ".")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "Fixed 2 findings:" in fixed.stdout and "No safe fixes" not in fixed.stdout
+    assert ".pre-commit-config.yaml: PC106" in fixed.stdout and "runs.ipynb: PC703" in fixed.stdout
+    assert json.loads((tmp_path / "runs.ipynb").read_text())["cells"][0]["outputs"] == []
