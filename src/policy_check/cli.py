@@ -117,10 +117,17 @@ def validate_settings_codes(settings: Settings) -> None:
     """Every code in the configuration names a rule; an error names the file, the
     line and the key (and the closest code, for a typo)."""
     for key, codes in (("select", settings.select or ()), ("extend-select", settings.extend_select), ("ignore", settings.ignore)):
-        if codes:
-            validate_codes(codes, config_place(settings, key))
+        _validate_at(settings, codes, key)
     for glob, codes in settings.per_file_ignores:
-        validate_codes(codes, config_place(settings, "per-file-ignores", glob))
+        _validate_at(settings, codes, "per-file-ignores", glob)
+
+
+def _validate_at(settings: Settings, codes: Sequence[str], key: str, entry: str | None = None) -> None:
+    # The file is read again for the line only when a code is wrong.
+    try:
+        validate_codes(codes, "")
+    except ConfigError as error:
+        raise ConfigError(f"{config_place(settings, key, entry)}{error}") from None
 
 
 def _file_overrides(args: argparse.Namespace, settings: Settings) -> dict[str, object]:
