@@ -131,7 +131,9 @@ def test_notebook_fix_strips_outputs_and_keeps_metadata(tmp_path: Path) -> None:
 def test_diff_prints_project_fixes_and_writes_nothing(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "lab", {"setup.py": "from setuptools import setup\nsetup(name='lab')\n", "lab/__init__.py": ""})
     result = run_cli("--select", "PC1", "--diff", "--unsafe-fixes", ".", cwd=root)
-    assert "would move lab/ to src/lab/" in result.stderr and "+++ b/pyproject.toml" in result.stdout
+    # The move is part of the patch, as a rename (git apply moves the file).
+    assert "rename from lab/__init__.py\nrename to src/lab/__init__.py\n" in result.stdout
+    assert "+++ b/pyproject.toml" in result.stdout and "Would fix 3 findings in 4 files" in result.stderr
     assert "+++ b/.pre-commit-config.yaml" in result.stdout
     assert not (root / "pyproject.toml").exists() and (root / "lab/__init__.py").exists()
     assert not (root / ".pre-commit-config.yaml").exists()
