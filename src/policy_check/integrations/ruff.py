@@ -63,7 +63,7 @@ from policy_check.diffs import unified_diff
 from policy_check.rules import rule_by_code
 from policy_check.rules.base import Rule
 from policy_check.run_context import RunContext
-from policy_check.source import MAX_SOURCE_BYTES, NotWritten, UnreadableSource, read_source, write_fixed
+from policy_check.source import MAX_SOURCE_BYTES, NotWritten, SourceText, UnreadableSource, read_source, write_fixed
 from policy_check.suppression import filter_suppressed
 
 logger = logging.getLogger(__name__)
@@ -991,17 +991,24 @@ def _settle_notebook(
     ruff_fixed = _fixed_findings(before, after, options)
     for diagnostic in ruff_fixed:
         diagnostic.path = job.display_path
+    if not _store_notebook(result, job, source, final_json, context):
+        return
     settled_notebook = read_notebook(final_json)
-    if options.mode is Mode.FIX:
-        try:
-            write_fixed(job.path, source, final_json, settings.root, python=False)
-        except (NotWritten, OSError) as error:
-            # The first passes are on disk; this one is not, and does not count.
-            reason = str(error) if not isinstance(error, OSError) else error.strerror or str(error)
-            result.diagnostics.append(engine_diagnostic(IO_ERROR, job.display_path, f"fixes not written: {reason}"))
-            return
-    else:
-        result.diff = unified_diff(job.display_path, source.text, final_json)
-        result.fixed_text = final_json
     result.fixed += [to_cell_locations(notebook, d) for d in (*ruff_fixed, *fixed)]
     result.diagnostics = [to_cell_locations(settled_notebook, d) for d in remaining]
+
+
+def _store_notebook(result: FileResult, job: FileJob, source: SourceText, final_json: str, context: RunContext) -> bool:
+    """--fix: write the notebook through the verified write path; --diff: its diff.
+    False when the write failed (said as a finding; the pass does not count)."""
+    if context.options.mode is Mode.DIFF:
+        result.diff = unified_diff(job.display_path, source.text, final_json)
+        result.fixed_text = final_json
+        return True
+    try:
+        write_fixed(job.path, source, final_json, context.settings.root, python=False)
+    except (NotWritten, OSError) as error:
+        reason = str(error) if not isinstance(error, OSError) else error.strerror or str(error)
+        result.diagnostics.append(engine_diagnostic(IO_ERROR, job.display_path, f"fixes not written: {reason}"))
+        return False
+    return True
