@@ -41,27 +41,37 @@ def run_project_checks(context: RunContext) -> list[Diagnostic]:
     mode = context.options.mode
     allowed = [(rule, finding) for rule, finding in found if finding.fix and context.options.allows(finding.fix.applicability)]
     if mode is Mode.DIFF and allowed:
-        workspace = Workspace(facts.root, dry_run=True, overlay=context.fixed_sources)
-        applied = _apply(workspace, allowed)
-        sys.stdout.write(workspace.diff(lambda path: _relative(path, facts.root)))
-        context.diffed_paths.update(workspace.changed_paths())
-        context.changed_files.update(workspace.touched_paths())
-        context.fixed.extend(_diagnostic(rule, finding, facts, context) for rule, finding in applied)
+        _diff(facts, allowed, context)
     elif mode is Mode.FIX and allowed:
-        workspace = Workspace(facts.root, dry_run=False, git_repo=facts.repo)
-        applied = _apply(workspace, allowed)
-        context.fixed.extend(_diagnostic(rule, finding, facts, context) for rule, finding in applied)
-        context.changed_files.update(workspace.touched_paths())
-        logger.info("fixed %d project findings", len(applied))
-        if workspace.moves:
-            logger.warning(
-                "moved %s: an editable install (`pip install -e .`) points at the old place; run it again",
-                ", ".join(f"{_relative(source, facts.root)}/ to {_relative(target, facts.root)}/" for source, target in workspace.moves),
-            )
+        _fix(facts, allowed, context)
         # Look again: what is left is what the fixes did not (or could not) resolve.
         facts = ProjectFacts.gather(start, context.settings)
         found, crashes = collect(facts, rules)
     return [*crashes, *(_diagnostic(rule, finding, facts, context) for rule, finding in found)]
+
+
+def _diff(facts: ProjectFacts, allowed: Sequence[tuple[type[ProjectRule], Finding]], context: RunContext) -> None:
+    """--diff: the fixes as one git-style patch (moves as renames), counted as fixes."""
+    workspace = Workspace(facts.root, dry_run=True, overlay=context.fixed_sources)
+    applied = _apply(workspace, allowed)
+    sys.stdout.write(workspace.diff(lambda path: _relative(path, facts.root)))
+    context.diffed_paths.update(workspace.changed_paths())
+    context.changed_files.update(workspace.touched_paths())
+    context.fixed.extend(_diagnostic(rule, finding, facts, context) for rule, finding in applied)
+
+
+def _fix(facts: ProjectFacts, allowed: Sequence[tuple[type[ProjectRule], Finding]], context: RunContext) -> None:
+    """--fix: apply, count and list the fixes; after a move, say to reinstall."""
+    workspace = Workspace(facts.root, dry_run=False, git_repo=facts.repo)
+    applied = _apply(workspace, allowed)
+    context.fixed.extend(_diagnostic(rule, finding, facts, context) for rule, finding in applied)
+    context.changed_files.update(workspace.touched_paths())
+    logger.info("fixed %d project findings", len(applied))
+    if workspace.moves:
+        logger.warning(
+            "moved %s: an editable install (`pip install -e .`) points at the old place; run it again",
+            ", ".join(f"{_relative(source, facts.root)}/ to {_relative(target, facts.root)}/" for source, target in workspace.moves),
+        )
 
 
 def project_start(paths: Sequence[Path]) -> Path:
