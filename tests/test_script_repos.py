@@ -16,7 +16,7 @@ from policy_check.selection import selected_rules
 
 from _project_repos import make_repo
 
-PRECOMMIT = "repos:\n  - repo: https://github.com/research-tooling/policy-check\n    rev: v0.1.0\n    hooks:\n      - id: policy-check\n"
+PRECOMMIT = "repos:\n  - repo: https://github.com/policy-check/policy-check\n    rev: v0.1.0\n    hooks:\n      - id: policy-check\n"
 PYPROJECT = '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "lab"\nversion = "0.1.0"\n'
 TEST = "def test_flow():\n    assert True\n"
 
