@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -203,9 +204,11 @@ class _Dispatcher:
 # Checking one text
 
 
-def _snippet(module: cst.Module, node: cst.CSTNode) -> str:
+def _snippet(module: cst.Module, positions: SourcePositions, node: cst.CSTNode) -> str:
     try:
-        code = module.code_for_node(node)
+        # Baselines fingerprint snippets, which have always been libcst's code for the
+        # node; an `elif` alone generates as `if`, so it keeps that form.
+        code = module.code_for_node(node) if isinstance(node, cst.If) else positions.code(node)
     except Exception:  # noqa: BLE001 - a snippet is a nicety, never a failure
         return ""
     return " ".join(code.split())[:_SNIPPET_LIMIT]
@@ -320,22 +323,43 @@ def _as_read_through_fallback(diagnostics: list[Diagnostic], fallback: Readable,
     return diagnostics
 
 
-Crash = tuple[Rule, cst.CSTNode, BaseException]
+class Crash(NamedTuple):
+    """A rule that raised: on which node (with its ancestors), and what."""
+
+    rule: Rule
+    node: cst.CSTNode
+    error: BaseException
+    ancestors: tuple[cst.CSTNode, ...] = ()
 
 
 def _diagnostics_of(context: FileContext, crashes: Sequence[Crash], display_path: str) -> list[Diagnostic]:
     """The rules' reports and crashes as diagnostics, each with its place and scope."""
     module = context.module
-    # Node positions cost a code generation pass: only when a report or crash needs them.
-    needs_positions = bool(crashes) or any(report.node is not None for report in context.reports)
-    positions = SourcePositions(module, context.source) if needs_positions else None
+    # Node positions cost code generation: only for the nodes a report or crash needs.
+    positions = SourcePositions(module, context.source, context.python_ast, _position_hints(context.reports, crashes))
     diagnostics = [_to_diagnostic(report, module, positions, display_path) for report in context.reports]
     if context.python_ast is not None:
         for diagnostic in diagnostics:
             diagnostic.scope = enclosing_scope(context.python_ast, diagnostic.start.row)
-    if positions is not None:
-        diagnostics.extend(_crash_diagnostics(crashes, positions, display_path))
+    diagnostics.extend(_crash_diagnostics(crashes, positions, display_path))
     return diagnostics
+
+
+def _position_hints(reports: Sequence[Report], crashes: Sequence[Crash]) -> dict[cst.CSTNode, tuple[cst.CSTNode, ...]]:
+    """Each node to place, with the ancestors it had when reported (fix edits take
+    their report's): the way to it without searching the tree."""
+    hints: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = {}
+    for report in reports:
+        if report.node is None:
+            continue
+        hints[report.node] = report.ancestors
+        for edit in report.fix.edits if report.fix is not None else ():
+            node = getattr(edit, "node", None)
+            if node is not None:
+                hints.setdefault(node, report.ancestors)
+    for crash in crashes:
+        hints.setdefault(crash.node, crash.ancestors)
+    return hints
 
 
 def _run_rules(active: Sequence[Rule], context: FileContext) -> list[Crash]:
@@ -344,7 +368,9 @@ def _run_rules(active: Sequence[Rule], context: FileContext) -> list[Crash]:
     crashes: list[Crash] = []
     if not active:
         return crashes
-    dispatcher = _Dispatcher(active, context, lambda rule, node, error: crashes.append((rule, node, error)))
+    dispatcher = _Dispatcher(
+        active, context, lambda rule, node, error: crashes.append(Crash(rule, node, error, tuple(context.stack)))
+    )
     dispatcher.walk(context.module)
     for rule in active:
         if id(rule) in dispatcher.crashed:
@@ -352,15 +378,16 @@ def _run_rules(active: Sequence[Rule], context: FileContext) -> list[Crash]:
         try:
             rule.finish()
         except Exception as error:  # noqa: BLE001 - a rule's bug must not stop the file
-            crashes.append((rule, context.module, error))
+            crashes.append(Crash(rule, context.module, error, (context.module,)))
     return crashes
 
 
 def _crash_diagnostics(crashes: Sequence[Crash], positions: SourcePositions, display_path: str) -> list[Diagnostic]:
     diagnostics = []
-    for rule, node, error in crashes:
+    for crash in crashes:
+        rule, error = crash.rule, crash.error
         logger.debug("rule %s crashed on %s", rule.code, display_path, exc_info=error)
-        span = positions.spans.get(node)
+        span = positions.find(crash.node)
         diagnostics.append(
             _internal_error(
                 display_path,
@@ -371,10 +398,8 @@ def _crash_diagnostics(crashes: Sequence[Crash], positions: SourcePositions, dis
     return diagnostics
 
 
-def _to_diagnostic(
-    report: Report, module: cst.Module, positions: SourcePositions | None, display_path: str
-) -> Diagnostic:
-    if report.node is None or positions is None:
+def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePositions, display_path: str) -> Diagnostic:
+    if report.node is None:
         assert report.span is not None, "a report has a node or a span"
         return Diagnostic(
             code=report.rule.code,
@@ -397,7 +422,7 @@ def _to_diagnostic(
         severity=report.severity,
         name=report.rule.name,
         fix=fix,
-        snippet=_snippet(module, report.node),
+        snippet=_snippet(module, positions, report.node),
     )
 
 
