@@ -34,6 +34,7 @@ from policy_check.diagnostics import (
 )
 from policy_check.adoption.scope import enclosing_scope
 from policy_check.adoption.unused_noqa import unused_noqa_diagnostics
+from policy_check.deep_stack import MAX_LIBCST_DEPTH, ChainTooLong, on_deep_stack, python_tree, too_deep_for_libcst
 from policy_check.diffs import unified_diff
 from policy_check.fixes import apply_fixes, resolve_fix
 from policy_check.notebooks import NotebookModule, read_notebook, to_cell_locations, write_back
@@ -121,7 +122,9 @@ def parse_source(text: str, display_path: str) -> Parsed:
     rather than raising).  What CPython accepts and libcst does not is read through
     ``parse_fallback``: E999 means Python itself rejects the file."""
     try:
-        tree = ast.parse(text, filename=display_path)
+        tree = python_tree(text, display_path)
+    except ChainTooLong as error:
+        raise NotParsed(_internal_error(display_path, f"internal error: file too deeply nested to analyse: {error}")) from None
     except SyntaxError as error:
         raise NotParsed(_syntax_diagnostic(display_path, error.msg, error.lineno or 1, error.offset or 1)) from None
     except (RecursionError, MemoryError):
@@ -130,6 +133,10 @@ def parse_source(text: str, display_path: str) -> Parsed:
         ) from None
     except ValueError as error:
         raise NotParsed(_syntax_diagnostic(display_path, str(error), 1, 1)) from None
+    depth = too_deep_for_libcst(text, tree)
+    if depth is not None:
+        message = f"internal error: file too deeply nested to analyse (about {depth:,} levels; libcst holds {MAX_LIBCST_DEPTH:,})"
+        raise NotParsed(_internal_error(display_path, message))
     try:
         return Parsed(cst.parse_module(text), tree, text)
     except cst.ParserSyntaxError as error:
@@ -240,6 +247,7 @@ def _internal_error(path: str, message: str, location: Location | None = None) -
     return engine_diagnostic(INTERNAL_ERROR, path, message, location)
 
 
+@on_deep_stack
 def check_text(
     text: str,
     path: Path,
@@ -292,7 +300,10 @@ def _check_parsed(
         if settings.report_unused_noqa:  # every directive of a file without findings is unused
             return unused_noqa_diagnostics(text, display_path, relative_path, (), checked_codes, settings)
         return []
-    diagnostics = _diagnostics_of(context, crashes, display_path)
+    try:
+        diagnostics = _diagnostics_of(context, crashes, display_path)
+    except RecursionError:
+        return [_internal_error(display_path, "internal error: file too deeply nested to analyse")]
     used_noqa: set[tuple[int, str]] = set()
     kept = filter_suppressed(diagnostics, text, relative_path, settings, used_noqa)
     if settings.report_unused_noqa:
@@ -426,6 +437,7 @@ def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePosition
     )
 
 
+@on_deep_stack
 def parses(text: str) -> bool:
     try:
         parse(text, "<fixed>")
@@ -450,6 +462,7 @@ def _unreadable(display_path: str, reason: str) -> Diagnostic:
     return engine_diagnostic(IO_ERROR, display_path, reason)
 
 
+@on_deep_stack
 def check_file(
     job: FileJob,
     settings: Settings,

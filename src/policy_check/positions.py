@@ -298,37 +298,46 @@ def _block_below(
     """The indented block the path enters below the compound statement at ``index``:
     its place on the path and CPython's statements for it."""
     owner: cst.CSTNode = path[index]
-    python_owner: ast.AST = python_statement
-    index += 1
-    while index < len(path):
-        child = path[index]
-        if isinstance(child, cst.IndentedBlock) and child is getattr(owner, "body", None):
+    python_owner: ast.AST | None = python_statement
+    for place in range(index + 1, len(path)):
+        child = path[place]
+        if isinstance(child, cst.IndentedBlock):
             body = getattr(python_owner, "body", None)
-            return (index, child, body) if isinstance(body, list) else None
-        if isinstance(child, cst.If) and child is getattr(owner, "orelse", None):  # elif
-            orelse = getattr(python_owner, "orelse", [])
-            if len(orelse) != 1 or not isinstance(orelse[0], ast.If):
-                return None
-            owner, python_owner = child, orelse[0]
-        elif isinstance(child, (cst.Else, cst.Finally)):
-            # `else:` and `finally:` clauses: CPython keeps their statements as a list.
-            field = "orelse" if isinstance(child, cst.Else) else "finalbody"
-            block = path[index + 1] if index + 1 < len(path) else None
-            python_body = getattr(python_owner, field, None)
-            if child is getattr(owner, field, None) and block is child.body and isinstance(python_body, list):
-                return index + 1, child.body, python_body  # type: ignore[return-value]
-            return None
-        elif isinstance(child, (cst.ExceptHandler, cst.ExceptStarHandler)):
-            python_owner = _nth(getattr(owner, "handlers", ()), getattr(python_owner, "handlers", ()), child)
-            owner = child
-        elif isinstance(child, cst.MatchCase):
-            python_owner = _nth(getattr(owner, "cases", ()), getattr(python_owner, "cases", ()), child)
-            owner = child
-        else:
-            return None
+            enters = child is getattr(owner, "body", None) and isinstance(body, list)
+            return (place, child, body) if enters else None  # type: ignore[return-value]
+        if isinstance(child, (cst.Else, cst.Finally)):
+            return _clause_block(path, place, owner, python_owner)
+        python_owner = _python_clause(owner, python_owner, child)
         if python_owner is None:
             return None
-        index += 1
+        owner = child
+    return None
+
+
+def _python_clause(owner: cst.CSTNode, python_owner: ast.AST | None, child: cst.CSTNode) -> ast.AST | None:
+    """CPython's node for an ``elif``, ``except`` or ``case`` clause on the way down."""
+    if isinstance(child, cst.If):
+        orelse = getattr(python_owner, "orelse", [])
+        is_elif = child is getattr(owner, "orelse", None) and len(orelse) == 1 and isinstance(orelse[0], ast.If)
+        return orelse[0] if is_elif else None
+    if isinstance(child, (cst.ExceptHandler, cst.ExceptStarHandler)):
+        return _nth(getattr(owner, "handlers", ()), getattr(python_owner, "handlers", ()), child)
+    if isinstance(child, cst.MatchCase):
+        return _nth(getattr(owner, "cases", ()), getattr(python_owner, "cases", ()), child)
+    return None
+
+
+def _clause_block(
+    path: Sequence[cst.CSTNode], index: int, owner: cst.CSTNode, python_owner: ast.AST | None
+) -> tuple[int, cst.IndentedBlock, Sequence[ast.stmt]] | None:
+    """An ``else:`` or ``finally:`` clause's block: CPython keeps its statements as a list."""
+    clause = path[index]
+    field = "orelse" if isinstance(clause, cst.Else) else "finalbody"
+    block = path[index + 1] if index + 1 < len(path) else None
+    python_body = getattr(python_owner, field, None)
+    body = getattr(clause, "body", None)
+    if clause is getattr(owner, field, None) and block is body and isinstance(python_body, list):
+        return index + 1, body, python_body  # type: ignore[return-value]
     return None
 
 
