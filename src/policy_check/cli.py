@@ -9,30 +9,21 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+# Only what --version and --help need is imported here: a check run, `rule` and
+# `rules` import the engine, the rules and the reporters when they run.
 from policy_check import __version__
 from policy_check import cache as cache_module
-from policy_check.cache import ResultCache
-from policy_check.config import ConfigError, Settings, load_settings
-from policy_check.diagnostics import SYNTAX_ERROR, Diagnostic
-from policy_check.discovery import discover, display_path
-from policy_check.docs import render_catalogue, render_engine_code, render_rule
-from policy_check.engine import FileJob, FileResult, FixOptions, Mode
 from policy_check.printable import PrintableFormatter, printable
-from policy_check.report import RunReport
-from policy_check.reporters import REPORTERS
-from policy_check.reporters.style import finding_line
-from policy_check.rules import ENGINE_CODES, rule_by_code
-from policy_check.rules.base import Rule
-from policy_check.run_checks import RUN_CHECKS
-from policy_check.run_context import RunContext
-from policy_check.selection import selected_codes, selected_rules, validate_codes
-from policy_check.integrations.ruff import fix_before_engine, settle_after_engine
-from policy_check.runner import run_jobs
-from policy_check.adoption.options import Adoption, AdoptionError, add_adoption_arguments
-from policy_check.progress import progress_for_run
-from policy_check.reporters import github as github_reporter
+
+if TYPE_CHECKING:
+    from policy_check.config import Settings
+    from policy_check.diagnostics import Diagnostic
+    from policy_check.engine import FileJob, FileResult, FixOptions
+    from policy_check.report import RunReport
+    from policy_check.rules.base import Rule
+    from policy_check.run_context import RunContext
 
 logger = logging.getLogger("policy_check")
 
@@ -44,6 +35,9 @@ def _codes(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from policy_check.adoption.options import add_adoption_arguments
+    from policy_check.reporters import FORMATS
+
     parser = argparse.ArgumentParser(
         prog="policy-check",
         description="Policy checks for Python research code: layout, imports, logging, processes, vectorisation.",
@@ -60,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     fixing.add_argument("--diff", action="store_true", help="print a unified diff of the fixes and change nothing")
     fixing.add_argument("--show-fixes", action="store_true", help="list the findings that were fixed")
     output = parser.add_argument_group("output")
-    output.add_argument("--output-format", choices=sorted(REPORTERS), default=os.environ.get("POLICY_CHECK_OUTPUT_FORMAT", "text"))
+    output.add_argument("--output-format", choices=sorted(FORMATS), default=os.environ.get("POLICY_CHECK_OUTPUT_FORMAT", "text"))
     output.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
     output.add_argument("--summary", type=Path, help="append a Markdown summary to this file (default with github format: $GITHUB_STEP_SUMMARY)")
     output.add_argument("--statistics", action="store_true", help="print counts per code instead of the findings")
@@ -112,6 +106,9 @@ def _config_start(paths: Sequence[Path]) -> Path:
 
 
 def _settings_for(args: argparse.Namespace) -> Settings:
+    from policy_check.config import load_settings
+    from policy_check.selection import validate_codes
+
     settings = load_settings(_config_start(args.paths), args.config, args.isolated)
     where = str(settings.config_file or "configuration")
     validate_codes((*(settings.select or ()), *settings.extend_select, *settings.ignore), where)
@@ -134,7 +131,18 @@ def _settings_for(args: argparse.Namespace) -> Settings:
 
 
 def check_command(argv: Sequence[str]) -> int:
+    if list(argv) == ["--version"]:  # answered before anything is imported
+        sys.stdout.write(f"policy-check {__version__}\n")
+        return EXIT_CLEAN
     args = build_parser().parse_args(argv)
+    from policy_check.adoption.options import Adoption, AdoptionError
+    from policy_check.config import ConfigError
+    from policy_check.discovery import discover, display_path
+    from policy_check.engine import FileJob, FixOptions, Mode
+    from policy_check.report import RunReport
+    from policy_check.run_context import RunContext
+    from policy_check.selection import selected_codes, selected_rules
+
     _setup_logging(args.verbose, args.quiet)
     if args.jobs is not None and args.jobs < 1:
         logger.error("--jobs must be at least 1")
@@ -177,6 +185,9 @@ def check_command(argv: Sequence[str]) -> int:
 
 def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext) -> list[Diagnostic]:
     """The file findings and the run-level checks' (project rules, ruff), in order."""
+    from policy_check.diagnostics import SYNTAX_ERROR
+    from policy_check.run_checks import RUN_CHECKS
+
     run_level = [d for check in RUN_CHECKS for d in check(run_context)]
     # A file Python cannot parse gets its E999 alone: ruff's parser accepts some of
     # them (3,000 nested parentheses) and its findings there could never be fixed.
@@ -186,6 +197,8 @@ def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext) -> 
 
 
 def _write_outputs(report: RunReport, args: argparse.Namespace) -> int:
+    from policy_check.reporters import github as github_reporter
+
     _write_report(report, args)
     summary_file = github_reporter.summary_path(args.summary, args.output_format)
     if summary_file is not None:
@@ -198,6 +211,13 @@ def _check_files(
 ) -> tuple[list[FileResult], list[Diagnostic]]:
     """Every file through ruff's fixes (in fix and diff mode), the engine, and a
     settling ruff pass; the results and what ruff fixed."""
+    from policy_check.cache import ResultCache
+    from policy_check.engine import Mode
+    from policy_check.integrations.ruff import fix_before_engine, settle_after_engine
+    from policy_check.progress import progress_for_run
+    from policy_check.runner import run_jobs
+    from policy_check.selection import selected_codes
+
     codes = selected_codes(settings)
     cache_module.set_enabled(not args.no_cache)
     ruff_fixes = fix_before_engine(jobs, settings, rules, options, codes)
@@ -236,6 +256,9 @@ def _write_diff(
 
 
 def _write_report(report: RunReport, args: argparse.Namespace) -> None:
+    from policy_check.reporters import reporter
+    from policy_check.reporters.style import finding_line
+
     stream: TextIO
     if args.output_file:
         args.output_file.parent.mkdir(parents=True, exist_ok=True)
@@ -253,7 +276,7 @@ def _write_report(report: RunReport, args: argparse.Namespace) -> None:
             for diagnostic in report.diagnostics:
                 stream.write(finding_line(diagnostic, report, color) + "\n")
         else:
-            REPORTERS[args.output_format](report, stream, color)
+            reporter(args.output_format)(report, stream, color)
     finally:
         if stream is not sys.stdout:
             stream.close()
@@ -274,6 +297,9 @@ def _write_statistics(report: RunReport, stream: TextIO) -> None:
 
 
 def rule_command(argv: Sequence[str]) -> int:
+    from policy_check.docs import render_engine_code, render_rule
+    from policy_check.rules import ENGINE_CODES, rule_by_code
+
     if len(argv) != 1:
         sys.stderr.write("usage: policy-check rule CODE\n")
         return EXIT_ERROR
@@ -290,6 +316,8 @@ def rule_command(argv: Sequence[str]) -> int:
 
 
 def rules_command(argv: Sequence[str]) -> int:
+    from policy_check.docs import render_catalogue
+
     sys.stdout.write(render_catalogue())
     return EXIT_CLEAN
 
