@@ -131,9 +131,6 @@ def _settings_for(args: argparse.Namespace) -> Settings:
 
 
 def check_command(argv: Sequence[str]) -> int:
-    if list(argv) == ["--version"]:  # answered before anything is imported
-        sys.stdout.write(f"policy-check {__version__}\n")
-        return EXIT_CLEAN
     args = build_parser().parse_args(argv)
     from policy_check.adoption.options import Adoption, AdoptionError
     from policy_check.config import ConfigError
@@ -342,6 +339,9 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before anything is imported
+        sys.stdout.write(f"policy-check {__version__}\n")
+        return EXIT_CLEAN
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return SUBCOMMANDS[argv[0]](argv[1:])
