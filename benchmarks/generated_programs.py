@@ -72,7 +72,7 @@ def _hypothesmith_programs(count: int, seed: int) -> list[str]:
 def _codegen_programs(count: int, seed: int) -> list[str]:
     from pysource_codegen import generate
 
-    return [generate(seed + index, node_limit=200, depth_limit=5) for index in range(count)]
+    return [generate(seed + index, node_limit=120, depth_limit=5) for index in range(count)]
 
 
 def programs(count: int, seed: int) -> list[str]:
