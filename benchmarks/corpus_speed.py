@@ -1,21 +1,24 @@
-"""Times policy-check against its floor and its peers on real research code.
+"""Times policy-check against its floor and its peers, on libraries and on research
+code, in one run on this machine (whole-process wall time).
 
-Downloads the corpus with ``../shared/corpus.sh`` (statsmodels, scikit-learn and
-astropy sources from PyPI: about 2,600 files, 1.2M lines) unless ``--corpus`` names
-one, then runs, in one go on this machine:
+Two corpora:
 
-- bare libcst ``parse_module`` of every file (the floor), with 1 and 2 processes;
-- policy-check cold (``--no-cache``), with ``--jobs 1`` and ``--jobs 2``;
-- policy-check cold without ruff and the complexity rules (what those two cost);
-- policy-check warm (the cache filled by a first run);
-- policy-check on one median-size corpus file, and on one module of a small project
-  in git from its root (pre-commit's usual case: project rules and ruff included);
-- ruff (its default rules) and fixit (its default rules).
+- libraries: statsmodels, scikit-learn and astropy sources (about 2,600 files, 1.2M
+  lines), downloaded with ``../shared/corpus.sh`` unless ``--libraries`` names a
+  folder built by it;
+- research code: a folder of research repositories (scripts, notebooks, flat
+  folders), ``--research DIR`` (for example the 30-repository research corpus).
 
-and prints a Markdown table of wall seconds, files per second and peak memory
-(the largest single process's resident set).  Not part of CI:
+For each: bare libcst ``parse_module`` of every ``.py`` file with 2 processes (the
+floor); policy-check cold (``--no-cache``, ``--jobs 2``) with JSON and with text
+output; policy-check warm (nothing changed since a first run filled the cache);
+ruff's default rules, cold.  Then start-up: ``python -c pass``, ``policy-check
+--version``, importing libcst and parsing one module, and policy-check on that one
+module of a small research project in git, from its root (pre-commit's usual case:
+project rules and ruff included).  Prints Markdown tables and the ratios issue 18
+sets targets for.  Not part of CI:
 
-    python benchmarks/corpus_speed.py [--corpus DIR] [--repeat N]
+    python benchmarks/corpus_speed.py [--libraries DIR] [--research DIR] [--skip libraries|research|startup] [--fixit]
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CORPUS_SCRIPT = REPO.parent / "shared" / "corpus.sh"
+JOBS = "2"
 
 # Runs a command and reports its wall time and the peak RSS of its largest process.
 _MEASURE = r"""
@@ -67,8 +72,19 @@ else:
         list(pool.map(parse, files, chunksize=16))
 """
 
+# What policy-check cannot do without for one file: import libcst and parse it.
+_IMPORT_AND_PARSE = "import sys, libcst; libcst.parse_module(open(sys.argv[1], 'rb').read())"
 
-def measure(command: list[str], repeat: int, cwd: Path | None = None) -> dict[str, float]:
+
+@dataclass
+class Row:
+    label: str
+    wall: float | None
+    count: int = 1
+    peak_mb: float = 0.0
+
+
+def measure(command: list[str], repeat: int = 1, cwd: Path | None = None) -> dict[str, float]:
     best: dict[str, float] | None = None
     for _ in range(repeat):
         output = subprocess.run(
@@ -81,6 +97,30 @@ def measure(command: list[str], repeat: int, cwd: Path | None = None) -> dict[st
     return best
 
 
+def _row(label: str, command: list[str] | None, count: int, repeat: int = 1, cwd: Path | None = None) -> Row:
+    if command is None:
+        return Row(label, None)
+    result = measure(command, repeat, cwd)
+    print(f"  {label}: {result['wall']:.2f} s", file=sys.stderr, flush=True)
+    return Row(label, result["wall"], count, result["peak_mb"])
+
+
+def python_files(corpus: Path) -> list[Path]:
+    return sorted(path for path in corpus.rglob("*.py") if "wheels" not in path.parts and path.is_file())
+
+
+def _checked_copy(corpus: Path, target: Path) -> Path:
+    """The corpus's Python files and notebooks alone, under a project root of their own
+    (where the cache lives)."""
+    for path in corpus.rglob("*"):
+        if path.suffix in (".py", ".ipynb") and path.is_file() and "wheels" not in path.parts:
+            destination = target / path.relative_to(corpus)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+    (target / "pyproject.toml").write_text("[tool.policy-check]\n")
+    return target
+
+
 def _tidy_lab_repo(target: Path) -> Path:
     shutil.copytree(REPO / "fixtures" / "tidy-lab", target)
     git = ["git", "-c", "user.email=bench@example.org", "-c", "user.name=bench", "-c", "commit.gpgsign=false"]
@@ -90,79 +130,129 @@ def _tidy_lab_repo(target: Path) -> Path:
     return target
 
 
-def corpus_files(corpus: Path) -> list[Path]:
-    return sorted(path for path in corpus.rglob("*.py") if "wheels" not in path.parts)
+@dataclass(frozen=True)
+class Tools:
+    policy_check: str
+    ruff: str | None
+    fixit: str | None
+
+
+def corpus_rows(name: str, corpus: Path, tools: Tools, scratch: Path, fixit: bool) -> list[Row]:
+    files = python_files(corpus)
+    listing = scratch / f"{name}-files.txt"
+    listing.write_text("\n".join(str(path) for path in files))
+    count = len(files)
+    cold = [tools.policy_check, "--isolated", "--no-cache", "--exit-zero", "--jobs", JOBS]
+    print(f"{name}: {count} .py files", file=sys.stderr)
+    rows = [
+        _row("libcst parse only, 2 processes (floor)", [sys.executable, "-c", _PARSE_ONLY, JOBS, str(listing)], count),
+        _row("policy-check cold, JSON output", [*cold, "--output-format", "json", str(corpus)], count),
+        _row("policy-check cold, text output", [*cold, "--output-format", "text", str(corpus)], count),
+    ]
+    warm_root = _checked_copy(corpus, scratch / f"{name}-warm")
+    warm = [tools.policy_check, "--exit-zero", "--jobs", JOBS, "--output-format", "json", "."]
+    measure(warm, cwd=warm_root)  # fills the cache
+    rows.append(_row("policy-check warm (nothing changed), JSON output", warm, count, cwd=warm_root))
+    ruff = [tools.ruff, "check", "--isolated", "--no-cache", "--exit-zero", "-q", str(corpus)] if tools.ruff else None
+    rows.append(_row("ruff check cold (its default rules)", ruff, count))
+    if fixit:
+        rows.append(_row("fixit lint (its default rules)", [tools.fixit, "lint", str(corpus)] if tools.fixit else None, count))
+    return rows
+
+
+def startup_rows(tools: Tools, scratch: Path, repeat: int) -> list[Row]:
+    lab = _tidy_lab_repo(scratch / "lab")
+    module = "src/glacier/massbalance.py"
+    return [
+        _row("python -c pass", [sys.executable, "-c", "pass"], 1, repeat),
+        _row("policy-check --version", [tools.policy_check, "--version"], 1, repeat),
+        _row("import libcst and parse the module", [sys.executable, "-c", _IMPORT_AND_PARSE, module], 1, repeat, cwd=lab),
+        _row(
+            "policy-check on the module (pre-commit case)",
+            [tools.policy_check, "--no-cache", "--exit-zero", "-q", module],
+            1,
+            repeat,
+            cwd=lab,
+        ),
+    ]
+
+
+def _wall(rows: list[Row], start: str) -> float | None:
+    return next((row.wall for row in rows if row.label.startswith(start)), None)
+
+
+def ratios(tables: dict[str, list[Row]]) -> list[tuple[str, float | None, str]]:
+    """Issue 18's targets, each as (what, measured ratio, target)."""
+    found: list[tuple[str, float | None, str]] = []
+
+    def ratio(what: str, rows: list[Row], numerator: str, denominator: str, target: str) -> None:
+        top, bottom = _wall(rows, numerator), _wall(rows, denominator)
+        found.append((what, top / bottom if top and bottom else None, target))
+
+    research, libraries, startup = tables.get("research"), tables.get("libraries"), tables.get("startup")
+    if research:
+        ratio("research: text output / JSON output (cold)", research, "policy-check cold, text", "policy-check cold, JSON", "<= 1.2")
+        ratio("research: JSON cold / bare libcst parse", research, "policy-check cold, JSON", "libcst parse", "<= 1.6")
+        ratio("research: warm / ruff cold", research, "policy-check warm", "ruff check cold", "<= 1.5")
+    if libraries:
+        ratio("libraries: JSON cold / bare libcst parse", libraries, "policy-check cold, JSON", "libcst parse", "<= 1.3")
+        ratio("libraries: warm / ruff cold", libraries, "policy-check warm", "ruff check cold", "<= 1.5")
+    if startup:
+        ratio("--version / python -c pass", startup, "policy-check --version", "python -c pass", "<= 3")
+        ratio("one module in git / import libcst and parse it", startup, "policy-check on the module", "import libcst", "<= 1.5")
+    return found
+
+
+def print_tables(tables: dict[str, list[Row]], titles: dict[str, str]) -> None:
+    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"Load average at the end: {', '.join(f'{value:.1f}' for value in os.getloadavg())}")
+    for name, rows in tables.items():
+        print(f"\n{titles[name]}\n")
+        print("| run | seconds | files/s | peak MB |")
+        print("|---|---:|---:|---:|")
+        for row in rows:
+            if row.wall is None:
+                print(f"| {row.label} | not installed | | |")
+            else:
+                print(f"| {row.label} | {row.wall:.2f} | {row.count / row.wall:.0f} | {row.peak_mb:.0f} |")
+    print("\n| target (issue 18) | measured | target |")
+    print("|---|---:|---|")
+    for what, value, target in ratios(tables):
+        print(f"| {what} | {'n/a' if value is None else f'{value:.2f}x'} | {target} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, help="a folder of Python sources (default: fetch with corpus.sh)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (the best is kept)")
+    parser.add_argument("--libraries", type=Path, help="the folder corpus.sh built (default: fetch into benchmarks/corpus)")
+    parser.add_argument("--research", type=Path, help="a folder of research repositories (no research rows without it)")
+    parser.add_argument("--skip", action="append", default=[], choices=["libraries", "research", "startup"])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per start-up measurement (the best is kept)")
+    parser.add_argument("--fixit", action="store_true", help="also time fixit on the corpora (slow: minutes)")
     args = parser.parse_args()
-    corpus = args.corpus or HERE / "corpus"
-    if args.corpus is None and not corpus.exists():
-        subprocess.run(["bash", str(CORPUS_SCRIPT), str(corpus)], check=True)
-    files = corpus_files(corpus)
-    lines = sum(path.read_bytes().count(b"\n") for path in files)
     bin_dir = Path(sys.executable).parent
-    policy_check = str(bin_dir / "policy-check")
-    ruff = shutil.which("ruff", path=str(bin_dir)) or shutil.which("ruff")
-    fixit = shutil.which("fixit", path=str(bin_dir)) or shutil.which("fixit")
-
-    with tempfile.TemporaryDirectory() as scratch:
-        listing = Path(scratch) / "files.txt"
-        listing.write_text("\n".join(str(path) for path in files))
-        # A typical module (the median size), as pre-commit usually passes one or two.
-        one_file = str(sorted(files, key=lambda path: path.stat().st_size)[len(files) // 2])
-        warm_root = Path(scratch) / "warm"
-        shutil.copytree(corpus, warm_root, ignore=shutil.ignore_patterns("wheels"))
-        runs: list[tuple[str, list[str] | None]] = [
-            ("libcst parse only, 1 process (floor)", [sys.executable, "-c", _PARSE_ONLY, "1", str(listing)]),
-            ("libcst parse only, 2 processes (floor)", [sys.executable, "-c", _PARSE_ONLY, "2", str(listing)]),
-            ("policy-check cold, --jobs 1", [policy_check, "--isolated", "--no-cache", "--exit-zero", "--jobs", "1", "-q", str(corpus)]),
-            ("policy-check cold, --jobs 2", [policy_check, "--isolated", "--no-cache", "--exit-zero", "--jobs", "2", "-q", str(corpus)]),
-            (
-                "policy-check cold, --jobs 2, without ruff and PC6",
-                [policy_check, "--isolated", "--no-cache", "--exit-zero", "--jobs", "2", "-q",
-                 "--ignore", "PC6,F,B,NPY,PERF,LOG,G,UP", str(corpus)],
-            ),
-            ("policy-check warm (cache), --jobs 2", None),
-            ("policy-check, one corpus file (median size), no project", [policy_check, "--isolated", "--no-cache", "--exit-zero", "-q", one_file]),
-            ("policy-check, one file in a git repo (pre-commit case)", None),
-            ("ruff check (default rules)", [ruff, "check", "--isolated", "--no-cache", "--exit-zero", "-q", str(corpus)] if ruff else None),
-            ("fixit lint (default rules)", [fixit, "lint", str(corpus)] if fixit else None),
-        ]
-        rows = []
-        for label, command in runs:
-            if label.startswith("policy-check warm"):
-                warm = [policy_check, "--exit-zero", "--jobs", "2", "-q", str(warm_root)]
-                (warm_root / "pyproject.toml").write_text("[tool.policy-check]\n")
-                measure(warm, 1)  # fill the cache
-                command = warm
-            if label.endswith("(pre-commit case)"):
-                # What a commit runs: one changed module of a small research project in
-                # git, with the project rules and ruff, from the repository's root.
-                lab = _tidy_lab_repo(Path(scratch) / "lab")
-                command = [policy_check, "--no-cache", "--exit-zero", "-q", "src/glacier/massbalance.py"]
-                rows.append((label, (measure(command, max(args.repeat, 3), cwd=lab), 1)))
-                continue
-            if command is None:
-                rows.append((label, None))
-                continue
-            count = 1 if "one " in label else len(files)
-            rows.append((label, (measure(command, args.repeat), count)))
-
-    print(f"Corpus: {len(files)} files, {lines:,} lines ({corpus})")
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print()
-    print("| run | seconds | files/s | peak MB |")
-    print("|---|---:|---:|---:|")
-    for label, data in rows:
-        if data is None:
-            print(f"| {label} | not installed | | |")
-            continue
-        result, count = data
-        print(f"| {label} | {result['wall']:.2f} | {count / result['wall']:.0f} | {result['peak_mb']:.0f} |")
+    tools = Tools(
+        str(bin_dir / "policy-check"),
+        shutil.which("ruff", path=str(bin_dir)) or shutil.which("ruff"),
+        shutil.which("fixit", path=str(bin_dir)) or shutil.which("fixit"),
+    )
+    tables: dict[str, list[Row]] = {}
+    titles: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder)
+        if "libraries" not in args.skip:
+            libraries = args.libraries or HERE / "corpus"
+            if args.libraries is None and not libraries.exists():
+                subprocess.run(["bash", str(CORPUS_SCRIPT), str(libraries)], check=True)
+            tables["libraries"] = corpus_rows("libraries", libraries, tools, scratch, args.fixit)
+            titles["libraries"] = f"Libraries ({libraries}): {len(python_files(libraries))} .py files"
+        if args.research and "research" not in args.skip:
+            tables["research"] = corpus_rows("research", args.research, tools, scratch, args.fixit)
+            notebooks = sum(1 for _ in args.research.rglob("*.ipynb"))
+            titles["research"] = f"Research code ({args.research}): {len(python_files(args.research))} .py files, {notebooks} notebooks"
+        if "startup" not in args.skip:
+            tables["startup"] = startup_rows(tools, scratch, args.repeat)
+            titles["startup"] = f"Start-up and one file (best of {args.repeat})"
+    print_tables(tables, titles)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def _hypothesmith_programs(count: int, seed: int) -> list[str]:
 def _codegen_programs(count: int, seed: int) -> list[str]:
     from pysource_codegen import generate
 
-    return [generate(seed + index, node_limit=200, depth_limit=5) for index in range(count)]
+    return [generate(seed + index, node_limit=120, depth_limit=5) for index in range(count)]
 
 
 def programs(count: int, seed: int) -> list[str]:
@@ -168,20 +168,21 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(folder.glob("*.py"))}
 
 
-def check_corpus(files: dict[str, bytes], work: Path, tool: list[str]) -> Outcome:
-    outcome = Outcome(programs=len(files))
-    originals, fixed = work / "originals", work / "fixed"
-    for folder in (originals, fixed):
+def _write_copies(files: dict[str, bytes], *folders: Path) -> None:
+    for folder in folders:
         folder.mkdir(parents=True)
         for name, data in files.items():
             (folder / name).write_bytes(data)
-    for label, folder, args in (("check", originals, ()), ("fix", fixed, ("--fix", "--unsafe-fixes"))):
-        findings, failure = _policy_check(tool, folder, *args)
-        outcome.internal_errors += sum(1 for finding in findings if finding.get("code") == "PC000")
-        if failure:
-            outcome.tracebacks += 1
-            logger.error("%s run failed: %s", label, failure.strip()[-2000:])
-    after_fix = _snapshot(fixed)
+
+
+def _count_failures(outcome: Outcome, label: str, findings: list[dict], failure: str) -> None:
+    outcome.internal_errors += sum(1 for finding in findings if finding.get("code") == "PC000")
+    if failure:
+        outcome.tracebacks += 1
+        logger.error("%s run failed: %s", label, failure.strip()[-2000:])
+
+
+def _judge_fixes(outcome: Outcome, files: dict[str, bytes], originals: Path, fixed: Path, after_fix: dict[str, bytes]) -> None:
     for name, data in after_fix.items():
         if data == files[name]:
             continue
@@ -190,9 +191,17 @@ def check_corpus(files: dict[str, bytes], work: Path, tool: list[str]) -> Outcom
             outcome.fixed_not_compiling.append(name)
         elif _runs(originals / name) and not _runs(fixed / name):
             outcome.fixed_not_running.append(name)
-    findings, failure = _policy_check(tool, fixed, "--fix", "--unsafe-fixes")
-    outcome.internal_errors += sum(1 for finding in findings if finding.get("code") == "PC000")
-    outcome.tracebacks += bool(failure)
+
+
+def check_corpus(files: dict[str, bytes], work: Path, tool: list[str]) -> Outcome:
+    outcome = Outcome(programs=len(files))
+    originals, fixed = work / "originals", work / "fixed"
+    _write_copies(files, originals, fixed)
+    _count_failures(outcome, "check", *_policy_check(tool, originals))
+    _count_failures(outcome, "fix", *_policy_check(tool, fixed, "--fix", "--unsafe-fixes"))
+    after_fix = _snapshot(fixed)
+    _judge_fixes(outcome, files, originals, fixed, after_fix)
+    _count_failures(outcome, "second fix", *_policy_check(tool, fixed, "--fix", "--unsafe-fixes"))
     after_second = _snapshot(fixed)
     outcome.not_idempotent = [name for name, data in after_second.items() if after_fix.get(name) != data]
     return outcome

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from _privileges import folder_owned_by, other_user, run_as
+
 GOOD = 'def f(x):\n    print("x", x)\n'
 
 BAD_FILES: dict[str, bytes] = {
@@ -98,13 +100,20 @@ def test_a_declared_encoding_is_honoured(tmp_path: Path) -> None:
     assert b"'\xe9t\xe9'" in data and b'logger.info("%s", name)' in data
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can read any file")
 def test_unreadable_file_is_reported(tmp_path: Path) -> None:
-    secret = tmp_path / "secret.py"
-    secret.write_text(GOOD)
-    secret.chmod(0)
-    result = run_cli("--output-format", "concise", ".", cwd=tmp_path)
-    assert "E902" in result.stdout
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Root reads any file: act as an unprivileged user, for real.
+        user = other_user()
+        with folder_owned_by(user) as folder:
+            (folder / "secret.py").write_text(GOOD)
+            (folder / "secret.py").chmod(0o600)  # root's
+            result = run_as(user, "--output-format", "concise", ".", cwd=folder)
+    else:
+        secret = tmp_path / "secret.py"
+        secret.write_text(GOOD)
+        secret.chmod(0)
+        result = run_cli("--output-format", "concise", ".", cwd=tmp_path)
+    assert "secret.py:1:1: E902 cannot read: Permission denied" in result.stdout, result.stdout + result.stderr
 
 
 def test_huge_file_is_skipped_with_a_reason(tmp_path: Path) -> None:

@@ -229,3 +229,23 @@ def test_a_notebook_line_like_the_magic_placeholder_is_kept(tmp_path: Path, cell
     if len(cells) == 2:
         assert "%matplotlib inline" in sources[0]
         assert sources[1].count("%matplotlib") == 0
+
+
+def test_the_src_layout_migration_is_all_or_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "riverflow"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "riverflow"\nversion = "1.0"\n'
+    )
+    setup_py = "# -*- coding: latin-1 -*-\nfrom setuptools import find_packages, setup\n\nsetup(author='J\xe9r\xf4me', packages=find_packages())\n"
+    (root / "setup.py").write_bytes(setup_py.encode("latin-1"))
+    (root / "riverflow").mkdir()
+    (root / "riverflow" / "__init__.py").write_text("VERSION = 1\n")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "."], cwd=root, check=True)
+    result = run_cli("--select", "PC101", "--fix", "--unsafe-fixes", ".", cwd=root)
+    assert (root / "riverflow" / "__init__.py").is_file() and not (root / "src").exists(), "nothing moved"
+    assert (root / "setup.py").read_bytes() == setup_py.encode("latin-1")
+    assert "setup.py cannot be read as UTF-8" in result.stderr
+    assert result.returncode == 1, "the layout finding stands"

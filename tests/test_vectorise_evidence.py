@@ -276,3 +276,24 @@ def test_a_name_narrowed_by_its_own_mask_stays_an_array() -> None:
     )
     (finding,) = _findings(source, "PC501")
     assert "`out[:] = y * 2.0`" in finding.message
+
+
+def test_a_list_turned_into_an_array_and_a_running_product_are_found_as_suggestions() -> None:
+    source = (
+        "import numpy as np\n\nfilters = []\nfor line in open('f.txt'):\n    filters.append(float(line))\n"
+        "filters = np.array(filters)\nfilters = filters / 100\nfactor = 1.0\nfor j in range(len(filters)):\n    factor = factor * filters[j]\n"
+    )
+    (finding,) = _findings(source, "PC502")
+    assert "`factor *= filters.prod()`" in finding.message
+    assert "a list turned into an array" in finding.message
+    assert finding.fix is None
+
+
+def test_names_bound_by_unknown_calls_and_read_at_the_index_are_likely_arrays() -> None:
+    source = (
+        "import numpy as np\n\nrows = fetch('a')\nscale = fetch('b')\nbest = np.zeros(40)\nfor j in range(40):\n"
+        "    best[j] = (rows[j] + scale[j]) / 2\n"
+    )
+    (finding,) = _findings(source, "PC501")
+    assert "if `rows` and `scale` are NumPy arrays" in finding.message
+    assert finding.fix is None

@@ -10,34 +10,25 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from policy_check import __version__
 from policy_check import cache as cache_module
-from policy_check import show
-from policy_check.cache import ResultCache
 from policy_check.cli_parser import build_parser
-from policy_check.config_scopes import ConfigScopes
-from policy_check.config import ConfigError, Settings, config_place, load_settings
-from policy_check.diagnostics import SYNTAX_ERROR, Diagnostic
-from policy_check.discovery import SourceFile, discover, display_path
-from policy_check.docs import render_catalogue, render_engine_code, render_rule
-from policy_check.engine import FileJob, FileResult, FixOptions, Mode
 from policy_check.printable import PrintableFormatter, printable
-from policy_check.report import RunReport
-from policy_check.reporters import REPORTERS
-from policy_check.reporters.style import finding_line
-from policy_check.rules import ENGINE_CODES, FILE_RULES, known_codes, rule_by_code
-from policy_check.rules.base import Rule
-from policy_check.rules.project import PROJECT_RULES
-from policy_check.run_checks import RUN_CHECKS
-from policy_check.run_context import RunContext
-from policy_check.selection import did_you_mean, selected_codes, selected_rules, validate_codes
-from policy_check.integrations.ruff import fix_before_engine, settle_after_engine
-from policy_check.runner import run_jobs
-from policy_check.adoption.options import Adoption, AdoptionError
-from policy_check.progress import progress_for_run
-from policy_check.reporters import github as github_reporter
+
+if TYPE_CHECKING:
+    from policy_check.config import Settings
+    from policy_check.diagnostics import Diagnostic
+    from policy_check.engine import FileJob
+    from policy_check.engine import FileResult
+    from policy_check.engine import FixOptions
+    from policy_check.report import RunReport
+    from policy_check.rules.base import Rule
+    from policy_check.run_context import RunContext
+    from policy_check.discovery import SourceFile
+    from policy_check.adoption.options import Adoption
+    from policy_check.config_scopes import ConfigScopes
 
 logger = logging.getLogger("policy_check")
 
@@ -81,6 +72,9 @@ def _config_start(paths: Sequence[Path]) -> Path:
 
 
 def _settings_for(args: argparse.Namespace) -> Settings:
+    from policy_check.config import load_settings
+    from policy_check.selection import validate_codes
+
     start = _config_start(args.paths or ([args.stdin_filename] if args.stdin_filename else []))
     settings = load_settings(start, args.config, args.isolated)
     validate_codes(args.select or (), "command line: --select")
@@ -124,6 +118,10 @@ def validate_settings_codes(settings: Settings) -> None:
 
 def _validate_at(settings: Settings, codes: Sequence[str], key: str, entry: str | None = None) -> None:
     # The file is read again for the line only when a code is wrong.
+    from policy_check.config import ConfigError
+    from policy_check.config import config_place
+    from policy_check.selection import validate_codes
+
     try:
         validate_codes(codes, "")
     except ConfigError as error:
@@ -132,6 +130,8 @@ def _validate_at(settings: Settings, codes: Sequence[str], key: str, entry: str 
 
 def _file_overrides(args: argparse.Namespace, settings: Settings) -> dict[str, object]:
     """--exclude, --extend-exclude, --per-file-ignores, --target-version, as in ruff."""
+    from policy_check.selection import validate_codes
+
     changes: dict[str, object] = {}
     if args.exclude is not None:
         changes["exclude"] = tuple(args.exclude)
@@ -151,6 +151,10 @@ def _file_overrides(args: argparse.Namespace, settings: Settings) -> dict[str, o
 
 def _scope_ignores(scope: str) -> tuple[str, ...]:
     """What ``--scope`` leaves out, on top of the configured selection (which it keeps)."""
+    from policy_check.rules import ENGINE_CODES
+    from policy_check.rules import FILE_RULES
+    from policy_check.rules.project import PROJECT_RULES
+
     if scope == "files":
         return tuple(rule.code for rule in PROJECT_RULES)
     if scope == "project":
@@ -159,6 +163,11 @@ def _scope_ignores(scope: str) -> tuple[str, ...]:
 
 
 def check_command(argv: Sequence[str]) -> int:
+    from policy_check.adoption.options import Adoption
+    from policy_check.adoption.options import AdoptionError
+    from policy_check.config import ConfigError
+    from policy_check.discovery import discover
+
     args = build_parser(SUBCOMMANDS).parse_args(argv)
     _setup_logging(args.verbose, args.quiet)
     if args.jobs is not None and args.jobs < 1:
@@ -180,6 +189,8 @@ def check_command(argv: Sequence[str]) -> int:
 
 def _check_stdin(args: argparse.Namespace, settings: Settings) -> int:
     """--stdin-filename: one text from standard input, as the file it names."""
+    from policy_check.reporters.style import finding_line
+
     from policy_check.stdin_check import check_stdin  # only editors' runs pay for it
 
     mode = "diff" if args.diff else "fix" if args.fix else "check"
@@ -197,6 +208,9 @@ def _check_stdin(args: argparse.Namespace, settings: Settings) -> int:
 
 def _show(args: argparse.Namespace, settings: Settings, files: Sequence[SourceFile]) -> int:
     """--show-settings, --show-files: what a run would use, and stop."""
+    from policy_check import show
+    from policy_check.discovery import display_path
+
     if args.show_settings:
         sys.stdout.write(show.settings_text(settings))
     if args.show_files:
@@ -205,6 +219,16 @@ def _show(args: argparse.Namespace, settings: Settings, files: Sequence[SourceFi
 
 
 def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], adoption: Adoption) -> int:
+    from policy_check.config_scopes import ConfigScopes
+    from policy_check.discovery import display_path
+    from policy_check.engine import FileJob
+    from policy_check.engine import FixOptions
+    from policy_check.engine import Mode
+    from policy_check.report import RunReport
+    from policy_check.run_context import RunContext
+    from policy_check.selection import selected_codes
+    from policy_check.selection import selected_rules
+
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.CHECK
     options = FixOptions(mode=mode, unsafe=args.unsafe_fixes)
     scopes = ConfigScopes(settings, lambda nested: _with_options(args, nested), enabled=not (args.config or args.isolated))
@@ -249,6 +273,10 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
 def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext, scopes: ConfigScopes) -> list[Diagnostic]:
     """The file findings and the run-level checks' (project rules, ruff), in order;
     a run-level finding in a folder with its own configuration stands if that allows it."""
+    from policy_check.diagnostics import SYNTAX_ERROR
+    from policy_check.run_checks import RUN_CHECKS
+    from policy_check.selection import selected_codes
+
     run_level = [d for check in RUN_CHECKS for d in check(run_context) if scopes.keeps(d, selected_codes)]
     # A file Python cannot parse gets its E999 alone: ruff's parser accepts some of
     # them (3,000 nested parentheses) and its findings there could never be fixed.
@@ -258,11 +286,14 @@ def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext, sco
 
 
 def _write_outputs(report: RunReport, args: argparse.Namespace) -> int:
+    from policy_check.reporters import reporter
+    from policy_check.reporters import github as github_reporter
+
     _write_report(report, args)
     for output_format, path in args.also_write:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", encoding="utf-8") as stream:
-            REPORTERS[output_format](report, stream, False)
+            reporter(output_format)(report, stream, False)
     summary_file = github_reporter.summary_path(args.summary, args.output_format)
     if summary_file is not None:
         github_reporter.append_summary(report, summary_file)
@@ -276,6 +307,14 @@ def _check_files(
 ) -> tuple[list[FileResult], list[Diagnostic]]:
     """Every file through ruff's fixes (in fix and diff mode), the engine, and a
     settling ruff pass; the results and what ruff fixed."""
+    from policy_check.cache import ResultCache
+    from policy_check.engine import Mode
+    from policy_check.integrations.ruff import fix_before_engine
+    from policy_check.integrations.ruff import settle_after_engine
+    from policy_check.progress import progress_for_run
+    from policy_check.runner import run_jobs
+    from policy_check.selection import selected_codes
+
     codes = selected_codes(settings)
     cache_module.set_enabled(not args.no_cache)
     ruff_fixes = fix_before_engine(jobs, settings, rules, options, codes)
@@ -314,6 +353,9 @@ def _write_diff(results: Sequence[FileResult], report: RunReport, args: argparse
 
 
 def _write_report(report: RunReport, args: argparse.Namespace) -> None:
+    from policy_check.reporters import reporter
+    from policy_check.reporters.style import finding_line
+
     stream: TextIO
     if args.output_file:
         args.output_file.parent.mkdir(parents=True, exist_ok=True)
@@ -331,7 +373,7 @@ def _write_report(report: RunReport, args: argparse.Namespace) -> None:
             for diagnostic in report.diagnostics:
                 stream.write(finding_line(diagnostic, report, color) + "\n")
         else:
-            REPORTERS[args.output_format](report, stream, color)
+            reporter(args.output_format)(report, stream, color)
     finally:
         if stream is not sys.stdout:
             stream.close()
@@ -352,6 +394,13 @@ def _write_statistics(report: RunReport, stream: TextIO) -> None:
 
 
 def rule_command(argv: Sequence[str]) -> int:
+    from policy_check.docs import render_engine_code
+    from policy_check.docs import render_rule
+    from policy_check.rules import ENGINE_CODES
+    from policy_check.rules import known_codes
+    from policy_check.rules import rule_by_code
+    from policy_check.selection import did_you_mean
+
     if len(argv) != 1:
         sys.stderr.write("usage: policy-check rule CODE\n")
         return EXIT_ERROR
@@ -400,6 +449,8 @@ def version_command(argv: Sequence[str]) -> int:
 
 
 def rules_command(argv: Sequence[str]) -> int:
+    from policy_check.docs import render_catalogue
+
     sys.stdout.write(render_catalogue())
     return EXIT_CLEAN
 
@@ -425,6 +476,9 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv in (["--version"], ["-V"], ["version"]):  # answered before anything is imported
+        sys.stdout.write(f"policy-check {__version__}\n")
+        return EXIT_CLEAN
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return SUBCOMMANDS[argv[0]](argv[1:])
@@ -437,12 +491,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("policy-check: interrupted\n")
         return 130
-    except ConfigError as error:  # found late, e.g. when ruff reads its own table
-        sys.stderr.write(f"policy-check: error: {error}\n")
-        return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_CLEAN
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, exit 2
+        if type(error).__name__ == "ConfigError":  # found late, e.g. when ruff reads its own table
+            sys.stderr.write(printable(f"policy-check: error: {error}") + "\n")
+            return EXIT_ERROR
         logging.getLogger("policy_check").debug("internal error", exc_info=True)
         sys.stderr.write(f"policy-check: internal error: {type(error).__name__}: {error} (run with -v for details)\n")
         return EXIT_ERROR

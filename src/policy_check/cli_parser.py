@@ -9,9 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from policy_check import __version__
-from policy_check.adoption.options import add_adoption_arguments
 from policy_check.globs import check_glob
-from policy_check.reporters import REPORTERS
 
 TARGET_VERSIONS = ("py37", "py38", "py39", "py310", "py311", "py312", "py313", "py314")
 
@@ -32,9 +30,11 @@ def _globs(value: str) -> list[str]:
 
 def _format_and_file(value: str) -> tuple[str, Path]:
     """``FORMAT=FILE`` for ``--also-write``."""
+    from policy_check.reporters import FORMATS
+
     name, separator, path = value.partition("=")
-    if not separator or name not in REPORTERS or not path:
-        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE with FORMAT one of {', '.join(sorted(REPORTERS))}, got {value!r}")
+    if not separator or name not in FORMATS or not path:
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE with FORMAT one of {', '.join(sorted(FORMATS))}, got {value!r}")
     return name, Path(path)
 
 
@@ -73,6 +73,10 @@ def _subcommand_epilog(subcommands: Iterable[str]) -> str:
 
 def build_parser(subcommands: Iterable[str] = ()) -> argparse.ArgumentParser:
     """The check command's options (``subcommands``: the names `--help` lists)."""
+    # Imported here: --version and --help import neither the engine nor the rules.
+    from policy_check.adoption.options import add_adoption_arguments
+    from policy_check.reporters import FORMATS
+
     parser = argparse.ArgumentParser(
         prog="policy-check",
         description="Policy checks for Python research code: layout, imports, logging, processes, vectorisation.",
@@ -104,7 +108,7 @@ def build_parser(subcommands: Iterable[str] = ()) -> argparse.ArgumentParser:
     fixing.add_argument("--show-fixes", action="store_true", help="list the findings that were fixed")
     fixing.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed anything, even if nothing is left")
     output = parser.add_argument_group("output")
-    output.add_argument("--output-format", choices=sorted(REPORTERS), default=os.environ.get("POLICY_CHECK_OUTPUT_FORMAT", "text"))
+    output.add_argument("--output-format", choices=sorted(FORMATS), default=os.environ.get("POLICY_CHECK_OUTPUT_FORMAT", "text"))
     output.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
     output.add_argument(
         "--also-write", type=_format_and_file, action="append", default=[], metavar="FORMAT=FILE",

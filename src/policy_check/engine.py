@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -33,6 +34,7 @@ from policy_check.diagnostics import (
 )
 from policy_check.adoption.scope import enclosing_scope
 from policy_check.adoption.unused_noqa import unused_noqa_diagnostics
+from policy_check.deep_stack import MAX_LIBCST_DEPTH, ChainTooLong, on_deep_stack, python_tree, too_deep_for_libcst
 from policy_check.diffs import unified_diff
 from policy_check.fixes import apply_fixes, resolve_fix
 from policy_check.notebooks import NotebookModule, read_notebook, to_cell_locations, write_back
@@ -120,7 +122,9 @@ def parse_source(text: str, display_path: str) -> Parsed:
     rather than raising).  What CPython accepts and libcst does not is read through
     ``parse_fallback``: E999 means Python itself rejects the file."""
     try:
-        tree = ast.parse(text, filename=display_path)
+        tree = python_tree(text, display_path)
+    except ChainTooLong as error:
+        raise NotParsed(_internal_error(display_path, f"internal error: file too deeply nested to analyse: {error}")) from None
     except SyntaxError as error:
         raise NotParsed(_syntax_diagnostic(display_path, error.msg, error.lineno or 1, error.offset or 1)) from None
     except (RecursionError, MemoryError):
@@ -129,6 +133,10 @@ def parse_source(text: str, display_path: str) -> Parsed:
         ) from None
     except ValueError as error:
         raise NotParsed(_syntax_diagnostic(display_path, str(error), 1, 1)) from None
+    depth = too_deep_for_libcst(text, tree)
+    if depth is not None:
+        message = f"internal error: file too deeply nested to analyse (about {depth:,} levels; libcst holds {MAX_LIBCST_DEPTH:,})"
+        raise NotParsed(_internal_error(display_path, message))
     try:
         return Parsed(cst.parse_module(text), tree, text)
     except cst.ParserSyntaxError as error:
@@ -203,9 +211,11 @@ class _Dispatcher:
 # Checking one text
 
 
-def _snippet(module: cst.Module, node: cst.CSTNode) -> str:
+def _snippet(module: cst.Module, positions: SourcePositions, node: cst.CSTNode) -> str:
     try:
-        code = module.code_for_node(node)
+        # Baselines fingerprint snippets, which have always been libcst's code for the
+        # node; an `elif` alone generates as `if`, so it keeps that form.
+        code = module.code_for_node(node) if isinstance(node, cst.If) else positions.code(node)
     except Exception:  # noqa: BLE001 - a snippet is a nicety, never a failure
         return ""
     return " ".join(code.split())[:_SNIPPET_LIMIT]
@@ -237,6 +247,7 @@ def _internal_error(path: str, message: str, location: Location | None = None) -
     return engine_diagnostic(INTERNAL_ERROR, path, message, location)
 
 
+@on_deep_stack
 def check_text(
     text: str,
     path: Path,
@@ -289,7 +300,10 @@ def _check_parsed(
         if settings.report_unused_noqa:  # every directive of a file without findings is unused
             return unused_noqa_diagnostics(text, display_path, relative_path, (), checked_codes, settings)
         return []
-    diagnostics = _diagnostics_of(context, crashes, display_path)
+    try:
+        diagnostics = _diagnostics_of(context, crashes, display_path)
+    except RecursionError:
+        return [_internal_error(display_path, "internal error: file too deeply nested to analyse")]
     used_noqa: set[tuple[int, str]] = set()
     kept = filter_suppressed(diagnostics, text, relative_path, settings, used_noqa)
     if settings.report_unused_noqa:
@@ -320,22 +334,43 @@ def _as_read_through_fallback(diagnostics: list[Diagnostic], fallback: Readable,
     return diagnostics
 
 
-Crash = tuple[Rule, cst.CSTNode, BaseException]
+class Crash(NamedTuple):
+    """A rule that raised: on which node (with its ancestors), and what."""
+
+    rule: Rule
+    node: cst.CSTNode
+    error: BaseException
+    ancestors: tuple[cst.CSTNode, ...] = ()
 
 
 def _diagnostics_of(context: FileContext, crashes: Sequence[Crash], display_path: str) -> list[Diagnostic]:
     """The rules' reports and crashes as diagnostics, each with its place and scope."""
     module = context.module
-    # Node positions cost a code generation pass: only when a report or crash needs them.
-    needs_positions = bool(crashes) or any(report.node is not None for report in context.reports)
-    positions = SourcePositions(module, context.source) if needs_positions else None
+    # Node positions cost code generation: only for the nodes a report or crash needs.
+    positions = SourcePositions(module, context.source, context.python_ast, _position_hints(context.reports, crashes))
     diagnostics = [_to_diagnostic(report, module, positions, display_path) for report in context.reports]
     if context.python_ast is not None:
         for diagnostic in diagnostics:
             diagnostic.scope = enclosing_scope(context.python_ast, diagnostic.start.row)
-    if positions is not None:
-        diagnostics.extend(_crash_diagnostics(crashes, positions, display_path))
+    diagnostics.extend(_crash_diagnostics(crashes, positions, display_path))
     return diagnostics
+
+
+def _position_hints(reports: Sequence[Report], crashes: Sequence[Crash]) -> dict[cst.CSTNode, tuple[cst.CSTNode, ...]]:
+    """Each node to place, with the ancestors it had when reported (fix edits take
+    their report's): the way to it without searching the tree."""
+    hints: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = {}
+    for report in reports:
+        if report.node is None:
+            continue
+        hints[report.node] = report.ancestors
+        for edit in report.fix.edits if report.fix is not None else ():
+            node = getattr(edit, "node", None)
+            if node is not None:
+                hints.setdefault(node, report.ancestors)
+    for crash in crashes:
+        hints.setdefault(crash.node, crash.ancestors)
+    return hints
 
 
 def _run_rules(active: Sequence[Rule], context: FileContext) -> list[Crash]:
@@ -344,7 +379,9 @@ def _run_rules(active: Sequence[Rule], context: FileContext) -> list[Crash]:
     crashes: list[Crash] = []
     if not active:
         return crashes
-    dispatcher = _Dispatcher(active, context, lambda rule, node, error: crashes.append((rule, node, error)))
+    dispatcher = _Dispatcher(
+        active, context, lambda rule, node, error: crashes.append(Crash(rule, node, error, tuple(context.stack)))
+    )
     dispatcher.walk(context.module)
     for rule in active:
         if id(rule) in dispatcher.crashed:
@@ -352,15 +389,16 @@ def _run_rules(active: Sequence[Rule], context: FileContext) -> list[Crash]:
         try:
             rule.finish()
         except Exception as error:  # noqa: BLE001 - a rule's bug must not stop the file
-            crashes.append((rule, context.module, error))
+            crashes.append(Crash(rule, context.module, error, (context.module,)))
     return crashes
 
 
 def _crash_diagnostics(crashes: Sequence[Crash], positions: SourcePositions, display_path: str) -> list[Diagnostic]:
     diagnostics = []
-    for rule, node, error in crashes:
+    for crash in crashes:
+        rule, error = crash.rule, crash.error
         logger.debug("rule %s crashed on %s", rule.code, display_path, exc_info=error)
-        span = positions.spans.get(node)
+        span = positions.find(crash.node)
         diagnostics.append(
             _internal_error(
                 display_path,
@@ -371,10 +409,8 @@ def _crash_diagnostics(crashes: Sequence[Crash], positions: SourcePositions, dis
     return diagnostics
 
 
-def _to_diagnostic(
-    report: Report, module: cst.Module, positions: SourcePositions | None, display_path: str
-) -> Diagnostic:
-    if report.node is None or positions is None:
+def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePositions, display_path: str) -> Diagnostic:
+    if report.node is None:
         assert report.span is not None, "a report has a node or a span"
         return Diagnostic(
             code=report.rule.code,
@@ -397,10 +433,11 @@ def _to_diagnostic(
         severity=report.severity,
         name=report.rule.name,
         fix=fix,
-        snippet=_snippet(module, report.node),
+        snippet=_snippet(module, positions, report.node),
     )
 
 
+@on_deep_stack
 def parses(text: str) -> bool:
     try:
         parse(text, "<fixed>")
@@ -425,6 +462,7 @@ def _unreadable(display_path: str, reason: str) -> Diagnostic:
     return engine_diagnostic(IO_ERROR, display_path, reason)
 
 
+@on_deep_stack
 def check_file(
     job: FileJob,
     settings: Settings,

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policy_check.diagnostics import Applicability, Diagnostic
-from policy_check.rules.base import Rule
+
+if TYPE_CHECKING:
+    from policy_check.rules.base import Rule
 
 
 @dataclass

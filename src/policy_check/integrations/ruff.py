@@ -44,6 +44,8 @@ from typing import Any
 import tomlkit
 import tomlkit.exceptions
 
+from policy_check import cache as cache_module
+from policy_check.cache import CACHE_FOLDER
 from policy_check.config import ConfigError, Settings, parse_toml
 from policy_check.diagnostics import INTERNAL_ERROR, IO_ERROR, Applicability, Diagnostic, Edit, Fix, Location, Severity
 from policy_check.discovery import SourceFile, display_path, relative_to_root
@@ -313,14 +315,14 @@ def _first_line(data: bytes | str) -> str:
     return lines[0] if lines else "no message"
 
 
-def _base_command(binary: str, codes: Sequence[str], target_version: str | None = None) -> list[str]:
+def _base_command(binary: str, codes: Sequence[str], cache_dir: Path | None = None, target_version: str | None = None) -> list[str]:
     # `--target-version` on our command line is handed to ruff; else ruff reads the project's.
     target = ["--target-version", target_version] if target_version else []
     return [
         binary,
         "check",
         *target,
-        "--no-cache",
+        *(["--cache-dir", str(cache_dir)] if cache_dir is not None else ["--no-cache"]),
         "--force-exclude",
         "--select",
         ",".join(codes),
@@ -376,8 +378,10 @@ def run_ruff(
     goes to ``crashed``.  A failure that is not a crash (a broken configuration)
     raises ``RuffUnavailable`` as before."""
     rows: list[dict[str, Any]] = []
+    # ruff keeps its own cache in ours (unless --no-cache): a warm run reads only what changed.
+    cache_dir = cwd / CACHE_FOLDER / "ruff" if cwd is not None and cache_module.enabled() else None
     for chunk in _chunks(paths):
-        rows.extend(_run_isolating(binary, [*_base_command(binary, codes, target_version), "--output-format", "json", *extra, "--"], chunk, cwd, crashed))
+        rows.extend(_run_isolating(binary, [*_base_command(binary, codes, cache_dir, target_version), "--output-format", "json", *extra, "--"], chunk, cwd, crashed))
     return rows
 
 
@@ -751,7 +755,7 @@ def _fix_for_diff(
 def _ruff_over_stdin(
     binary: str, codes: Sequence[str], job: FileJob, text: str, extra: Sequence[str], cwd: Path, target_version: str | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    command = [*_base_command(binary, codes, target_version), *extra, "--stdin-filename", os.path.abspath(job.path), "-"]
+    command = [*_base_command(binary, codes, target_version=target_version), *extra, "--stdin-filename", os.path.abspath(job.path), "-"]
     return subprocess.run(command, input=text.encode("utf-8"), capture_output=True, cwd=cwd, timeout=120, check=False)
 
 
@@ -917,7 +921,7 @@ def _stdin_run(text: str, path: Path, settings: Settings, selected: Iterable[str
     if prepared is None:
         return None
     binary, codes = prepared
-    command = [*_base_command(binary, codes, settings.target_version), *extra, "--stdin-filename", os.path.abspath(path), "-"]
+    command = [*_base_command(binary, codes, target_version=settings.target_version), *extra, "--stdin-filename", os.path.abspath(path), "-"]
     try:
         completed = subprocess.run(command, input=text.encode("utf-8", "surrogatepass"), capture_output=True, cwd=settings.root, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:

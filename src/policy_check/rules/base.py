@@ -121,6 +121,9 @@ class Report:
     # place and the flagged source itself; then no node positions are computed.
     span: tuple[Location, Location] | None = None
     snippet: str = ""
+    # The traversal's ancestors of the node when it was reported: the engine's way to
+    # the node when it places it (see positions.py).
+    ancestors: tuple[cst.CSTNode, ...] = ()
 
 
 # ---------------------------------------------------------------------------
@@ -192,7 +195,14 @@ class Rule:
         severity: Severity | None = None,
     ) -> None:
         self.context.reports.append(
-            Report(type(self), node, message or self.MESSAGE, fix, severity or self.severity)
+            Report(
+                type(self),
+                node,
+                message or self.MESSAGE,
+                fix,
+                severity or self.severity,
+                ancestors=tuple(self.context.stack),
+            )
         )
 
     def report_at(self, start: Location, end: Location, snippet: str, message: str | None = None) -> None:

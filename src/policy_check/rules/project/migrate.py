@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import libcst as cst
@@ -23,27 +24,48 @@ MIGRATABLE_BACKENDS = ("setuptools", "hatch", "flit", "pdm", "poetry")
 
 
 def migrate_to_src(project: PythonProject, packages: Sequence[str], tracked: set[str], workspace: Workspace) -> None:
-    for package in packages:
-        source = project.root / package
-        is_tracked = any(path.startswith(f"{project.relative}/{package}/".lstrip("/")) for path in tracked)
-        workspace.move(source, project.root / "src" / package, tracked=is_tracked)
-    text = workspace.read(project.pyproject_path)
-    if text is not None:
-        updated = update_pyproject(text, project.backend, packages)
+    """All or nothing: every file edit is worked out before anything moves (a file that
+    cannot be read or updated stops the migration with nothing changed), and a move or
+    write that fails puts back what was already done."""
+    edits = _configuration_edits(project, packages, workspace)
+    done: list[tuple[Path, Path, bool]] = []
+    written: list[tuple[Path, str]] = []
+    try:
+        for package in packages:
+            source, target = project.root / package, project.root / "src" / package
+            is_tracked = any(path.startswith(f"{project.relative}/{package}/".lstrip("/")) for path in tracked)
+            workspace.move(source, target, tracked=is_tracked)
+            done.append((source, target, is_tracked))
+        for path, original, updated in edits:
+            workspace.write(path, updated)
+            written.append((path, original))
+    except BaseException:
+        for path, original in reversed(written):
+            workspace.write(path, original)
+        for source, target, is_tracked in reversed(done):
+            workspace.move(target, source, tracked=is_tracked)
+        raise
+
+
+def _configuration_edits(project: PythonProject, packages: Sequence[str], workspace: Workspace) -> list[tuple[Path, str, str]]:
+    """(file, its text, its new text) for each build configuration file to change."""
+    updates = (
+        (project.pyproject_path, lambda text: update_pyproject(text, project.backend, packages)),
+        (project.root / "setup.py", update_setup_py),
+        (project.root / "setup.cfg", update_setup_cfg),
+    )
+    edits = []
+    for path, update in updates:
+        try:
+            text = workspace.read(path)
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path.name} cannot be read as UTF-8 ({error}); nothing was moved") from None
+        if text is None:
+            continue
+        updated = update(text)
         if updated != text:
-            workspace.write(project.pyproject_path, updated)
-    setup_py = project.root / "setup.py"
-    text = workspace.read(setup_py)
-    if text is not None:
-        updated = update_setup_py(text)
-        if updated != text:
-            workspace.write(setup_py, updated)
-    setup_cfg = project.root / "setup.cfg"
-    text = workspace.read(setup_cfg)
-    if text is not None:
-        updated = update_setup_cfg(text)
-        if updated != text:
-            workspace.write(setup_cfg, updated)
+            edits.append((path, text, updated))
+    return edits
 
 
 def _table(container: Any, *keys: str) -> Any:

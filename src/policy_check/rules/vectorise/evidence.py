@@ -152,6 +152,17 @@ class ArrayEvidence:
         self._memo[name] = facts
         return facts
 
+    def opaque(self, value: cst.BaseExpression | None) -> bool:
+        """A binding we cannot see through (a loop target, an unknown call, an item of
+        something unknown, a `None` placeholder) that is not visibly a list or a scalar."""
+        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+            return True
+        if _visibly_not_array(value, self.context) or isinstance(value, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)):
+            return False
+        if isinstance(value, cst.Call) and (self.context.names.qualify(value.func) or "").startswith(("numpy.", "math.")):
+            return False  # NumPy or math said what it is: not an array (else it had facts)
+        return not any(isinstance(node, _NOT_ARRAY_NODES[:8]) for node in walk_local(value))
+
     def visibly_not_array(self, expr: cst.BaseExpression) -> bool:
         """A list, tuple or string literal, or a name every binding of which is one."""
         if _visibly_not_array(expr, self.context):
@@ -217,33 +228,61 @@ class ArrayEvidence:
         return None
 
     def _from_bindings(self, name: str, values: list[cst.BaseExpression | None]) -> ArrayFacts | None:
+        converted = self._converted_list(name, values)
+        if converted:
+            values = [v for v in values if v is None or not isinstance(v, (cst.List, cst.ListComp))]
         if any(value is not None and _visibly_not_array(value, self.context) for value in values):
             return None
         all_facts = self._binding_facts(name, values)
+        if converted:
+            all_facts = [_from_list(f) for f in all_facts]
         known = [f for f in all_facts if f is not None]
         if len(known) == len(all_facts):
             return self._with_hints(name, _combined(known))
+        return self._from_use(name)
+
+    def _from_use(self, name: str) -> ArrayFacts | None:
+        """Bound by something we cannot see (a loop target, an unknown call) but used as an array."""
         if name in self.walk.duck_typed:
             return None
-        # Bound by something we cannot see (a loop target, an unknown call) but used as an array.
         use = self.walk.certain_uses.get(name) or self.walk.likely_uses.get(name)
         if use is None:
             return None
         return self._with_hints(name, ArrayFacts(length_key=name, shape_source=name, why=f"used as an array ({use})", likely=True))
+
+    def _converted_list(self, name: str, values: list[cst.BaseExpression | None]) -> bool:
+        """`x = []` … `x.append(v)` … `x = np.array(x)`: a list that becomes an array.
+        Without flow analysis, which the loop sees is a guess: likely, never an edit."""
+        lists = [v for v in values if isinstance(v, (cst.List, cst.ListComp))]
+        if not lists or any(v is not None and _visibly_not_array(v, self.context) and v not in lists for v in values):
+            return False
+        return any(_converts_name(v, name, self.context) for v in values if v is not None)
 
     def _binding_facts(self, name: str, values: list[cst.BaseExpression | None]) -> list[ArrayFacts | None]:
         """The facts of each binding: those that do not read the name first, then
         `y = y[mask]` with those standing for `y`."""
         own = [v for v in values if v is not None and _mentions_name(v, name)]
         facts = [None if v is None else self._value_facts(v, name) for v in values if v is None or v not in own]
-        if own and facts and all(f is not None for f in facts):
+        if facts and not all(f is not None for f in facts):
+            return facts + [None]
+        if facts:
             self._provisional[name] = facts[0]  # type: ignore[assignment]
-            facts += [self._value_facts(v, name) for v in own]
-            del self._provisional[name]
-        else:
-            # `x = np.asarray(x)`: the name on the right is the parameter (or unknown).
-            facts += [self._value_facts(v, name) for v in own]
-        return facts
+        try:
+            return facts + self._own_facts(name, own)
+        finally:
+            self._provisional.pop(name, None)
+
+    def _own_facts(self, name: str, own: list[cst.BaseExpression]) -> list[ArrayFacts | None]:
+        """Twice, as the walk does not keep source order: `x = np.asarray(x)` reads the
+        parameter, then `x = x / 100` reads the array it made."""
+        own_facts: list[ArrayFacts | None] = []
+        for _ in range(2):
+            own_facts = [self._value_facts(value, name) for value in own]
+            found = next((f for f in own_facts if f is not None), None)
+            if found is None or all(f is not None for f in own_facts):
+                break
+            self._provisional.setdefault(name, found)
+        return own_facts
 
     def _from_parameter(self, name: str, param: cst.Param) -> ArrayFacts | None:
         if annotation_is_array(param.annotation, self.context):
@@ -334,7 +373,7 @@ class ArrayEvidence:
             return None
         if any(isinstance(element.slice, cst.Slice) for element in value.slice):
             return ArrayFacts(ndim=base.ndim if len(value.slice) == 1 else None, why=base.why, likely=base.likely)
-        if len(value.slice) == 1 and self._selects(value.slice[0].slice):
+        if all(self._selects(element.slice) for element in value.slice):
             # `a[mask]`, `a[idx]`: a boolean mask or an index array selects an array.
             return ArrayFacts(fresh=True, why=base.why, likely=base.likely)
         return None
@@ -502,6 +541,18 @@ def _combined(known: list[ArrayFacts]) -> ArrayFacts:
     if len(known) == 1:
         return first
     return ArrayFacts(ndim=first.ndim, why=first.why, likely=any(f.likely for f in known), min_ndim=first.min_ndim)
+
+
+def _from_list(facts: ArrayFacts | None) -> ArrayFacts | None:
+    return replace(facts, likely=True, why="a list turned into an array") if facts is not None else None
+
+
+def _converts_name(value: cst.BaseExpression, name: str, context: FileContext) -> bool:
+    if not isinstance(value, cst.Call) or not value.args:
+        return False
+    short = _numpy_short(value, context)
+    first = value.args[0].value
+    return short in makers.CONVERTERS and isinstance(first, cst.Name) and first.value == name
 
 
 def _mentions_name(value: cst.BaseExpression, name: str) -> bool:

@@ -89,6 +89,8 @@ def _assign_accumulation(statement: cst.Assign, vec: Vectoriser, loop_names: set
     value = statement.value
     if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Add, cst.Subtract)):
         return _spelled_sum(name, value, vec)
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
+        return _spelled_product(name, value, vec)
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("max", "min") and len(value.args) == 2:
         return _extremum_call(name, value, vec)
     return None
@@ -101,6 +103,17 @@ def _extremum_call(name: str, value: cst.Call, vec: Vectoriser) -> Accumulation 
         return None
     converted = vec.expr(others[0])
     return None if converted is None else Accumulation(name, value.func.value, converted)  # type: ignore[attr-defined]
+
+
+def _spelled_product(name: str, value: cst.BinaryOperation, vec: Vectoriser) -> Accumulation | None:
+    """``p = p * E`` (or ``E * p``): a running product, `p *= E.prod()` (a suggestion)."""
+    sides = (value.left, value.right)
+    accumulators = [side for side in sides if isinstance(side, cst.Name) and side.value == name and not side.lpar]
+    if len(accumulators) != 1:
+        return None
+    term = value.right if accumulators[0] is value.left else value.left
+    converted = None if _mentions(term, name) else vec.expr(term)
+    return None if converted is None else Accumulation(name, "prod", converted, "*=")
 
 
 def _spelled_sum(name: str, value: cst.BinaryOperation, vec: Vectoriser) -> Accumulation | None:
@@ -305,6 +318,8 @@ class ReductionLoop(Rule):
             if a.spelled == "right":
                 return f"{a.name} = {term}{reduce} + {a.name}"
             return f"{a.name} {a.operator} {term}{reduce}"
+        if a.kind == "prod":
+            return f"{a.name} *= {term}.prod()"
         if a.kind == "masked-sum":
             assert a.mask is not None
             return f"mask = {code(a.mask)}; {a.name} {a.operator} {term}[mask].sum()"

@@ -206,13 +206,13 @@ class Vectoriser:
             if name in walk.params:
                 return walk.params[name].annotation is None and not call_site_passes_non_array(self.context, self.evidence.function, name)
             return self.evidence.outer is not None and self._outer_could_be(name)
-        return all(v is None for v in values)
+        return all(self.evidence.opaque(v) for v in values)
 
     def _outer_could_be(self, name: str) -> bool:
         outer = self.evidence.outer
         assert outer is not None
         values = outer.walk.bindings.get(name)
-        return values is not None and all(v is None for v in values)
+        return values is not None and all(outer.opaque(v) for v in values)
 
     def _trailing_of(self, facts: ArrayFacts, indexed: int) -> int:
         if facts.ndim is not None:
