@@ -297,3 +297,11 @@ def test_names_bound_by_unknown_calls_and_read_at_the_index_are_likely_arrays() 
     (finding,) = _findings(source, "PC501")
     assert "if `rows` and `scale` are NumPy arrays" in finding.message
     assert finding.fix is None
+
+
+def test_a_loop_invariant_temporary_is_not_a_pairwise_distance() -> None:
+    source = (
+        "import numpy as np\n\nres = np.loadtxt('r.txt')\nnoise = np.loadtxt('n.txt')\nsig = np.zeros((40, 40))\n"
+        "for i in range(40):\n    for q in range(40):\n        sig[i][q] = res[161 + i][161 + q]\n        level = noise[0]\n"
+    )
+    assert all("cdist" not in d.message for d in _findings(source, "PC505"))
