@@ -105,18 +105,29 @@ def _row(label: str, command: list[str] | None, count: int, repeat: int = 1, cwd
     return Row(label, result["wall"], count, result["peak_mb"])
 
 
+def _files(corpus: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    # os.walk follows symbolic links to folders (a corpus of links to repositories).
+    found = [
+        Path(folder) / name
+        for folder, _, names in os.walk(corpus, followlinks=True)
+        for name in names
+        if name.endswith(suffixes) and "wheels" not in Path(folder).parts
+    ]
+    return sorted(path for path in found if path.is_file())
+
+
 def python_files(corpus: Path) -> list[Path]:
-    return sorted(path for path in corpus.rglob("*.py") if "wheels" not in path.parts and path.is_file())
+    return _files(corpus, (".py",))
 
 
 def _checked_copy(corpus: Path, target: Path) -> Path:
     """The corpus's Python files and notebooks alone, under a project root of their own
     (where the cache lives)."""
-    for path in corpus.rglob("*"):
-        if path.suffix in (".py", ".ipynb") and path.is_file() and "wheels" not in path.parts:
-            destination = target / path.relative_to(corpus)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
+    for path in _files(corpus, (".py", ".ipynb")):
+        destination = target / path.relative_to(corpus)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+    target.mkdir(parents=True, exist_ok=True)
     (target / "pyproject.toml").write_text("[tool.policy-check]\n")
     return target
 
@@ -247,7 +258,7 @@ def main() -> None:
             titles["libraries"] = f"Libraries ({libraries}): {len(python_files(libraries))} .py files"
         if args.research and "research" not in args.skip:
             tables["research"] = corpus_rows("research", args.research, tools, scratch, args.fixit)
-            notebooks = sum(1 for _ in args.research.rglob("*.ipynb"))
+            notebooks = len(_files(args.research, (".ipynb",)))
             titles["research"] = f"Research code ({args.research}): {len(python_files(args.research))} .py files, {notebooks} notebooks"
         if "startup" not in args.skip:
             tables["startup"] = startup_rows(tools, scratch, args.repeat)

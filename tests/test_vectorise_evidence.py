@@ -297,3 +297,20 @@ def test_names_bound_by_unknown_calls_and_read_at_the_index_are_likely_arrays() 
     (finding,) = _findings(source, "PC501")
     assert "if `rows` and `scale` are NumPy arrays" in finding.message
     assert finding.fix is None
+
+
+def test_a_loop_invariant_temporary_is_not_a_pairwise_distance() -> None:
+    source = (
+        "import numpy as np\n\nres = np.loadtxt('r.txt')\nnoise = np.loadtxt('n.txt')\nsig = np.zeros((40, 40))\n"
+        "for i in range(40):\n    for q in range(40):\n        sig[i][q] = res[161 + i][161 + q]\n        level = noise[0]\n"
+    )
+    assert all("cdist" not in d.message for d in _findings(source, "PC505"))
+
+
+def test_masked_writes_mask_the_target_and_not_a_constant() -> None:
+    source = (
+        "import numpy as np\n\ndef f(ids: np.ndarray, ids2: np.ndarray, n):\n    matrix = np.zeros((n, n))\n    for i in range(n):\n"
+        "        for j in range(n):\n            if ids[i] == ids[j]:\n                if ids2[i] == ids2[j]:\n                    matrix[i, j] = 1\n    return matrix\n"
+    )
+    (finding,) = _findings(source, "PC505")
+    assert "`mask = (ids[:, None] == ids[None, :]) & (ids2[:, None] == ids2[None, :]); matrix[mask] = 1`" in finding.message

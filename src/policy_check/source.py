@@ -19,6 +19,8 @@ from pathlib import Path
 
 # Generated files this large are data, not code; reading them would stall a run.
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
+# Bytes as they are (Windows would translate line endings) and not inherited by children.
+_OPEN_FLAGS = getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class UnreadableSource(Exception):
@@ -68,7 +70,7 @@ def read_source(path: Path) -> SourceText:
     ``/dev/zero`` would never end."""
     try:
         # Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        descriptor = os.open(path, os.O_RDONLY | _OPEN_FLAGS | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
         raise UnreadableSource("is a directory, not a file") from None
     except OSError as error:
@@ -187,16 +189,16 @@ def _replace(target: Path, data: bytes, info: os.stat_result) -> bool:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             created = os.fstat(handle.fileno())
-            if (created.st_uid, created.st_gid) != (info.st_uid, info.st_gid):
+            if (created.st_uid, created.st_gid) != (info.st_uid, info.st_gid) and hasattr(os, "fchown"):
                 try:
                     os.fchown(handle.fileno(), info.st_uid, info.st_gid)
                 except PermissionError:
                     os.unlink(temporary)
                     return False
-            os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):
@@ -206,7 +208,7 @@ def _replace(target: Path, data: bytes, info: os.stat_result) -> bool:
 
 
 def _write_in_place(target: Path, data: bytes) -> None:
-    descriptor = os.open(target, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+    descriptor = os.open(target, os.O_WRONLY | _OPEN_FLAGS)
     try:
         if hasattr(os, "posix_fallocate") and data:
             try:
@@ -218,7 +220,7 @@ def _write_in_place(target: Path, data: bytes) -> None:
         view = memoryview(data)
         offset = 0
         while offset < len(data):
-            offset += os.pwrite(descriptor, view[offset:], offset)
+            offset += os.write(descriptor, view[offset:])
         os.ftruncate(descriptor, len(data))
         os.fsync(descriptor)
     finally:

@@ -108,7 +108,7 @@ def _whole_array_message(context: FileContext, site: LoopSite, headers: list[Loo
     if planned is None:
         return None
     vec, plan = planned
-    if not vec.varies or plan.masked and len(plan.writes) > 1:
+    if not vec.varies:
         return None
     written = ", ".join(sorted(f"`{name}`" for name in plan.written))
     message = f"nested index loops fill {written} element by element: write `{'; '.join(plan.lines())}`"
@@ -121,7 +121,8 @@ def _whole_array_message(context: FileContext, site: LoopSite, headers: list[Loo
 def _broadcast_message(context: FileContext, site: LoopSite, headers: list[LoopHeader], assigned: set[str], body: list) -> str | None:
     """Loops that fill one array from per-pair temporaries (`delta = x[a] - x[b]`):
     not a plain expression, but an outer operation all the same."""
-    if not any(_pairwise_statement(s, context) for s in body):
+    indices = {h.index for h in headers if h.index is not None}
+    if not any(_pairwise_statement(s, context, indices) for s in body):
         return None  # no per-pair temporary or reduction: an elementwise loop we could not read
     vec = Vectoriser(context, site.evidence, headers, assigned)
     written = _single_written_array(body, vec)
@@ -137,13 +138,13 @@ def _broadcast_message(context: FileContext, site: LoopSite, headers: list[LoopH
 _REDUCTIONS = frozenset({"sum", "mean", "norm", "dot", "max", "min", "std", "prod", "inner", "vdot", "einsum"})
 
 
-def _pairwise_statement(statement: object, context: FileContext) -> bool:
+def _pairwise_statement(statement: object, context: FileContext, indices: set[str]) -> bool:
     """A temporary per pair (`delta = x[a] - x[b]`) or a reduction over each pair's
     vectors (`np.abs(a[i] - a[j]).sum()`, `@`): the shape of a pairwise distance."""
     if not isinstance(statement, cst.Assign):
         return False
     if isinstance(statement.targets[0].target, cst.Name):
-        return True
+        return any(_mentions(statement.value, index) for index in indices)
     for node in outer_subscripts(statement.value):
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.MatrixMultiply):
             return True

@@ -33,6 +33,8 @@ class Write:
     target: str
     value: cst.BaseExpression
     node: cst.BaseExpression
+    # Written only where this holds (`if` without `else`): `out[mask] = value[mask]`.
+    mask: cst.BaseExpression | None = None
 
 
 @dataclass
@@ -48,15 +50,21 @@ class ElementwisePlan:
         return {write.array for write in self.writes}
 
     def lines(self) -> list[str]:
-        out = []
-        for write in self.writes:
-            value = write.value
-            if self.masked and isinstance(value, cst.Subscript) and isinstance(value.slice[0].slice, cst.Index):
-                mask = code(value.slice[0].slice.value)
-                out.append(f"mask = {mask}; {write.target.replace('[:]', '[mask]')} = {code(value.value)}[mask]")
-            else:
-                out.append(f"{write.target} = {code(value)}")
-        return out
+        return [_line(write) for write in self.writes]
+
+
+_CONSTANTS = (cst.Integer, cst.Float, cst.Name, cst.Attribute)
+
+
+def _line(write: Write) -> str:
+    if write.mask is None:
+        return f"{write.target} = {code(write.value)}"
+    base, _, rest = write.target.partition("[")
+    whole = all(part.strip() == ":" for part in rest.rstrip("]").split(","))
+    target = f"{base}[mask]" if whole else f"{write.target}[mask]"
+    value = write.value
+    shown = code(value) if isinstance(value, _CONSTANTS) or (isinstance(value, cst.UnaryOperation) and isinstance(value.expression, _CONSTANTS)) else f"{code(parenthesise(value))}[mask]"
+    return f"mask = {code(write.mask)}; {target} = {shown}"
 
 
 def code(node: cst.CSTNode) -> str:
@@ -173,20 +181,27 @@ def _plan_if(statement: cst.If, vec: Vectoriser, plan: ElementwisePlan) -> bool:
     if statement.orelse is None:
         # if-only: a masked assignment (`out[mask] = value[mask]`).
         plan.masked = True
-        plan.writes.extend(Write(w.array, w.target, _masked(w.value, test), w.node) for w in then_plan.writes)
+        plan.writes.extend(Write(w.array, w.target, w.value, w.node, _and(test, w.mask)) for w in then_plan.writes)
         return True
     else_plan = _plan_else(statement.orelse, vec)
     vec.temporaries = saved
     if else_plan is None:
         return False
-    then_targets = [w.target for w in then_plan.writes]
-    if then_targets != [w.target for w in else_plan.writes] or len(set(then_targets)) != len(then_targets):
+    if not _same_unmasked_targets(then_plan, else_plan):
         return False
     vec.note_where()
     for then_write, else_write in zip(then_plan.writes, else_plan.writes):
         plan.writes.append(Write(then_write.array, then_write.target, vec.where(test, then_write.value, else_write.value), then_write.node))
     plan.masked = plan.masked or then_plan.masked or else_plan.masked
     return True
+
+
+def _same_unmasked_targets(then_plan: ElementwisePlan, else_plan: ElementwisePlan) -> bool:
+    """Both branches write the same elements, each once, none under a further `if`."""
+    targets = [w.target for w in then_plan.writes]
+    if targets != [w.target for w in else_plan.writes] or len(set(targets)) != len(targets):
+        return False
+    return all(w.mask is None for w in then_plan.writes + else_plan.writes)
 
 
 def _plan_else(orelse: cst.If | cst.Else, vec: Vectoriser) -> ElementwisePlan | None:
@@ -200,9 +215,11 @@ def _plan_else(orelse: cst.If | cst.Else, vec: Vectoriser) -> ElementwisePlan | 
 _STATEMENT_PLANNERS = {cst.Assign: _plan_assign, cst.AugAssign: _plan_aug_assign, cst.If: _plan_if}
 
 
-def _masked(value: cst.BaseExpression, test: cst.BaseExpression) -> cst.BaseExpression:
-    # Rendered only in messages: `out[mask] = value[mask]`.
-    return cst.Subscript(value=parenthesise(value), slice=[cst.SubscriptElement(cst.Index(parenthesise(test)))])
+def _and(test: cst.BaseExpression, inner: cst.BaseExpression | None) -> cst.BaseExpression:
+    """The mask of nested ifs: ``(outer) & (inner)``."""
+    if inner is None:
+        return test
+    return cst.BinaryOperation(left=parenthesise(test), operator=cst.BitAnd(), right=parenthesise(inner))
 
 
 def plan_with_broadcasting(statements: list, make: object) -> tuple[Vectoriser, ElementwisePlan] | None:
