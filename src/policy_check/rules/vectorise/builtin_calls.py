@@ -15,8 +15,9 @@ from policy_check.rules.base import (
     Replace,
     Rule,
 )
-from policy_check.rules.vectorise.evidence import evidence_for
+from policy_check.rules.vectorise.evidence import LIST_TURNED_ARRAY, evidence_for, list_until_converted
 from policy_check.rules.vectorise.loops import code, parenthesise
+from policy_check.rules.vectorise.scope_walk import walk_local
 from policy_check.rules.vectorise.site import mentions_arrays
 
 _BUILTIN_REDUCTIONS = {"sum": "sum", "max": "max", "min": "min", "any": "any", "all": "all"}
@@ -58,6 +59,8 @@ class BuiltinOnArray(Rule):
         "import numpy as np\n\ndef offset(a: np.ndarray):\n    return sum(a, 10.0)\n",
         "import numpy as np\nfrom builtins_compat import sum\n\ndef s(a: np.ndarray):\n    return sum(a)\n",
         "def reads(per_sample: dict):\n    return sum(per_sample.values())\n",
+        # Still the list here: it becomes an array only after the call.
+        "import numpy as np\n\ndef spread(readings):\n    peaks = []\n    for r in readings:\n        peaks.append(r * 2)\n    top = max(peaks)\n    peaks = np.array(peaks)\n    return top, peaks\n",
         # Duck-typed: `column` may be a list.
         "import numpy as np\n\ndef empty(column):\n    if hasattr(column, 'dtype') and column.dtype == bool:\n        return not column.any()\n    return not any(column)\n",
     ]
@@ -87,8 +90,9 @@ class BuiltinOnArray(Rule):
         if name is None:
             return
         argument = node.args[0].value
-        facts = evidence_for(self.context, self.context.stack).expression_facts(argument)
-        if facts is None:
+        evidence = evidence_for(self.context, self.context.stack)
+        facts = evidence.expression_facts(argument)
+        if facts is None or (facts.why == LIST_TURNED_ARRAY and self._still_a_list(argument, evidence)):
             return
         receiver = code(parenthesise(argument))
         is_count = isinstance(argument, cst.Comparison)
@@ -106,6 +110,12 @@ class BuiltinOnArray(Rule):
         applicability = Applicability.SAFE if safe else Applicability.UNSAFE
         self.report(node, message, NodeFix(f"use `{method}`", applicability, (Replace(node, method),)))
 
+
+    def _still_a_list(self, argument: cst.BaseExpression, evidence) -> bool:
+        """The lists turned into arrays that the argument reads are all still lists here."""
+        names = {n.value for n in walk_local(argument) if isinstance(n, cst.Name)}
+        lists = [n for n in names if (f := evidence.name_facts(n)) is not None and f.why == LIST_TURNED_ARRAY]
+        return bool(lists) and all(list_until_converted(self.context, self.context.stack, n) for n in lists)
 
     def _builtin_name(self, node: cst.Call) -> str | None:
         """``sum``/``max``/… when the call is the builtin (not imported, not rebound) with one argument."""

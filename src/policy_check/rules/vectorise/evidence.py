@@ -544,7 +544,43 @@ def _combined(known: list[ArrayFacts]) -> ArrayFacts:
 
 
 def _from_list(facts: ArrayFacts | None) -> ArrayFacts | None:
-    return replace(facts, likely=True, why="a list turned into an array") if facts is not None else None
+    return replace(facts, likely=True, why=LIST_TURNED_ARRAY) if facts is not None else None
+
+
+LIST_TURNED_ARRAY = "a list turned into an array"
+
+
+def list_until_converted(context: FileContext, stack: list[cst.CSTNode], name: str) -> bool:
+    """Whether `name`, a list later turned into an array (`x = np.array(x)`), is still
+    the list where the current node is: no statement of the scope before the one
+    holding the node (or that one) converts it.  `m = max(lows)` before
+    `lows = np.array(lows)` reads the list."""
+    scope_index = max(
+        (i for i, node in enumerate(stack) if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))),
+        default=-1,
+    )
+    scope = stack[scope_index] if scope_index >= 0 else context.module
+    if not isinstance(scope, (cst.FunctionDef, cst.Module)):
+        return False
+    statements = list(scope.body) if isinstance(scope, cst.Module) else list(getattr(scope.body, "body", ()))
+    holder = next((node for node in stack[scope_index + 1 :] if any(node is s for s in statements)), None)
+    if holder is None:
+        return False
+    for statement in statements:
+        if _converts_in(statement, name, context):
+            return False
+        if statement is holder:
+            return True
+    return False
+
+
+def _converts_in(statement: cst.CSTNode, name: str, context: FileContext) -> bool:
+    return any(
+        isinstance(node, cst.Assign)
+        and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets)
+        and _converts_name(node.value, name, context)
+        for node in walk_local(statement)
+    )
 
 
 def _converts_name(value: cst.BaseExpression, name: str, context: FileContext) -> bool:
