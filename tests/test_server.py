@@ -210,6 +210,22 @@ async def test_the_nearest_pyproject_is_the_configuration(client: LanguageClient
     assert "PC301" not in codes(await published(client, uri, 1))
 
 
+async def test_an_excluded_file_gets_no_findings(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT + 'extend-exclude = ["generated_*.py"]\n', encoding="utf-8")
+    uri = open_document(client, tmp_path / "generated_model.py", SCRIPT)
+    assert await published(client, uri, 1) == []
+
+
+async def test_a_broken_configuration_is_shown_once_not_fatal(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT + "max-complexity = -3\n", encoding="utf-8")
+    first = open_document(client, tmp_path / "one.py", SCRIPT)
+    assert await published(client, first, 1) == []
+    second = open_document(client, tmp_path / "two.py", SCRIPT)
+    assert await published(client, second, 1) == []
+    shown = [m.message for m in client.messages if "max-complexity" in m.message]
+    assert len(shown) == 1 and "pyproject.toml" in shown[0]
+
+
 async def test_a_syntax_error_is_a_diagnostic_and_the_server_goes_on(client: LanguageClient, project: Path):
     uri = open_document(client, project / "broken.py", "def f(:\n    pass\n")
     diagnostics = await published(client, uri, 1)

@@ -33,7 +33,10 @@ class CellLayout:
         """The layout of ``texts`` joined into ``module`` (``in_memory.notebook_of_cells``)."""
         indexes = tuple(index for index, _ in module.cells)
         first_rows = tuple(row for _, row in module.cells)
-        magic_rows = {row for row, line in enumerate(module.text.split("\n"), start=1) if _MAGIC_MARK in line}
+        # The placeholder names this module's own token: a user's line that looks like
+        # one is not taken for a magic.
+        mark = f"{_MAGIC_MARK}{getattr(module, 'token', '')}"
+        magic_rows = {row for row, line in enumerate(module.text.split("\n"), start=1) if mark in line}
         return cls(tuple(texts), indexes, first_rows, frozenset(magic_rows))
 
     def _row_count(self, cell: int) -> int:
