@@ -325,6 +325,12 @@ async def test_fix_all_makes_the_same_edits_as_the_command_line(client: Language
     assert not {"F401", "PC302", "PC304"} & set(codes(await published(client, uri, 2)))
 
 
+async def test_no_fix_all_when_there_is_nothing_to_fix(client: LanguageClient, project: Path):
+    uri = open_document(client, project / "clean.py", "import logging\n\nlogger = logging.getLogger(__name__)\n")
+    assert await published(client, uri, 1) == []
+    assert await code_actions(client, uri, [], only=["source.fixAll"]) == []
+
+
 async def test_fix_all_offered_beside_quick_fixes_is_resolved_on_demand(client: LanguageClient, project: Path):
     uri = open_document(client, project / "fix_all_lazy.py", FIXABLE)
     finding = only(await published(client, uri, 1), "PC302")

@@ -90,7 +90,3 @@ def is_current(workspace: Workspace, taken: Snapshot) -> bool:
     now = snapshot(workspace, taken.key)
     return now is not None and [(p.uri, p.version) for p in now.parts] == [(p.uri, p.version) for p in taken.parts]
 
-
-def notebook_of_cell(workspace: Workspace, cell_uri: str) -> str | None:
-    notebook = workspace.get_notebook_document(cell_uri=cell_uri)
-    return notebook.uri if notebook is not None else None
