@@ -14,7 +14,7 @@ import libcst as cst
 
 from policy_check.diagnostics import Diagnostic, Edit, Fix
 from policy_check.positions import SourcePositions, line_starts_of
-from policy_check.rules.base import AddModuleLines, InsertBefore, NodeEdit, NodeFix, RemoveLines, Replace
+from policy_check.rules.base import AddModuleLines, InsertAfter, InsertBefore, NodeEdit, NodeFix, RemoveLines, Replace
 
 # ---------------------------------------------------------------------------
 # Node edits → text edits
@@ -98,12 +98,8 @@ def _resolve_edit(edit: NodeEdit, module: cst.Module, positions: SourcePositions
         start, end = positions.span(edit.node)
         line_start = positions.line_start(start)
         return Edit("", positions.location(line_start), positions.location(positions.next_line_start(end)))
-    if isinstance(edit, InsertBefore):
-        start, _ = positions.span(edit.node)
-        indentation = _indentation_at(positions, start)
-        line_start = positions.line_start(start)
-        content = "".join(indentation + line + newline for line in edit.lines.splitlines())
-        return Edit(content, positions.location(line_start), positions.location(line_start))
+    if isinstance(edit, (InsertBefore, InsertAfter)):
+        return _insertion(edit, positions, newline)
     if isinstance(edit, AddModuleLines):
         offset = header_end_offset(module, positions)
         content = "".join(line + newline for line in edit.lines.splitlines())
@@ -111,6 +107,21 @@ def _resolve_edit(edit: NodeEdit, module: cst.Module, positions: SourcePositions
             content = newline + content
         return Edit(content, positions.location(offset), positions.location(offset))
     raise TypeError(f"unknown edit {edit!r}")
+
+
+def _insertion(edit: InsertBefore | InsertAfter, positions: SourcePositions, newline: str) -> Edit:
+    """Whole lines before the line a statement starts on, or after the line it ends on,
+    indented like it (blank lines stay empty)."""
+    start, end = positions.span(edit.node)
+    indentation = _indentation_at(positions, start)
+    content = "".join((indentation + line if line else "") + newline for line in edit.lines.splitlines())
+    if isinstance(edit, InsertBefore):
+        offset = positions.line_start(start)
+    else:
+        offset = positions.next_line_start(end)
+        if offset == len(positions.text) and not positions.text.endswith(("\n", "\r")):
+            content = newline + content
+    return Edit(content, positions.location(offset), positions.location(offset))
 
 
 # ---------------------------------------------------------------------------

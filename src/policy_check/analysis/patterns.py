@@ -14,7 +14,6 @@ import libcst as cst
 from policy_check.analysis.literals import string_value
 
 
-
 def _is_dunder_name(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "__name__"
 

@@ -90,6 +90,14 @@ class InsertBefore:
 
 
 @dataclass(frozen=True)
+class InsertAfter:
+    """Insert whole lines after the line a statement ends on, indented like it."""
+
+    node: cst.CSTNode
+    lines: str
+
+
+@dataclass(frozen=True)
 class AddModuleLines:
     """Add lines at module level after the docstring, ``__future__`` imports and the
     leading imports (e.g. ``import logging`` and a module logger).  Identical
@@ -98,7 +106,7 @@ class AddModuleLines:
     lines: str
 
 
-NodeEdit = Replace | RemoveLines | InsertBefore | AddModuleLines
+NodeEdit = Replace | RemoveLines | InsertBefore | InsertAfter | AddModuleLines
 
 
 @dataclass(frozen=True)

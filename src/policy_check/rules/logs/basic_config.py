@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from policy_check.analysis.module_kind import module_facts
+from policy_check.analysis.patterns import inside_main_guard
 from policy_check.rules.base import FileContext, FixSafety, Rule, Valid
-from policy_check.analysis.patterns import enclosing_function, inside_main_guard
 
 
 class BasicConfigInLibrary(Rule):
@@ -13,8 +14,14 @@ class BasicConfigInLibrary(Rule):
     goes and which levels are shown.  Called from a library module, it takes that
     decision away from the application — and since only the first call has any
     effect, the library's choice silently wins or silently loses depending on
-    import order.  Configure logging once, in the entry point (the
-    ``if __name__ == "__main__":`` block or the ``main()`` of a script)."""
+    import order.  Configure logging once, in the entry point.
+
+    Where it belongs, and is not reported: in an ``if __name__ == "__main__":``
+    block, in a function called only from there (``main()`` and its helpers, or a
+    function named ``main``/``cli``), at module level of a top-level script or a
+    notebook (a module that does its work when run), and in ``__main__.py``.  In a
+    library module (definitions only, imported by others) it is reported wherever
+    it is, module level included."""
 
     code = "PC303"
     name = "basicconfig-in-library"
@@ -25,11 +32,18 @@ class BasicConfigInLibrary(Rule):
 
     VALID = [
         'import logging\n\ndef main():\n    logging.basicConfig(level=logging.INFO)\n\nif __name__ == "__main__":\n    main()\n',
+        # A helper called only from the main block is part of the entry point.
+        'import logging\n\ndef setup_logging(verbose):\n    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO)\n\ndef run():\n    setup_logging(True)\n\nif __name__ == "__main__":\n    run()\n',
+        # A top-level script configures logging at module level, then does its work.
+        'import logging\nimport numpy as np\n\nlogging.basicConfig(level=logging.INFO)\ndepths = np.loadtxt("depths.csv")\nlogging.info("mean depth %.2f", depths.mean())\n',
         'import logging\nif __name__ == "__main__":\n    logging.basicConfig(level=logging.DEBUG)\n',
         Valid("import logging\nlogging.basicConfig(level=logging.INFO)\n", path="src/lab/__main__.py"),
     ]
     INVALID = [
-        "import logging\nlogging.basicConfig(level=logging.INFO)\n",
+        # A library: definitions only, configuring logging on import.
+        "import logging\nlogging.basicConfig(level=logging.INFO)\n\ndef depth(profile):\n    return max(profile)\n",
+        # A helper also called from library code is not only the entry point's.
+        'import logging\n\ndef setup():\n    logging.basicConfig(level=logging.INFO)\n\ndef load(path):\n    setup()\n    return open(path).read()\n\nif __name__ == "__main__":\n    setup()\n',
         "import logging as lg\n\ndef quiet():\n    lg.basicConfig(level=lg.ERROR, force=True)\n",
         "from logging import basicConfig as configure_logging\n\ndef setup(level):\n    configure_logging(level=level)\n",
     ]
@@ -43,7 +57,22 @@ class BasicConfigInLibrary(Rule):
             return
         if inside_main_guard(self.context.stack):
             return
-        function = enclosing_function(self.context.stack)
-        if function is not None and function.name.value in ("main", "_main", "cli"):
+        facts = module_facts(self.context.module, self.context.path, self.context.names)
+        function = _outermost_function(self.context.stack)
+        if function is None and facts.is_entry_point:
+            return  # module level of a script or a notebook
+        if function is not None and (
+            function.name.value in facts.entry_functions or function.name.value in ("main", "_main", "cli")
+        ):
             return
         self.report(node)
+
+
+def _outermost_function(stack: list[cst.CSTNode]) -> cst.FunctionDef | None:
+    """The module-level function (or method's class is not one) the node is in."""
+    for ancestor in stack:
+        if isinstance(ancestor, cst.ClassDef):
+            return None
+        if isinstance(ancestor, cst.FunctionDef):
+            return ancestor
+    return None

@@ -27,9 +27,13 @@ class EagerLogFormat(Rule):
     MESSAGE = "Eagerly formatted log message: pass the values as arguments (`logger.{method}(\"x=%s\", x)`)"
     fix_safety = FixSafety.SAFE
     fix_note = (
-        "Format specs printf can spell are kept (`:.3f` → `%.3f`); others format their value "
-        "alone with `format()`. A `%` whose right side is a bare name (which might hold a tuple) "
-        "is fixed only with `--unsafe-fixes`."
+        "Every message keeps its text byte for byte: `{x}`, `{x!r}`, `{x!a}` become `%s`, `%r`, "
+        "`%a`; `{x = }` keeps its `x = ` text; a format spec becomes printf's (`:.3f` → `%.3f`) "
+        "only on a value that is surely an `int` or `float` (a literal, `len()`, arithmetic on "
+        "them), and otherwise formats its value alone with `format(x, \".3f\")`, since a name may "
+        "hold a Decimal or a quantity with its own `__format__`. A nested spec (`{x:{width}}`) "
+        "gets no edit. A `%` whose right side is a bare name (which might hold a tuple) is fixed "
+        "only with `--unsafe-fixes`."
     )
     trigger_words = ("log", "LOG")
 
@@ -43,7 +47,7 @@ class EagerLogFormat(Rule):
     INVALID = [
         Invalid(
             "import logging\nlogger = logging.getLogger(__name__)\n\ndef step(dt, dt_max):\n    logger.warning(f'dt={dt:.3g} exceeds CFL limit {dt_max:.3g}')\n",
-            expected="import logging\nlogger = logging.getLogger(__name__)\n\ndef step(dt, dt_max):\n    logger.warning(\"dt=%.3g exceeds CFL limit %.3g\", dt, dt_max)\n",
+            expected="import logging\nlogger = logging.getLogger(__name__)\n\ndef step(dt, dt_max):\n    logger.warning(\"dt=%s exceeds CFL limit %s\", format(dt, \".3g\"), format(dt_max, \".3g\"))\n",
         ),
         Invalid(
             "import logging\nLOG = logging.getLogger(__name__)\n\ndef step(k, v):\n    LOG.debug('step %d: volume %s' % (k, v))\n",
@@ -51,11 +55,11 @@ class EagerLogFormat(Rule):
         ),
         Invalid(
             "import logging\nLOG = logging.getLogger(__name__)\n\ndef done(length):\n    LOG.info('final length {:.1f} km'.format(length / 1000.0))\n",
-            expected="import logging\nLOG = logging.getLogger(__name__)\n\ndef done(length):\n    LOG.info(\"final length %.1f km\", length / 1000.0)\n",
+            expected="import logging\nLOG = logging.getLogger(__name__)\n\ndef done(length):\n    LOG.info(\"final length %s km\", format(length / 1000.0, \".1f\"))\n",
         ),
         Invalid(
             "import logging\nLOG = logging.getLogger(__name__)\n\ndef century(c, vol):\n    LOG.log(logging.INFO, f'century {c}: volume {vol:.3e} m2')\n",
-            expected="import logging\nLOG = logging.getLogger(__name__)\n\ndef century(c, vol):\n    LOG.log(logging.INFO, \"century %s: volume %.3e m2\", c, vol)\n",
+            expected="import logging\nLOG = logging.getLogger(__name__)\n\ndef century(c, vol):\n    LOG.log(logging.INFO, \"century %s: volume %s m2\", c, format(vol, \".3e\"))\n",
         ),
         Invalid(
             "class Solver:\n    def warn(self, dt):\n        self.logger.warning(f'dt={dt}')\n",

@@ -67,17 +67,85 @@ def _fstring_text(node: cst.FormattedString, text: str) -> str | None:
     return value.replace("{{", "{").replace("}}", "}") if isinstance(value, str) else None
 
 
-def _spec_placeholder(spec: str, conversion: str | None) -> str | None:
-    if conversion in ("r", "a"):
-        return f"%{conversion}" if not spec else None
-    if not spec:
-        return "%s"
+def _printf_placeholder(spec: str, value: cst.BaseExpression) -> str | None:
+    """The printf spelling of ``spec`` when it formats ``value`` exactly as ``format``
+    does: only for a value that is surely a plain ``int`` (``d``, ``x``, ``o``) or
+    ``int``/``float`` (``f``, ``e``, ``g``).  A name may hold a Decimal, a NumPy
+    array or a quantity with its own ``__format__``, which printf would not call."""
     match = _PRINTF_COMPATIBLE_SPEC.match(spec)
     if match is None:
+        return None
+    kind = number_kind(value)
+    if kind is None or (kind == "float" and match.group("type") in "dxXo"):
         return None
     return "%" + "".join(match.group(name) or "" for name in ("sign", "alt", "zero", "width")) + (
         f".{match.group('precision')}" if match.group("precision") else ""
     ) + match.group("type")
+
+
+_CONVERTERS = {"r": "repr", "s": "str", "a": "ascii"}
+_INT_CALLS = frozenset({"len", "int"})
+_SAME_KIND_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)
+
+
+def number_kind(node: cst.BaseExpression) -> str | None:
+    """``"int"`` or ``"float"`` when the expression surely evaluates to one (literals,
+    ``len()``, ``int()``, ``float()`` and arithmetic on them), else ``None``."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return "int" if isinstance(node, cst.Integer) else "float"
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        return number_kind(node.expression)
+    if isinstance(node, cst.Call):
+        return _call_number_kind(node)
+    if isinstance(node, cst.BinaryOperation):
+        return _arithmetic_number_kind(node)
+    return None
+
+
+def _call_number_kind(node: cst.Call) -> str | None:
+    if not isinstance(node.func, cst.Name) or not node.args or node.args[0].star:
+        return None
+    if node.func.value in _INT_CALLS:
+        return "int"
+    if node.func.value == "float":
+        return "float"
+    return number_kind(node.args[0].value) if node.func.value == "abs" else None
+
+
+def _arithmetic_number_kind(node: cst.BinaryOperation) -> str | None:
+    left, right = number_kind(node.left), number_kind(node.right)
+    if left is None or right is None:
+        return None
+    if isinstance(node.operator, _SAME_KIND_OPERATORS):
+        return "int" if left == right == "int" else "float"
+    if isinstance(node.operator, cst.Divide):
+        return "float"
+    if isinstance(node.operator, cst.Power) and left == "int" and isinstance(node.right, cst.Integer):
+        return "int"
+    return None
+
+
+def add_formatted(message: LazyMessage, value: cst.BaseExpression, spec: str, conversion: str | None) -> bool:
+    """Add ``{value!conversion:spec}`` to the message, formatted exactly as Python
+    would; ``False`` when that is not possible."""
+    if conversion is not None and conversion not in _CONVERTERS:
+        return False
+    if not spec:
+        message.add_placeholder(f"%{conversion or 's'}", value)
+        return True
+    if conversion is not None:
+        # The spec applies to the text of the conversion: format that alone.
+        converted = cst.Call(func=cst.Name(_CONVERTERS[conversion]), args=[cst.Arg(value)])
+        message.add_placeholder("%s", _format_call(converted, spec))
+        return True
+    placeholder = _printf_placeholder(spec, value)
+    if placeholder is not None:
+        message.add_placeholder(placeholder, value)
+    else:
+        # Keep the value's own formatting (a spec printf cannot spell, or a value
+        # that may have its own `__format__`): format that value alone.
+        message.add_placeholder("%s", _format_call(value, spec))
+    return True
 
 
 def _format_call(expression: cst.BaseExpression, spec: str) -> cst.Call:
@@ -104,17 +172,16 @@ def from_fstring(node: cst.FormattedString, module: cst.Module) -> LazyMessage |
             spec = "".join(piece.value for piece in part.format_spec)  # type: ignore[union-attr]
         conversion = part.conversion
         if part.equal is not None:
-            # f"{x=}" prints the expression's text, then its repr (or the spec'd format).
-            message.add_text(module.code_for_node(part.expression) + "=")
+            # f"{x = }" shows the expression's text as written, then its repr (or the spec'd format).
+            message.add_text(
+                module.code_for_node(part.whitespace_before_expression)
+                + module.code_for_node(part.expression)
+                + module.code_for_node(part.whitespace_after_expression)
+                + module.code_for_node(part.equal)
+            )
             if conversion is None and not spec:
                 conversion = "r"
-        placeholder = _spec_placeholder(spec, conversion)
-        if placeholder is not None:
-            message.add_placeholder(placeholder, part.expression)
-        elif conversion is None:
-            # A spec printf cannot spell (alignment, grouping, fill): format that value alone.
-            message.add_placeholder("%s", _format_call(part.expression, spec))
-        else:
+        if not add_formatted(message, part.expression, spec, conversion):
             return None
     return message
 
@@ -158,7 +225,9 @@ def _from_percent(node: cst.BinaryOperation) -> LazyMessage | None:
 def percent_right_is_display(node: cst.BinaryOperation) -> bool:
     """Whether ``"…" % right`` has a right side whose shape is known (a tuple or a
     literal): a bare name could hold a tuple, which ``%`` would spread."""
-    return isinstance(node.right, (cst.Tuple, cst.Dict, cst.SimpleString, cst.Integer, cst.Float, cst.FormattedString))
+    if isinstance(node.right, cst.Dict):
+        return bool(node.right.elements)  # logging passes an empty dict on as an argument
+    return isinstance(node.right, (cst.Tuple, cst.SimpleString, cst.Integer, cst.Float, cst.FormattedString))
 
 
 def _simple_expression(node: cst.BaseExpression) -> bool:
@@ -231,21 +300,9 @@ def _from_format_call(node: cst.Call) -> LazyMessage | None:
             continue
         argument = _field_argument(_field_key(field_name, automatic), positional, keywords, used)
         automatic += field_name == ""
-        if argument is None or (spec and "{" in spec) or not _add_formatted(message, argument, spec or "", conversion):
+        if argument is None or (spec and "{" in spec) or not add_formatted(message, argument, spec or "", conversion):
             return None
     return message
-
-
-def _add_formatted(message: LazyMessage, argument: cst.BaseExpression, spec: str, conversion: str | None) -> bool:
-    placeholder = _spec_placeholder(spec, conversion)
-    if placeholder is not None:
-        message.add_placeholder(placeholder, argument)
-    elif conversion is None:
-        # A spec printf cannot spell (alignment, grouping, fill): format that value alone.
-        message.add_placeholder("%s", _format_call(argument, spec))
-    else:
-        return False
-    return True
 
 
 def _string_pieces(node: cst.BaseExpression) -> list[cst.BaseExpression] | None:

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import enum
+import re
 from dataclasses import dataclass
 
 import libcst as cst
 
-from policy_check.rules.base import AddModuleLines, FileContext
-from policy_check.analysis.names import module_level_statements
+from policy_check.analysis.literals import string_value
+from policy_check.analysis.names import dotted_name, module_level_statements
 from policy_check.analysis.patterns import assigned_names
+from policy_check.rules.base import FileContext, NodeEdit
+from policy_check.rules.logs.placement import setup_edits
 
 LEVEL_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 # Names people give their loggers; a receiver called this is taken to be one.
@@ -17,44 +21,122 @@ LOGGER_NAMES = frozenset({"logger", "log", "_logger", "_log", "LOGGER", "LOG", "
 LOGGER_ATTRIBUTES = frozenset({"logger", "log", "_logger", "_log", "LOGGER", "LOG"})
 
 
+class Configuration(enum.Enum):
+    """Whether the module configures logging, and whether ``info`` then shows."""
+
+    NONE = "none"
+    SHOWS_INFO = "shows info"
+    # A level that hides `info`, a level we cannot read, or a setup function of its own.
+    OTHER = "other"
+
+
+# Levels at or below INFO, as code spells them in `basicConfig(level=...)`.
+_INFO_OR_LOWER = frozenset({"logging.INFO", "logging.DEBUG", "logging.NOTSET", "INFO", "DEBUG", "NOTSET", "0", "10", "20"})
+_CONFIG_CALLS = frozenset({"logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig"})
+# A project's own helper that sets logging up (`setup_logging()`, `init_logger()`).
+_SETUP_HELPER = re.compile(r"(?i)(setup|set_up|config|configure|init|initiali[sz]e)_?(logging|logger|logs?)$")
+_STDERR_METHODS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
+
+
+class _LoggingFacts(cst.CSTVisitor):
+    """One pass over the module: its logging configuration and whether it writes to
+    standard error (prints to ``sys.stderr``, warnings and errors logged)."""
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+        self.configuration = Configuration.NONE
+        self.writes_stderr = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.context.names.qualify(node.func) or dotted_name(node.func) or ""
+        if qualified in _CONFIG_CALLS:
+            shows = qualified == "logging.basicConfig" and _level_shows_info(node, self.context)
+            if self.configuration is not Configuration.OTHER:
+                self.configuration = Configuration.SHOWS_INFO if shows else Configuration.OTHER
+        elif _SETUP_HELPER.search(qualified.split(".")[-1]):
+            self.configuration = Configuration.OTHER
+        elif (isinstance(node.func, cst.Name) and node.func.value == "print") and any(
+            arg.keyword is not None and arg.keyword.value == "file" and self.context.names.qualify(arg.value) == "sys.stderr"
+            for arg in node.args
+        ):
+            self.writes_stderr = True
+        elif logging_call_method(node, self.context) in _STDERR_METHODS:
+            self.writes_stderr = True
+
+
+def _level_shows_info(call: cst.Call, context: FileContext) -> bool:
+    level = next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "level"), None)
+    if level is None:
+        return False  # the root logger's default level is WARNING
+    spelled = context.names.qualify(level) or string_value(level) or (level.value if isinstance(level, cst.Integer) else "")
+    return spelled in _INFO_OR_LOWER
+
+
 @dataclass
 class ModuleLogging:
-    """How the module imports ``logging`` and which name holds its module logger."""
+    """How the module imports ``logging`` and ``sys``, which name holds its module
+    logger, and how (whether) it configures logging."""
 
     logging_alias: str | None
+    sys_alias: str | None
     logger_name: str | None
+    logger_statement: cst.BaseStatement | None
     taken_names: set[str]
+    configuration: Configuration
+    writes_stderr: bool
 
     @classmethod
     def of(cls, context: FileContext) -> ModuleLogging:
         module = context.module
-        logging_alias = next(iter(sorted(context.names.local_names_for("logging"))), None)
-        logger_name = None
+        logger_name, logger_statement = None, None
         for statement in module_level_statements(module.body):
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if (
-                    isinstance(small, cst.Assign)
-                    and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and is_get_logger(small.value, context)
-                ):
-                    logger_name = logger_name or small.targets[0].target.value
-        return cls(logging_alias, logger_name, assigned_names(module.body))
+            name = _assigned_logger(statement, context)
+            if name is not None and logger_name is None:
+                logger_name, logger_statement = name, statement
+        facts = _LoggingFacts(context)
+        module.visit(facts)
+        return cls(
+            _alias(context, "logging"),
+            _alias(context, "sys"),
+            logger_name,
+            logger_statement if logger_statement in module.body else None,
+            assigned_names(module.body),
+            facts.configuration,
+            facts.writes_stderr,
+        )
 
-    def logger_and_additions(self) -> tuple[str, tuple[AddModuleLines, ...]]:
-        """The name to log through, and the module lines to add for it (if any)."""
+    def logger(self) -> str:
+        """The name to log through (the module's logger, or the one to add)."""
+        return self.logger_name or next(n for n in ("logger", "_logger", "log_") if n not in self.taken_names)
+
+    def logging_module(self) -> str:
+        return self.logging_alias or "logging"
+
+    def logger_and_additions(self, module: cst.Module) -> tuple[str, tuple[NodeEdit, ...]]:
+        """The name to log through, and the edits adding it to the module (if any)."""
         if self.logger_name:
             return self.logger_name, ()
-        name = next(n for n in ("logger", "_logger", "log_") if n not in self.taken_names)
-        additions = []
-        alias = self.logging_alias
-        if alias is None:
-            alias = "logging"
-            additions.append(AddModuleLines("import logging"))
-        additions.append(AddModuleLines(f"{name} = {alias}.getLogger(__name__)"))
-        return name, tuple(additions)
+        new_imports = [] if self.logging_alias else ["logging"]
+        line = f"{self.logger()} = {self.logging_module()}.getLogger(__name__)"
+        return self.logger(), tuple(setup_edits(module, new_imports, [line]))
+
+
+def _alias(context: FileContext, module_name: str) -> str | None:
+    return next(iter(sorted(context.names.local_names_for(module_name))), None)
+
+
+def _assigned_logger(statement: cst.BaseStatement, context: FileContext) -> str | None:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return None
+    for small in statement.body:
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and is_get_logger(small.value, context)
+        ):
+            return small.targets[0].target.value
+    return None
 
 
 def is_get_logger(node: cst.BaseExpression, context: FileContext) -> bool:

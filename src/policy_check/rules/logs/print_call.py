@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from policy_check.analysis.names import module_level_statements
+from policy_check.analysis.patterns import (
+    assigned_names,
+    enclosing_function,
+    parameter_names,
+)
 from policy_check.diagnostics import Applicability
 from policy_check.globs import matches_any
 from policy_check.rules.base import (
@@ -15,14 +21,9 @@ from policy_check.rules.base import (
     Rule,
     Valid,
 )
+from policy_check.rules.logs.keep_output import LoggingSetup, logging_setup
 from policy_check.rules.logs.lazy_format import from_print_arguments, string_value
 from policy_check.rules.logs.loggers import ModuleLogging
-from policy_check.analysis.names import module_level_statements
-from policy_check.analysis.patterns import (
-    assigned_names,
-    enclosing_function,
-    parameter_names,
-)
 
 
 class PrintCall(Rule):
@@ -33,8 +34,12 @@ class PrintCall(Rule):
     (``logger = logging.getLogger(__name__)``) costs one line, can be silenced or
     sent to a file per run by whoever calls the code, and adds timestamps for free.
 
-    Test code (``tests/``, ``test_*.py``, ``conftest.py``) and paths matched by the
-    ``allow-print`` globs are exempt."""
+    Not reported: test code (``tests/``, ``test_*.py``, ``conftest.py``), paths
+    matched by the ``allow-print`` globs (a folder of throwaway scripts), a
+    ``print(..., file=handle)`` to anything but ``sys.stdout``/``sys.stderr`` (that
+    is writing data, not logging), and notebooks: in a notebook a print is how a
+    cell shows its result, and none of the 194 notebooks of our research corpus
+    configures logging."""
 
     code = "PC301"
     name = "print-call"
@@ -42,10 +47,16 @@ class PrintCall(Rule):
     MESSAGE = "`print` call: log through a module logger (`logger.info(...)`) that users can silence, redirect and timestamp"
     fix_safety = FixSafety.UNSAFE
     fix_note = (
-        "Logged messages go to standard error through logging's handlers; without "
-        "`logging.basicConfig(level=logging.INFO)` in the entry point, `info` messages are "
-        "not shown at all. `end=` and `flush=` are dropped; a print to another file object, "
-        "a print whose value is used, or `print(*args)` gets no edit."
+        "A print to standard output becomes `logger.info`, one to `sys.stderr` `logger.warning`, "
+        "with the same text (values passed as logging arguments, formatted as the print did). "
+        "An entry point that configures no logging (a main block, a top-level script) also gets "
+        '`logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)` at '
+        "its start, so it shows the same lines on the same stream (warnings and errors stay on "
+        "standard error when it writes there too); a library module gets only its logger, and "
+        "shows its messages once its entry point is configured. No edit, and the message says "
+        "why, for a print with `end=`, a `print(*values)`, a print whose value is used, and in a "
+        "module that configures logging at a level that may hide `info`. Unsafe because the "
+        "output now goes through logging: a caller's logging configuration decides what shows."
     )
     exempt_in_tests = True
     trigger_words = ("print",)
@@ -58,6 +69,8 @@ class PrintCall(Rule):
         "def table(rows, *, print=print):\n    for row in rows:\n        print(row)\n",
         "from rich import print\nprint('[bold]done[/bold]')\n",
         "try:\n    from tqdm import tqdm\nexcept ImportError:\n    tqdm = None\nelse:\n    print = tqdm.write\n\nprint('above the bar')\n",
+        # Writing data to a file is not logging.
+        "def dump(rows, handle):\n    print('depth,age', file=handle)\n    for depth, age in rows:\n        print(depth, age, sep=',', file=handle)\n",
         # Test code may print.
         Valid("def test_shape():\n    print('debugging a test')\n", path="tests/test_shapes.py"),
         Valid("print('fixture ready')\n", path="conftest.py"),
@@ -66,38 +79,42 @@ class PrintCall(Rule):
         "HELP = 'print(...) the table'\n# print(len(rows))\n",
     ]
     INVALID = [
+        # A library module: its logger, no configuration.
         Invalid(
             '"""Glacier mass balance."""\nimport numpy as np\n\n\ndef balance(stakes):\n    print("stakes:", len(stakes))\n    return np.mean(stakes)\n',
-            expected='"""Glacier mass balance."""\nimport numpy as np\nimport logging\nlogger = logging.getLogger(__name__)\n\n\ndef balance(stakes):\n    logger.info("stakes: %s", len(stakes))\n    return np.mean(stakes)\n',
+            expected='"""Glacier mass balance."""\nimport logging\n\nimport numpy as np\n\nlogger = logging.getLogger(__name__)\n\n\ndef balance(stakes):\n    logger.info("stakes: %s", len(stakes))\n    return np.mean(stakes)\n',
+        ),
+        # An entry point: configured at the start of its main block, output kept on stdout.
+        Invalid(
+            'import sys\n\n\ndef main():\n    print("reading", sys.argv[1])\n\n\nif __name__ == "__main__":\n    main()\n',
+            expected='import logging\nimport sys\n\nlogger = logging.getLogger(__name__)\n\n\ndef main():\n    logger.info("reading %s", sys.argv[1])\n\n\nif __name__ == "__main__":\n    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)\n    main()\n',
+        ),
+        # A top-level script: configured after its imports.
+        Invalid(
+            'import csv\n\nrows = list(csv.reader(open("stakes.csv")))\nprint(f"{len(rows)} stakes")\n',
+            expected='import csv\nimport logging\nimport sys\n\nlogger = logging.getLogger(__name__)\nlogging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)\n\nrows = list(csv.reader(open("stakes.csv")))\nlogger.info("%s stakes", len(rows))\n',
         ),
         Invalid(
             'import logging\nlog = logging.getLogger(__name__)\n\ndef report(t, dT):\n    print(f"{t:.0f},{dT:+.3f} 100%")\n',
-            expected='import logging\nlog = logging.getLogger(__name__)\n\ndef report(t, dT):\n    log.info("%.0f,%+.3f 100%%", t, dT)\n',
+            expected='import logging\nlog = logging.getLogger(__name__)\n\ndef report(t, dT):\n    log.info("%s,%s 100%%", format(t, ".0f"), format(dT, "+.3f"))\n',
         ),
         Invalid(
             'import sys\n\ndef drop(n):\n    print("dropped", n, "fixes", file=sys.stderr)\n',
-            expected='import sys\nimport logging\nlogger = logging.getLogger(__name__)\n\ndef drop(n):\n    logger.warning("dropped %s fixes", n)\n',
+            expected='import logging\nimport sys\n\nlogger = logging.getLogger(__name__)\n\ndef drop(n):\n    logger.warning("dropped %s fixes", n)\n',
         ),
         Invalid(
-            'def load(path):\n    try:\n        return open(path).read()\n    except OSError as err:\n        print(f"cannot open {path}: {err}")\n',
-            expected='import logging\nlogger = logging.getLogger(__name__)\ndef load(path):\n    try:\n        return open(path).read()\n    except OSError as err:\n        logger.exception("cannot open %s: %s", path, err)\n',
-        ),
-        Invalid(
-            'def progress():\n    print(".", end="", flush=True)\n    print()\n    print("a", "b", sep=", ")\n',
-            expected='import logging\nlogger = logging.getLogger(__name__)\ndef progress():\n    logger.info(".")\n    logger.info("")\n    logger.info("a, b")\n',
+            'def show(name, value, n):\n    print(f"{name:<20}{value!r} {value = } {n:d}/{len(name):d}")\n    print()\n    print("a", "b", sep=", ", flush=True)\n',
+            expected='import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef show(name, value, n):\n    logger.info("%s%r value = %r %s/%d", format(name, "<20"), value, value, format(n, "d"), len(name))\n    logger.info("")\n    logger.info("a, b")\n',
             count=3,
         ),
         Invalid(
-            'def show(name, value):\n    print(f"{name:<20}{value!r}")\n',
-            expected='import logging\nlogger = logging.getLogger(__name__)\ndef show(name, value):\n    logger.info("%s%r", format(name, "<20"), value)\n',
-        ),
-        Invalid(
             'def search(ok, loss, tiny):\n    print("line search was " + ok + "successful")\n    print(\n        "check |improvement|:"\n        f" {loss} <= {tiny:.2e}"\n    )\n',
-            expected='import logging\nlogger = logging.getLogger(__name__)\ndef search(ok, loss, tiny):\n    logger.info("line search was %ssuccessful", ok)\n    logger.info("check |improvement|: %s <= %.2e", loss, tiny)\n',
+            expected='import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef search(ok, loss, tiny):\n    logger.info("line search was %ssuccessful", ok)\n    logger.info("check |improvement|: %s <= %s", loss, format(tiny, ".2e"))\n',
             count=2,
         ),
-        # No edit: the print writes to a file, its value is used, or it spreads *args.
-        Invalid("def dump(rows, fh):\n    print('depth,age', file=fh)\n"),
+        # No edit, and the message says why: `end=` continues the line, `*values`
+        # spreads a sequence, the value is used.
+        Invalid("def progress():\n    print('.', end='', flush=True)\n"),
         Invalid("def lines(items):\n    print(*items, sep='\\n')\n"),
         Invalid("callback = lambda x: print(x)\n"),
     ]
@@ -107,18 +124,27 @@ class PrintCall(Rule):
         self.module_shadows_print = "print" in assigned_names(
             list(module_level_statements(context.module.body))
         ) or context.names.is_imported("print")
-        self._logging: ModuleLogging | None = None
+        self._setup: LoggingSetup | str | None = None
 
     @classmethod
     def applies_to(cls, context: FileContext) -> bool:
         if context.settings.allow_print and matches_any(context.relative_path, context.settings.allow_print):
             return False
-        return super().applies_to(context)
+        # In a notebook, print is how a cell shows its results.
+        return context.path.suffix != ".ipynb" and super().applies_to(context)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not (isinstance(node.func, cst.Name) and node.func.value == "print") or self._shadowed():
             return
-        self.report(node, fix=self._fix(node))
+        keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+        level = self._stream_level(keywords.get("file"))
+        if level is None:
+            return  # writing data to a file is not logging
+        fix = self._fix(node, keywords, level)
+        if isinstance(fix, str):
+            self.report(node, message=f"{self.MESSAGE}; no automatic fix: {fix}")
+        else:
+            self.report(node, fix=fix)
 
     def _shadowed(self) -> bool:
         if self.module_shadows_print:
@@ -134,49 +160,48 @@ class PrintCall(Rule):
             function = enclosing_function(self.context.stack[:index])
         return False
 
-    def _fix(self, call: cst.Call) -> NodeFix | None:
-        if not _is_statement(self.context.stack):
-            return None
-        keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
-        positional = [arg for arg in call.args if arg.keyword is None]
-        level = self._stream_level(keywords.get("file"))
-        separator = _separator(keywords.get("sep"))
-        if level is None or separator is None:
-            return None
-        message = from_print_arguments(positional, separator, self.context.module)
-        if message is None:
-            return None
-        if self._shows_caught_exception(call):
-            level = "exception"
-        if self._logging is None:
-            self._logging = ModuleLogging.of(self.context)
-        logger_name, additions = self._logging.logger_and_additions()
-        replacement = cst.Call(
-            func=cst.Attribute(cst.Name(logger_name), cst.Name(level)), args=message.call_arguments()
-        )
-        return NodeFix(
-            f"Replace `print` with `{logger_name}.{level}`{_dropped_note(keywords)}",
-            Applicability.UNSAFE,
-            (*additions, Replace(call, replacement)),
-        )
-
     def _stream_level(self, file: cst.BaseExpression | None) -> str | None:
         """``info`` for standard output, ``warning`` for standard error, ``None`` for a file."""
-        if file is None:
+        if file is None or (isinstance(file, cst.Name) and file.value == "None"):
             return "info"
         target = self.context.names.qualify(file)
         return {"sys.stdout": "info", "sys.stderr": "warning"}.get(target or "")
 
-    def _shows_caught_exception(self, call: cst.Call) -> bool:
-        for ancestor in reversed(self.context.stack):
-            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                return False
-            if isinstance(ancestor, cst.ExceptHandler):
-                if ancestor.name is None or not isinstance(ancestor.name.name, cst.Name):
-                    return False
-                caught = ancestor.name.name.value
-                return any(_mentions(arg.value, caught) for arg in call.args if arg.keyword is None)
-        return False
+    def _fix(self, call: cst.Call, keywords: dict[str, cst.BaseExpression], level: str) -> NodeFix | str:
+        """The edit, or why there is none."""
+        if not _is_statement(self.context.stack):
+            return "its value is used"
+        reason = _output_kept(call, keywords)
+        if reason:
+            return reason
+        separator = _separator(keywords.get("sep"))
+        positional = [arg for arg in call.args if arg.keyword is None]
+        message = from_print_arguments(positional, separator or " ", self.context.module)
+        if separator is None or message is None:
+            return "its text cannot be rebuilt exactly as a logging message"
+        if self._setup is None:
+            self._setup = logging_setup(self.context, ModuleLogging.of(self.context))
+        if isinstance(self._setup, str):
+            return self._setup
+        logger_name = self._setup.logger_name
+        replacement = cst.Call(
+            func=cst.Attribute(cst.Name(logger_name), cst.Name(level)), args=message.call_arguments()
+        )
+        return NodeFix(
+            f"Replace `print` with `{logger_name}.{level}`",
+            Applicability.UNSAFE,
+            (*self._setup.edits, Replace(call, replacement)),
+        )
+
+
+def _output_kept(call: cst.Call, keywords: dict[str, cst.BaseExpression]) -> str | None:
+    """Why converting this print would change what it shows (``None``: it would not)."""
+    end = keywords.get("end")
+    if end is not None and not (isinstance(end, cst.Name) and end.value == "None") and string_value(end) != "\n":
+        return "`end=` continues the line, and logging ends every message with a newline"
+    if any(arg.star for arg in call.args):
+        return "`print(*values)` spreads a sequence whose length the message template cannot know"
+    return None
 
 
 def _is_statement(stack: list[cst.CSTNode]) -> bool:
@@ -184,18 +209,7 @@ def _is_statement(stack: list[cst.CSTNode]) -> bool:
     return len(stack) >= 3 and isinstance(stack[-2], cst.Expr) and isinstance(stack[-3], cst.SimpleStatementLine)
 
 
-def _dropped_note(keywords: dict[str, cst.BaseExpression]) -> str:
-    dropped = [name for name in ("end", "flush") if name in keywords]
-    return f" (drops {', '.join(f'`{name}=`' for name in dropped)})" if dropped else ""
-
-
 def _separator(sep: cst.BaseExpression | None) -> str | None:
     if sep is None or (isinstance(sep, cst.Name) and sep.value == "None"):
         return " "
     return string_value(sep)
-
-
-def _mentions(node: cst.CSTNode, name: str) -> bool:
-    if isinstance(node, cst.Name):
-        return node.value == name
-    return any(_mentions(child, name) for child in node.children)

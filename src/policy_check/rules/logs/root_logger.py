@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import libcst as cst
 
-from policy_check.diagnostics import Applicability
-from policy_check.rules.base import FixSafety, Invalid, NodeFix, Replace, Rule, Valid
-from policy_check.rules.logs.loggers import LEVEL_METHODS, ModuleLogging
 from policy_check.analysis.patterns import inside_main_guard
+from policy_check.diagnostics import Applicability
+from policy_check.rules.base import (
+    FileContext,
+    FixSafety,
+    Invalid,
+    NodeEdit,
+    NodeFix,
+    Replace,
+    Rule,
+    Valid,
+)
+from policy_check.rules.logs.loggers import LEVEL_METHODS, ModuleLogging
 
 
 class RootLoggerCall(Rule):
@@ -35,11 +44,11 @@ class RootLoggerCall(Rule):
     INVALID = [
         Invalid(
             "import logging\n\ndef check(bad):\n    if bad:\n        logging.warning('%d stakes without a reading', bad)\n",
-            expected="import logging\nlogger = logging.getLogger(__name__)\n\ndef check(bad):\n    if bad:\n        logger.warning('%d stakes without a reading', bad)\n",
+            expected="import logging\n\nlogger = logging.getLogger(__name__)\n\ndef check(bad):\n    if bad:\n        logger.warning('%d stakes without a reading', bad)\n",
         ),
         Invalid(
             "from logging import debug as log_debug\n\ndef slope(s):\n    log_debug('gradient %.4f', s)\n",
-            expected="from logging import debug as log_debug\nimport logging\nlogger = logging.getLogger(__name__)\n\ndef slope(s):\n    logger.debug('gradient %.4f', s)\n",
+            expected="import logging\nfrom logging import debug as log_debug\n\nlogger = logging.getLogger(__name__)\n\ndef slope(s):\n    logger.debug('gradient %.4f', s)\n",
         ),
         Invalid(
             "import logging as log_mod\nLOG = log_mod.getLogger('glacier')\n\ndef area(a):\n    log_mod.critical('no area')\n",
@@ -47,7 +56,9 @@ class RootLoggerCall(Rule):
         ),
     ]
 
-    _logging: ModuleLogging | None = None
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._logger: tuple[str, tuple[NodeEdit, ...]] | None = None
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.context.names.qualify(node.func)
@@ -58,9 +69,9 @@ class RootLoggerCall(Rule):
             return
         if inside_main_guard(self.context.stack):
             return
-        if self._logging is None:  # once per file: each call's own scan was quadratic
-            self._logging = ModuleLogging.of(self.context)
-        logger_name, additions = self._logging.logger_and_additions()
+        if self._logger is None:
+            self._logger = ModuleLogging.of(self.context).logger_and_additions(self.context.module)
+        logger_name, additions = self._logger
         fix = NodeFix(
             f"Log through `{logger_name}.{method}`",
             Applicability.SAFE,

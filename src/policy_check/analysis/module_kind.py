@@ -1,0 +1,187 @@
+"""Is a module an entry point (a script, a command line, a notebook) or a library?
+
+Several rules answer differently for the two: configuring logging belongs in an
+entry point, a library should only log; a print in a notebook cell is its display.
+A module is an *entry point* when it has an ``if __name__ == "__main__":`` block,
+is a ``__main__.py``, is a notebook, or does its work at module level (a top-level
+script).  Otherwise, definitions only, it is a *library*: something imported.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import libcst as cst
+
+from policy_check.analysis.names import ImportNames, dotted_name
+from policy_check.analysis.patterns import is_main_guard
+
+
+class ModuleKind(str, enum.Enum):
+    NOTEBOOK = "notebook"
+    # Work at module level: runs when executed (and, alas, when imported).
+    SCRIPT = "script"
+    # Definitions, and the work inside `if __name__ == "__main__":` (or in `__main__.py`).
+    MAIN_BLOCK = "main block"
+    LIBRARY = "library"
+
+    @property
+    def is_entry_point(self) -> bool:
+        return self is not ModuleKind.LIBRARY
+
+
+# Module-level calls that set a module up rather than do its work: a library may
+# hold them (configuring logging there is PC303's business, not a sign of a script).
+_SETUP_PREFIXES = (
+    "logging.basicConfig", "logging.config.", "logging.captureWarnings", "logging.disable",
+    "warnings.", "sys.path.", "os.environ.", "matplotlib.use", "mpl.use", "plt.style.use",
+)
+_ENTRY = "<entry>"
+_MODULE = "<module>"
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    kind: ModuleKind
+    # The first `if __name__ == "__main__":` block at module level, if any.
+    main_guard: cst.If | None
+    # Module-level functions called only from entry-point code (the main block, the
+    # work of a script) or from other such functions: `main()` and its helpers.
+    entry_functions: frozenset[str]
+
+    @property
+    def is_entry_point(self) -> bool:
+        return self.kind.is_entry_point
+
+
+# The facts of the last module asked about: the rules of one file ask in turn, and
+# libcst trees cannot be weakly referenced (a dict would keep every tree alive).
+_last: tuple[cst.Module, PurePath, ModuleFacts] | None = None
+
+
+def module_facts(module: cst.Module, path: PurePath, names: ImportNames | None = None) -> ModuleFacts:
+    """The kind of ``module`` (read from ``path``; ``names`` resolves import aliases
+    such as ``import logging as lg``); computed once per tree."""
+    global _last
+    if _last is not None and _last[0] is module and _last[1] == path:
+        return _last[2]
+    facts = _classify(module, path, names or ImportNames())
+    _last = (module, path, facts)
+    return facts
+
+
+def _classify(module: cst.Module, path: PurePath, names: ImportNames) -> ModuleFacts:
+    guard = next((statement for statement in module.body if is_main_guard(statement)), None)
+    assert guard is None or isinstance(guard, cst.If)
+    work = [statement for statement in module.body if statement is not guard and does_work(statement, names)]
+    kind = _kind(path, bool(work), guard is not None)
+    entry: frozenset[str] = frozenset()
+    if kind.is_entry_point:
+        entry_code: list[cst.CSTNode] = [guard] if guard is not None and kind is ModuleKind.MAIN_BLOCK else []
+        if not entry_code:
+            # A script, a notebook, a `__main__.py`: all of its module-level code runs.
+            entry_code = [statement for statement in module.body if not isinstance(statement, cst.FunctionDef)]
+        entry = _entry_functions(module, entry_code)
+    return ModuleFacts(kind, guard, entry)
+
+
+def _kind(path: PurePath, has_work: bool, has_guard: bool) -> ModuleKind:
+    if path.suffix == ".ipynb":
+        return ModuleKind.NOTEBOOK
+    if has_work:
+        return ModuleKind.SCRIPT
+    if has_guard or path.name == "__main__.py":
+        return ModuleKind.MAIN_BLOCK
+    return ModuleKind.LIBRARY
+
+
+def does_work(statement: cst.BaseStatement, names: ImportNames) -> bool:
+    """Whether a module-level statement does the module's work when run: a call
+    statement, a loop, a ``with`` block (not definitions, imports, assignments,
+    docstrings or setup calls such as ``warnings.filterwarnings``)."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        return any(_small_does_work(small, names) for small in statement.body)
+    if isinstance(statement, (cst.For, cst.While, cst.With)):
+        return True
+    if isinstance(statement, (cst.If, cst.Try)):
+        return any(does_work(inner, names) for inner in _direct_blocks(statement))
+    return False
+
+
+def _small_does_work(small: cst.BaseSmallStatement, names: ImportNames) -> bool:
+    if not isinstance(small, cst.Expr):
+        return False
+    value = small.value
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis, cst.Name)):
+        return False
+    if isinstance(value, cst.Call):
+        name = names.qualify(value.func) or dotted_name(value.func) or ""
+        return not name.startswith(_SETUP_PREFIXES)
+    return True
+
+
+def _direct_blocks(statement: cst.If | cst.Try) -> Iterable[cst.BaseStatement]:
+    blocks: list[cst.BaseSuite | None] = [statement.body]
+    if isinstance(statement, cst.If):
+        orelse = statement.orelse
+        blocks.append(orelse.body if orelse is not None else None)
+    else:
+        blocks.extend(handler.body for handler in statement.handlers)
+        blocks.append(statement.orelse.body if statement.orelse is not None else None)
+    for block in blocks:
+        if isinstance(block, cst.IndentedBlock):
+            yield from block.body
+
+
+class _CallCollector(cst.CSTVisitor):
+    """The names of module functions called (``name(...)``) inside a tree."""
+
+    def __init__(self, functions: set[str]) -> None:
+        self.functions = functions
+        self.called: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value in self.functions:
+            self.called.add(node.func.value)
+
+
+def _calls_in(nodes: Sequence[cst.CSTNode], functions: set[str]) -> set[str]:
+    collector = _CallCollector(functions)
+    for node in nodes:
+        node.visit(collector)
+    return collector.called
+
+
+def _entry_functions(module: cst.Module, entry_code: Sequence[cst.CSTNode]) -> frozenset[str]:
+    functions = {s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)}
+    callers = _callers(module, functions, entry_code)
+    entry: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, sites in callers.items():
+            if name not in entry and sites and sites <= entry | {_ENTRY}:
+                entry.add(name)
+                changed = True
+    return frozenset(entry)
+
+
+def _callers(
+    module: cst.Module, functions: dict[str, cst.FunctionDef], entry_code: Sequence[cst.CSTNode]
+) -> dict[str, set[str]]:
+    """For each module function, where it is called from: entry-point code, other
+    module-level code, or (by name) another module function."""
+    names = set(functions)
+    callers: dict[str, set[str]] = {name: set() for name in names}
+    for name in _calls_in(entry_code, names):
+        callers[name].add(_ENTRY)
+    other = [s for s in module.body if s not in entry_code and not isinstance(s, cst.FunctionDef)]
+    for name in _calls_in(other, names):
+        callers[name].add(_MODULE)
+    for caller, function in functions.items():
+        for name in _calls_in([function.body], names) - {caller}:
+            callers[name].add(caller)
+    return callers
