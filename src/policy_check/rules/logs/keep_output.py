@@ -44,8 +44,6 @@ def configuration_lines(logging_module: str, sys_module: str, split_streams: boo
 def logging_setup(context: FileContext, logging: ModuleLogging) -> LoggingSetup | str:
     """The logger to use and the edits that make its messages show, or why the fix
     cannot keep the output."""
-    if logging.configuration is Configuration.OTHER:
-        return "the module configures logging itself, at a level that may hide `info` messages"
     facts = module_facts(context.module, context.path, context.names)
     new_imports = [] if logging.logging_alias else ["logging"]
     header_lines = [] if logging.logger_name else [f"{logging.logger()} = {logging.logging_module()}.getLogger(__name__)"]

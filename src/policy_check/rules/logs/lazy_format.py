@@ -215,6 +215,8 @@ def _from_percent(node: cst.BinaryOperation) -> LazyMessage | None:
         args = [element.value for element in right.elements]
     else:
         args = [right]
+    if not args:
+        return None  # logging leaves a message without arguments unformatted: `%%` would stay doubled
     message = LazyMessage()
     # The template is already %-style: keep it as it is, placeholders included.
     message.parts.append((template, True))
@@ -329,18 +331,31 @@ def _add_piece(message: LazyMessage, value: cst.BaseExpression, module: cst.Modu
     literal = string_value(value)
     if literal is not None:
         message.add_text(literal)
-    elif isinstance(value, cst.FormattedString):
-        converted = from_fstring(value, module)
-        if converted is None:
-            return False
+        return True
+    converted = from_fstring(value, module) if isinstance(value, cst.FormattedString) else _lazy_piece(value)
+    if converted is not None:
         message.extend(converted)
-    else:
-        pieces = _string_pieces(value)
-        if pieces is None or pieces == [value]:
-            message.add_placeholder("%s", value)
-            return True
-        return all(_add_piece(message, piece, module) for piece in pieces)
-    return True
+        return True
+    if isinstance(value, cst.FormattedString):
+        return False
+    pieces = _string_pieces(value)
+    if pieces is None or pieces == [value]:
+        message.add_placeholder("%s", value)
+        return True
+    return all(_add_piece(message, piece, module) for piece in pieces)
+
+
+def _lazy_piece(value: cst.BaseExpression) -> LazyMessage | None:
+    """``"…" % (a, b)`` or ``"…".format(a)`` among print's arguments, as template and
+    arguments (not ``"…" % name``: the name may hold a tuple, which ``%`` spreads; not
+    ``"…" % {…}``: a mapping cannot share a template with other arguments)."""
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
+        if isinstance(value.right, cst.Dict) or not percent_right_is_display(value):
+            return None
+        return _from_percent(value)
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "format":
+        return _from_format_call(value)
+    return None
 
 
 def from_print_arguments(

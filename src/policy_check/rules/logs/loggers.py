@@ -25,9 +25,21 @@ class Configuration(enum.Enum):
     """Whether the module configures logging, and whether ``info`` then shows."""
 
     NONE = "none"
-    SHOWS_INFO = "shows info"
-    # A level that hides `info`, a level we cannot read, or a setup function of its own.
+    # `basicConfig` at INFO or lower, to standard output or (no stream given) standard error.
+    INFO_TO_STDOUT = "info to stdout"
+    INFO_TO_STDERR = "info to stderr"
+    # A level that hides `info`, a level or stream we cannot read, a setup function of its own.
     OTHER = "other"
+
+    def conflict(self, stream: str) -> str | None:
+        """Why a print to ``stream`` ("stdout"/"stderr") converted to logging would not
+        show where it did under this configuration (``None``: it would)."""
+        if self is Configuration.OTHER:
+            return "the module configures logging itself, at a level that may hide `info` messages"
+        configured = {Configuration.INFO_TO_STDOUT: "stdout", Configuration.INFO_TO_STDERR: "stderr"}.get(self)
+        if configured is not None and configured != stream:
+            return f"the module's logging configuration writes to {configured}, and the print to {stream}"
+        return None
 
 
 # Levels at or below INFO, as code spells them in `basicConfig(level=...)`.
@@ -50,9 +62,11 @@ class _LoggingFacts(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.context.names.qualify(node.func) or dotted_name(node.func) or ""
         if qualified in _CONFIG_CALLS:
-            shows = qualified == "logging.basicConfig" and _level_shows_info(node, self.context)
-            if self.configuration is not Configuration.OTHER:
-                self.configuration = Configuration.SHOWS_INFO if shows else Configuration.OTHER
+            found = _basic_config(node, self.context) if qualified == "logging.basicConfig" else Configuration.OTHER
+            if self.configuration in (Configuration.NONE, found):
+                self.configuration = found
+            else:
+                self.configuration = Configuration.OTHER
         elif _SETUP_HELPER.search(qualified.split(".")[-1]):
             self.configuration = Configuration.OTHER
         elif (isinstance(node.func, cst.Name) and node.func.value == "print") and any(
@@ -64,12 +78,21 @@ class _LoggingFacts(cst.CSTVisitor):
             self.writes_stderr = True
 
 
-def _level_shows_info(call: cst.Call, context: FileContext) -> bool:
-    level = next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "level"), None)
-    if level is None:
-        return False  # the root logger's default level is WARNING
+def _basic_config(call: cst.Call, context: FileContext) -> Configuration:
+    keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+    level = keywords.get("level")
+    if level is None or any(arg.keyword is None for arg in call.args):
+        return Configuration.OTHER  # the root logger's default level, WARNING, hides `info`
     spelled = context.names.qualify(level) or string_value(level) or (level.value if isinstance(level, cst.Integer) else "")
-    return spelled in _INFO_OR_LOWER
+    if spelled not in _INFO_OR_LOWER or "filename" in keywords or "handlers" in keywords:
+        return Configuration.OTHER
+    stream = keywords.get("stream")
+    if stream is None:
+        return Configuration.INFO_TO_STDERR
+    target = context.names.qualify(stream)
+    return {"sys.stdout": Configuration.INFO_TO_STDOUT, "sys.stderr": Configuration.INFO_TO_STDERR}.get(
+        target or "", Configuration.OTHER
+    )
 
 
 @dataclass

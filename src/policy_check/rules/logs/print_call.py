@@ -124,6 +124,7 @@ class PrintCall(Rule):
         self.module_shadows_print = "print" in assigned_names(
             list(module_level_statements(context.module.body))
         ) or context.names.is_imported("print")
+        self._logging: ModuleLogging | None = None
         self._setup: LoggingSetup | str | None = None
 
     @classmethod
@@ -176,13 +177,18 @@ class PrintCall(Rule):
             return reason
         separator = _separator(keywords.get("sep"))
         positional = [arg for arg in call.args if arg.keyword is None]
-        message = from_print_arguments(positional, separator or " ", self.context.module)
-        if separator is None or message is None:
+        message = None if separator is None else from_print_arguments(positional, separator, self.context.module)
+        if message is None:
             return "its text cannot be rebuilt exactly as a logging message"
         if self._setup is None:
-            self._setup = logging_setup(self.context, ModuleLogging.of(self.context))
+            self._logging = ModuleLogging.of(self.context)
+            self._setup = logging_setup(self.context, self._logging)
         if isinstance(self._setup, str):
             return self._setup
+        assert self._logging is not None
+        conflict = self._logging.configuration.conflict("stdout" if level == "info" else "stderr")
+        if conflict is not None:
+            return conflict
         logger_name = self._setup.logger_name
         replacement = cst.Call(
             func=cst.Attribute(cst.Name(logger_name), cst.Name(level)), args=message.call_arguments()
