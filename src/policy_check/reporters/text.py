@@ -7,7 +7,7 @@ from typing import TextIO
 
 from policy_check.printable import printable
 from policy_check.report import RunReport
-from policy_check.reporters import style
+from policy_check.reporters import style, volume
 
 
 def write(report: RunReport, stream: TextIO, color: bool) -> None:
@@ -34,6 +34,7 @@ def write_summary(report: RunReport, stream: TextIO, color: bool) -> None:
             stream.write(style.paint("All checks passed!", style.GREEN, color=color) + "\n")
         return
     stream.write(f"Found {_plural(remaining, 'finding')} in {_plural(report.files_checked, 'file')} checked.\n")
+    volume.write_breakdown(report, stream)
     fixable = len(report.fixable())
     hidden = len(report.hidden_unsafe_fixes())
     held_back = (

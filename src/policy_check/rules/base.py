@@ -178,6 +178,9 @@ class Rule:
     # A file whose text holds none of these words cannot trigger the rule: it is
     # skipped without being visited.  Empty means always run.
     trigger_words: ClassVar[tuple[str, ...]] = ()
+    # Advice for many findings at once, said once in a long report's summary
+    # (``{count}``: the findings, ``{glob}``: the folder holding most of them).
+    bulk_advice: ClassVar[str] = ""
     references: ClassVar[Sequence[str]] = ()
     VALID: ClassVar[Sequence[Example]] = ()
     INVALID: ClassVar[Sequence[Example]] = ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from policy_check.analysis.module_kind import module_facts
+from policy_check.analysis.module_kind import ModuleKind, module_facts
 from policy_check.analysis.patterns import inside_main_guard
 from policy_check.rules.base import FileContext, FixSafety, Rule, Valid
 
@@ -42,6 +42,8 @@ class BasicConfigInLibrary(Rule):
     INVALID = [
         # A library: definitions only, configuring logging on import.
         "import logging\nlogging.basicConfig(level=logging.INFO)\n\ndef depth(profile):\n    return max(profile)\n",
+        # A module with a main block is imported too: module level runs on import.
+        'import logging\nlogging.basicConfig(level=logging.INFO)\n\nif __name__ == "__main__":\n    logging.info("run")\n',
         # A helper also called from library code is not only the entry point's.
         'import logging\n\ndef setup():\n    logging.basicConfig(level=logging.INFO)\n\ndef load(path):\n    setup()\n    return open(path).read()\n\nif __name__ == "__main__":\n    setup()\n',
         "import logging as lg\n\ndef quiet():\n    lg.basicConfig(level=lg.ERROR, force=True)\n",
@@ -59,8 +61,8 @@ class BasicConfigInLibrary(Rule):
             return
         facts = module_facts(self.context.module, self.context.path, self.context.names)
         function = _outermost_function(self.context.stack)
-        if function is None and facts.is_entry_point:
-            return  # module level of a script or a notebook
+        if function is None and facts.kind in (ModuleKind.SCRIPT, ModuleKind.NOTEBOOK):
+            return  # module level of a script or a notebook (a main-block module runs it on import)
         if function is not None and (
             function.name.value in facts.entry_functions or function.name.value in ("main", "_main", "cli")
         ):

@@ -60,6 +60,11 @@ class PrintCall(Rule):
     )
     exempt_in_tests = True
     trigger_words = ("print",)
+    bulk_advice = (
+        "{count} prints. For a folder of throwaway scripts, exempt it once: "
+        '`allow-print = ["{glob}"]` under `[tool.policy-check]` (or a `per-file-ignores` entry); '
+        "`--fix --unsafe-fixes` converts the others and keeps their output visible."
+    )
 
     VALID = [
         "import logging\nlogger = logging.getLogger(__name__)\nlogger.info('loaded %d rows', 10)\n",
