@@ -399,6 +399,9 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
         cwd=root, capture_output=True, text=True, timeout=300,
     )
     findings = json.loads(report.stdout)
+    fixed_once = {path: path.read_bytes() for path in root.rglob("*.py")}
+    subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert {path: path.read_bytes() for path in root.rglob("*.py")} == fixed_once, "a second fix changes nothing"
     results = {}
     for name, program in PROGRAMS.items():
         folder = root / name

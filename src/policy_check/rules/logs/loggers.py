@@ -28,6 +28,8 @@ class Configuration(enum.Enum):
     # `basicConfig` at INFO or lower, to standard output or (no stream given) standard error.
     INFO_TO_STDOUT = "info to stdout"
     INFO_TO_STDERR = "info to stderr"
+    # The configuration PC301's fix adds when a script writes to both streams.
+    SPLIT_STREAMS = "info to stdout, warnings to stderr"
     # A level that hides `info`, a level or stream we cannot read, a setup function of its own.
     OTHER = "other"
 
@@ -84,8 +86,10 @@ def _basic_config(call: cst.Call, context: FileContext) -> Configuration:
     if level is None or any(arg.keyword is None for arg in call.args):
         return Configuration.OTHER  # the root logger's default level, WARNING, hides `info`
     spelled = context.names.qualify(level) or string_value(level) or (level.value if isinstance(level, cst.Integer) else "")
-    if spelled not in _INFO_OR_LOWER or "filename" in keywords or "handlers" in keywords:
+    if spelled not in _INFO_OR_LOWER or "filename" in keywords:
         return Configuration.OTHER
+    if "handlers" in keywords:
+        return Configuration.SPLIT_STREAMS if _is_split_handlers(keywords["handlers"]) else Configuration.OTHER
     stream = keywords.get("stream")
     if stream is None:
         return Configuration.INFO_TO_STDERR
@@ -93,6 +97,13 @@ def _basic_config(call: cst.Call, context: FileContext) -> Configuration:
     return {"sys.stdout": Configuration.INFO_TO_STDOUT, "sys.stderr": Configuration.INFO_TO_STDERR}.get(
         target or "", Configuration.OTHER
     )
+
+
+def _is_split_handlers(handlers: cst.BaseExpression) -> bool:
+    """``handlers=[to_stdout, to_stderr]``, as PC301's fix writes them."""
+    if not isinstance(handlers, cst.List):
+        return False
+    return [e.value.value for e in handlers.elements if isinstance(e.value, cst.Name)] == ["to_stdout", "to_stderr"]
 
 
 @dataclass
