@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
+from policy_check.printable import printable
 from policy_check.report import RunReport
 
 # From this many findings the summary breaks them down by code.
@@ -32,7 +33,8 @@ def write_breakdown(report: RunReport, stream: TextIO) -> None:
     advice = {rule.code: rule.bulk_advice for rule in report.rules if rule.bulk_advice}
     for code, count in counts.most_common():
         if code in advice and count >= VOLUME:
-            stream.write(f"{code}: " + advice[code].format(count=count, glob=_busiest_folder_glob(report, code)) + "\n")
+            glob = printable(_busiest_folder_glob(report, code))  # a folder name may hold control characters
+            stream.write(f"{code}: " + advice[code].format(count=count, glob=glob) + "\n")
 
 
 def _busiest_folder_glob(report: RunReport, code: str) -> str:
