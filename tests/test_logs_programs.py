@@ -318,6 +318,22 @@ PROGRAMS: dict[str, Program] = {
         },
         ["prices.py"],
     ),
+    "one_line_main_block": Program(
+        {
+            "peaks.py": _source('''
+                import sys
+
+
+                def main(values):
+                    peak = max(values)
+                    print(f"peak {peak} at index {values.index(peak)}")
+
+
+                if __name__ == "__main__": main([float(v) for v in sys.argv[1:]])  # entry
+            '''),
+        },
+        ["peaks.py", "1.5", "4.25", "2"],
+    ),
     "script_with_helpers": Program(
         {
             "stats.py": _source('''
@@ -357,7 +373,7 @@ def _run(folder: Path, program: Program) -> subprocess.CompletedProcess[str]:
 def _ruff_e3_isort(folder: Path) -> str:
     ruff = find_ruff()
     result = subprocess.run(
-        [str(ruff), "check", "--isolated", "--select", "I,E3", "--output-format", "concise", "."],
+        [str(ruff), "check", "--isolated", "--preview", "--select", "I,E3", "--output-format", "concise", "."],
         cwd=folder, capture_output=True, text=True, timeout=120,
     )
     return "" if result.returncode == 0 else result.stdout + result.stderr

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from policy_check.analysis.module_kind import ModuleKind, module_facts
-from policy_check.rules.base import FileContext, InsertAfter, InsertBefore, NodeEdit
+from policy_check.rules.base import FileContext, InsertAfter, InsertBefore, NodeEdit, Replace
 from policy_check.rules.logs.loggers import Configuration, ModuleLogging
 from policy_check.rules.logs.placement import setup_edits
 
@@ -54,11 +54,22 @@ def logging_setup(context: FileContext, logging: ModuleLogging) -> LoggingSetup 
         config = configuration_lines(logging.logging_module(), logging.sys_alias or "sys", logging.writes_stderr)
         guard = facts.main_guard
         if facts.kind is ModuleKind.MAIN_BLOCK and guard is not None:
-            if not isinstance(guard.body, cst.IndentedBlock):
-                return "the main block is on one line, and its logging configuration needs a line of its own"
-            edits.append(InsertBefore(guard.body.body[0], "\n".join(config)))
+            edits.append(_configure_main_block(guard, config))
         elif logging.logger_statement is not None and not header_lines:
             edits.append(InsertAfter(logging.logger_statement, "\n".join(config)))
         else:
             header_lines.extend(config)
     return LoggingSetup(logging.logger(), (*setup_edits(context.module, new_imports, header_lines), *edits))
+
+
+def _configure_main_block(guard: cst.If, config: list[str]) -> NodeEdit:
+    """The configuration as the main block's first statements (a one-line block,
+    ``if __name__ == "__main__": main()``, becomes an indented one)."""
+    if isinstance(guard.body, cst.IndentedBlock):
+        return InsertBefore(guard.body.body[0], "\n".join(config))
+    suite = guard.body
+    assert isinstance(suite, cst.SimpleStatementSuite)
+    statements = [cst.parse_statement(line) for line in config]
+    # The replaced extent leaves the block's leading lines and trailing comment in place.
+    statements.append(cst.SimpleStatementLine(body=suite.body))
+    return Replace(guard, guard.with_changes(body=cst.IndentedBlock(body=statements), leading_lines=()))
