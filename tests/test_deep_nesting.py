@@ -50,7 +50,11 @@ def test_a_finding_inside_a_long_chain_is_placed_and_fixed(tmp_path: Path) -> No
     assert _codes(run_cli("--select", "PC301", "chain.py", cwd=tmp_path)) == {"chain.py": [("PC301", 1)]}
     fixed = run_cli("--select", "PC301", "--fix", "--unsafe-fixes", "chain.py", cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stderr
-    assert script.read_text().startswith('import logging\nlogger = logging.getLogger(__name__)\nlogger.info("%s", a0 and a1')
+    assert script.read_text().startswith(
+        'import logging\nimport sys\n\nlogger = logging.getLogger(__name__)\n'
+        'logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)\n\n'
+        'logger.info("%s", a0 and a1'
+    )
 
 
 def test_long_chains_among_many_files_are_checked_by_the_workers(tmp_path: Path) -> None:
