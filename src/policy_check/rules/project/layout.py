@@ -274,8 +274,20 @@ class LegacySetupPy(ProjectRule):
             if project.backend == "poetry" and "name" in project.table("tool", "poetry"):
                 continue
             equivalent = equivalent_pyproject(project.root / "setup.py")
-            message = self.MESSAGE + (f"; equivalent:\n{equivalent}" if equivalent else "")
+            message = self.MESSAGE + (f"; equivalent: {_one_line(equivalent)}" if equivalent else "")
             yield Finding(project.root / "setup.py", message)
+
+
+def _one_line(toml_text: str) -> str:
+    """TOML tables on one line (``[project] name = "x"; version = "1"``): a finding's
+    message is one line in every output format, and a newline would be escaped."""
+    tables: list[list[str]] = []
+    for line in filter(None, (raw.strip() for raw in toml_text.splitlines())):
+        if line.startswith("[") or not tables:
+            tables.append([line])
+        else:
+            tables[-1].append(line)
+    return "  ".join(f"{table[0]} {'; '.join(table[1:])}".rstrip() for table in tables)
 
 
 def equivalent_pyproject(setup_py: Path) -> str:
