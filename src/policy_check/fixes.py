@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from policy_check.analysis.statements import is_docstring, is_import_statement
 from policy_check.diagnostics import Diagnostic, Edit, Fix
 from policy_check.positions import SourcePositions, line_starts_of
 from policy_check.rules.base import AddModuleLines, InsertAfter, InsertBefore, NodeEdit, NodeFix, RemoveLines, Replace
@@ -46,7 +47,7 @@ def header_end_offset(module: cst.Module, positions: SourcePositions) -> int:
     the leading imports (those before the first function, class or other code)."""
     anchor: cst.CSTNode | None = None
     for index, statement in enumerate(module.body):
-        if _is_import_statement(statement) or (index == 0 and _is_docstring(statement)):
+        if is_import_statement(statement) or (index == 0 and is_docstring(statement)):
             anchor = statement
             continue
         if isinstance(statement, cst.SimpleStatementLine) and all(
@@ -61,24 +62,6 @@ def header_end_offset(module: cst.Module, positions: SourcePositions) -> int:
             return len(positions.text)
         return positions.line_start(positions.span(module.body[0])[0])
     return positions.next_line_start(positions.span(anchor)[1])
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def _is_import_statement(statement: cst.BaseStatement) -> bool:
-    if isinstance(statement, cst.SimpleStatementLine):
-        return all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)
-    if isinstance(statement, (cst.Try, cst.If)) and isinstance(statement.body, cst.IndentedBlock):
-        # `try: import x / except ImportError:` and `if TYPE_CHECKING:` blocks.
-        return bool(statement.body.body) and all(_is_import_statement(inner) for inner in statement.body.body)
-    return False
 
 
 def resolve_fix(node_fix: NodeFix, module: cst.Module, positions: SourcePositions) -> Fix:

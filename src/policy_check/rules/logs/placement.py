@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from policy_check.analysis.names import dotted_name
+from policy_check.analysis.statements import is_docstring, is_import_statement
 from policy_check.rules.base import InsertAfter, InsertBefore, NodeEdit
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
@@ -51,9 +52,9 @@ class ModuleHeader:
         imports: list[_Import] = []
         last_import = None
         for index, statement in enumerate(module.body):
-            if index == 0 and _is_docstring(statement):
+            if index == 0 and is_docstring(statement):
                 docstring = statement
-            elif _is_import_block(statement):
+            elif is_import_statement(statement):
                 last_import = statement
                 if isinstance(statement, cst.SimpleStatementLine):
                     imports.extend(_describe(statement))
@@ -77,23 +78,6 @@ def _describe(statement: cst.SimpleStatementLine) -> list[_Import]:
 
 def _section(name: str) -> str:
     return "stdlib" if name.split(".")[0] in _STDLIB else "other"
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def _is_import_block(statement: cst.BaseStatement) -> bool:
-    if isinstance(statement, cst.SimpleStatementLine):
-        return all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)
-    if isinstance(statement, (cst.Try, cst.If)) and isinstance(statement.body, cst.IndentedBlock):
-        return bool(statement.body.body) and all(_is_import_block(inner) for inner in statement.body.body)
-    return False
 
 
 def _is_plain_assignment(statement: cst.BaseStatement) -> bool:
