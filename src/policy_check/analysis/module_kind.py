@@ -18,6 +18,7 @@ import libcst as cst
 
 from policy_check.analysis.names import ImportNames, dotted_name
 from policy_check.analysis.patterns import is_main_guard
+from policy_check.syntax_tree import descendants
 
 
 class ModuleKind(str, enum.Enum):
@@ -136,23 +137,14 @@ def _direct_blocks(statement: cst.If | cst.Try) -> Iterable[cst.BaseStatement]:
             yield from block.body
 
 
-class _CallCollector(cst.CSTVisitor):
-    """The names of module functions called (``name(...)``) inside a tree."""
-
-    def __init__(self, functions: set[str]) -> None:
-        self.functions = functions
-        self.called: set[str] = set()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Name) and node.func.value in self.functions:
-            self.called.add(node.func.value)
-
-
 def _calls_in(nodes: Sequence[cst.CSTNode], functions: set[str]) -> set[str]:
-    collector = _CallCollector(functions)
-    for node in nodes:
-        node.visit(collector)
-    return collector.called
+    """The names of module functions called (``name(...)``) inside the trees."""
+    called: set[str] = set()
+    for tree in nodes:
+        for node in descendants(tree):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in functions:
+                called.add(node.func.value)
+    return called
 
 
 def _entry_functions(module: cst.Module, entry_code: Sequence[cst.CSTNode]) -> frozenset[str]:

@@ -14,6 +14,7 @@ from policy_check.analysis.names import dotted_name, module_level_statements
 from policy_check.analysis.patterns import assigned_names
 from policy_check.rules.base import FileContext, NodeEdit
 from policy_check.rules.logs.placement import setup_edits
+from policy_check.syntax_tree import descendants
 
 LEVEL_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 # Names people give their loggers; a receiver called this is taken to be one.
@@ -52,7 +53,7 @@ _SETUP_HELPER = re.compile(r"(?i)(setup|set_up|config|configure|init|initiali[sz
 _STDERR_METHODS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
 
 
-class _LoggingFacts(cst.CSTVisitor):
+class _LoggingFacts:
     """One pass over the module: its logging configuration and whether it writes to
     standard error (prints to ``sys.stderr``, warnings and errors logged)."""
 
@@ -60,8 +61,11 @@ class _LoggingFacts(cst.CSTVisitor):
         self.context = context
         self.configuration = Configuration.NONE
         self.writes_stderr = False
+        for node in descendants(context.module):
+            if isinstance(node, cst.Call):
+                self._call(node)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def _call(self, node: cst.Call) -> None:
         qualified = self.context.names.qualify(node.func) or dotted_name(node.func) or ""
         if qualified in _CONFIG_CALLS:
             found = _basic_config(node, self.context) if qualified == "logging.basicConfig" else Configuration.OTHER
@@ -128,7 +132,6 @@ class ModuleLogging:
             if name is not None and logger_name is None:
                 logger_name, logger_statement = name, statement
         facts = _LoggingFacts(context)
-        module.visit(facts)
         return cls(
             _alias(context, "logging"),
             _alias(context, "sys"),
