@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import libcst as cst
 
@@ -125,6 +126,16 @@ class ModuleLogging:
 
     @classmethod
     def of(cls, context: FileContext) -> ModuleLogging:
+        """The module's logging facts, found once per file: PC301 and PC302 both ask."""
+        global _last
+        if _last is not None and _last[0] is context.module and _last[1] == context.path:
+            return _last[2]
+        found = cls._find(context)
+        _last = (context.module, context.path, found)
+        return found
+
+    @classmethod
+    def _find(cls, context: FileContext) -> ModuleLogging:
         module = context.module
         logger_name, logger_statement = None, None
         for statement in module_level_statements(module.body):
@@ -156,6 +167,11 @@ class ModuleLogging:
         new_imports = [] if self.logging_alias else ["logging"]
         line = f"{self.logger()} = {self.logging_module()}.getLogger(__name__)"
         return self.logger(), tuple(setup_edits(module, new_imports, [line]))
+
+
+# The facts of the last module asked about (libcst trees cannot be weakly referenced,
+# and a dict would keep every tree alive); as analysis.module_kind keeps its facts.
+_last: tuple[cst.Module, Path, ModuleLogging] | None = None
 
 
 def _alias(context: FileContext, module_name: str) -> str | None:
