@@ -243,7 +243,10 @@ async def test_a_burst_of_changes_is_checked_once_at_the_latest_version(client: 
     diagnostics = await published(client, uri, 6)
     assert codes(diagnostics) == ["PC301"] * 5
     versions = [p.version for p in client.published if p.uri == uri]  # type: ignore[attr-defined]
-    assert versions == [1, 6], "intermediate versions were debounced away"
+    # The burst's first change is checked at once (it came after a quiet spell): shown
+    # only if its check ends before the next change arrives.  The others wait out the
+    # debounce, each cancelling the one before: only the last is checked.
+    assert versions in ([1, 6], [1, 2, 6]), "intermediate versions were debounced away"
 
 
 async def test_saving_rechecks(client: LanguageClient, project: Path):
