@@ -26,7 +26,7 @@ DEBOUNCE_SECONDS = 0.05
 
 
 class PolicyCheckServer(LanguageServer):
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, workers: int = 2, pool: CheckPool | None = None) -> None:
         super().__init__(
             "policy-check",
             __version__,
@@ -37,7 +37,7 @@ class PolicyCheckServer(LanguageServer):
             ),
         )
         self.scheduler = Scheduler()
-        self.pool = CheckPool(workers=workers)
+        self.pool = pool or CheckPool(workers=workers)
         self.debounce = DEBOUNCE_SECONDS
         # Text document uri → its findings as last published.
         self.published: dict[str, Published] = {}
@@ -162,8 +162,9 @@ class PolicyCheckServer(LanguageServer):
         return actions.fix_all_edit(parts, self.workspace.position_codec, self.versioned_edits)
 
 
-def build_server(workers: int = 2) -> PolicyCheckServer:
-    server = PolicyCheckServer(workers)
+def build_server(workers: int = 2, pool: CheckPool | None = None) -> PolicyCheckServer:
+    """The server, checking in ``pool`` (a pool already warming up) or a new one."""
+    server = PolicyCheckServer(workers, pool)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: PolicyCheckServer, params: types.InitializedParams) -> None:

@@ -38,13 +38,20 @@ def server_command(argv: Sequence[str]) -> int:
         sys.stderr.write("policy-check: error: --workers must be at least 1\n")
         return 2
     _setup_logging(args.verbose)
+    from policy_check.server.pool import CheckPool
+
+    # The first checker process imports the engine (about 0.5 s of CPU) while this
+    # one imports pygls and answers `initialize`: the first document waits less.
+    pool = CheckPool(workers=args.workers)
+    pool.warm_up()
     try:
         from policy_check.server.app import build_server
     except ImportError as error:
+        pool.close()
         if getattr(error, "name", "") and str(error.name).split(".")[0] in ("pygls", "lsprotocol"):
             sys.stderr.write(f"policy-check: error: {INSTALL_HINT}\n")
             return 2
         raise
-    server = build_server(args.workers)
+    server = build_server(args.workers, pool)
     server.start_io()
     return 0

@@ -35,8 +35,10 @@ class CheckPool:
         return self._executor
 
     def warm_up(self) -> None:
-        """Start a worker now (it imports the engine as it starts), not at the first document."""
-        self._pool().submit(int)
+        """Start a worker now (it imports the engine as it starts), not at the first
+        document; once (a second call while it starts would start a second one)."""
+        if self._executor is None:
+            self._pool().submit(int)
 
     async def run(self, job: Job) -> Outcome:
         """The job's outcome.  A worker that died (killed from outside, or by another
