@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_check.integrations.ruff import find_ruff
+from policy_check.integrations.ruff_catalogue import find_ruff
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,8 @@ def test_build_gives_an_sdist_and_a_wheel_that_install_and_run(dist: Path, tmp_p
     assert {"pyproject.toml", "README.md", "LICENSE", "src/policy_check/cli.py"} <= names
     with zipfile.ZipFile(wheel) as archive:
         assert "policy_check/py.typed" in archive.namelist()
+        # `rule`, `rules` and the selection read it instead of importing the rules.
+        assert "policy_check/rules/catalogue.json" in archive.namelist()
     environment = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)
     python = environment / "bin" / "python"

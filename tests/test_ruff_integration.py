@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_check.integrations.ruff import RUFF_ENV, RuffUnavailable, find_ruff
+from policy_check.integrations.ruff_catalogue import RUFF_ENV, RuffUnavailable, find_ruff
 
 CLI = [sys.executable, "-m", "policy_check"]
 

@@ -1,16 +1,20 @@
-"""What a command imports before it answers (behaviour, not timing): --version and
---help import neither libcst, radon, gitpython nor any rule; a warm run hands ruff
-its own cache unless --no-cache is given."""
+"""What a command imports before it answers (behaviour, not timing): --version,
+--help, `rule` and `rules` import neither libcst, radon, gitpython nor any rule (the
+catalogue answers); a check imports the families of the rules it runs, no others; a
+warm run hands ruff its own cache unless --no-cache is given."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-HEAVY = ("libcst", "radon", "git", "policy_check.rules", "policy_check.engine")
+HEAVY = ("libcst", "radon", "git", "yaml")
+# The registry and the catalogue are not rules: every command may read them.
+REGISTRY = ("policy_check.rules", "policy_check.rules.catalogue")
 
 
 def imported_modules(*args: str, cwd: Path) -> list[str]:
@@ -26,16 +30,56 @@ def imported_modules(*args: str, cwd: Path) -> list[str]:
     return [line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:") and "|" in line]
 
 
-@pytest.mark.parametrize("argument", ["--version", "--help"])
-def test_version_and_help_import_no_engine_rule_or_heavy_library(tmp_path: Path, argument: str) -> None:
-    modules = imported_modules(argument, cwd=tmp_path)
+def _heavy(modules: list[str]) -> list[str]:
+    """The heavy libraries, the engine and the rule modules among ``modules``."""
+    rules = [name for name in modules if name.startswith("policy_check.rules") and name not in REGISTRY]
+    return [name for name in modules if name.split(".")[0] in HEAVY or name == "policy_check.engine"] + rules
+
+
+@pytest.mark.parametrize("arguments", [["--version"], ["--help"], ["rule", "PC301"], ["rule", "PC101"], ["rule", "E999"], ["rules"]])
+def test_commands_that_answer_from_the_catalogue_import_no_engine_rule_or_heavy_library(tmp_path: Path, arguments: list[str]) -> None:
+    modules = imported_modules(*arguments, cwd=tmp_path)
     assert "policy_check.cli" in modules
-    heavy = [name for name in modules if name.split(".")[0] in ("libcst", "radon", "git") or name.startswith(HEAVY[3:])]
-    assert heavy == []
+    assert _heavy(modules) == []
 
 
-def test_version_reads_no_configuration(tmp_path: Path) -> None:
-    assert "tomlkit" not in imported_modules("--version", cwd=tmp_path)
+def test_rules_lists_every_rule_without_importing_one(tmp_path: Path) -> None:
+    modules = imported_modules("rules", cwd=tmp_path)
+    assert "policy_check.rules.catalogue" in modules and _heavy(modules) == []
+
+
+def test_version_imports_nothing_but_the_entry_point(tmp_path: Path) -> None:
+    modules = imported_modules("--version", cwd=tmp_path)
+    ours = {name for name in modules if name.startswith("policy_check")}
+    assert ours == {"policy_check", "policy_check.cli"}
+    assert not {"tomlkit", "argparse", "logging", "json", "typing"} & set(modules)
+
+
+def loaded_by_a_check(*args: str, cwd: Path) -> set[str]:
+    """Every module loaded once a check run in a fresh interpreter has ended."""
+    listing = cwd / "modules.json"
+    script = (
+        "import json, sys\nfrom policy_check.cli import main\nmain(sys.argv[2:])\n"
+        "open(sys.argv[1], 'w').write(json.dumps(sorted(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(listing), *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and listing.is_file(), result.stderr[-2000:]
+    return set(json.loads(listing.read_text()))
+
+
+def _families(modules: set[str]) -> set[str]:
+    return {name.split(".")[2] for name in modules if name.startswith("policy_check.rules.") and name.count(".") >= 3}
+
+
+def test_a_check_imports_the_families_of_its_rules_alone(tmp_path: Path) -> None:
+    (tmp_path / "script.py").write_text("import numpy as np\n\nfor x in np.arange(3):\n    print(x)\n")
+    check = ("--isolated", "--no-cache", "--exit-zero", "-q", "--scope", "files")
+    modules = loaded_by_a_check(*check, "--select", "PC301", "script.py", cwd=tmp_path)
+    # The project rules' modules are the run-level check's (run_checks.py), not file rules.
+    assert _families(modules) - {"project"} == {"logs"}
+    assert "radon" not in modules and "git" not in modules
+    everything = loaded_by_a_check(*check, "script.py", cwd=tmp_path)
+    assert _families(everything) >= {"logs", "imports", "complexity", "vectorise"} and "radon" in everything
 
 
 def test_a_check_keeps_ruffs_cache_in_ours_unless_no_cache(tmp_path: Path) -> None:

@@ -1,27 +1,38 @@
 """Rule documentation in ruff's headings, generated from the rule class itself (one
-source of truth: the docstring is the why, the examples are the tests)."""
+source of truth: the docstring is the why, the examples are the tests).  The pages and
+the catalogue (``rules/catalogue.json``) are generated here; ``rule`` and ``rules``
+print from the catalogue, without importing a rule.
+
+    python -m policy_check.docs [docs/rules]   # the catalogue and the pages, regenerated
+"""
 
 from __future__ import annotations
 
 import inspect
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from policy_check.rules import ENGINE_CODES, all_rules
-from policy_check.rules.base import FixSafety, Invalid, Rule, Valid
-from policy_check.selection import ruff_catalogue_rows
+from policy_check.rules import ENGINE_CODES, FAMILIES, all_rules, family_rules
+from policy_check.rules.catalogue import CATALOGUE_FILE, REGENERATE, RuleEntry, entries
 
+if TYPE_CHECKING:
+    from policy_check.rules.base import Rule
+
+# By the fix safety's value (FixSafety), so printing a page needs no rule class.
 FIX_SAFETY_TEXT = {
-    FixSafety.SAFE: "The fix is safe: it keeps the program's meaning and `--fix` applies it.",
-    FixSafety.UNSAFE: (
+    "safe": "The fix is safe: it keeps the program's meaning and `--fix` applies it.",
+    "unsafe": (
         "The fix is unsafe: it can change behaviour, so it is applied only with "
         "`--fix --unsafe-fixes`. Review it first with `--diff --unsafe-fixes`."
     ),
-    FixSafety.SUGGESTION: "There is no automatic fix: the message says what to write instead.",
+    "suggestion": "There is no automatic fix: the message says what to write instead.",
 }
 
 
 def _code_of(example: object) -> str:
+    from policy_check.rules.base import Invalid, Valid
+
     return example.code if isinstance(example, (Valid, Invalid)) else str(example)
 
 
@@ -31,6 +42,8 @@ def _block(code: str) -> str:
 
 def example_pair(rule: type[Rule]) -> tuple[str, str | None]:
     """The first failing example and what to write instead (its fix, or a passing example)."""
+    from policy_check.rules.base import Invalid
+
     invalid = rule.INVALID[0]
     fixed = invalid.expected if isinstance(invalid, Invalid) else None
     if fixed is None and rule.VALID:
@@ -58,7 +71,7 @@ def render_rule(rule: type[Rule]) -> str:
     ]
     if instead is not None:
         parts += ["", "## Use instead", _block(instead)]
-    parts += ["", "## Fix safety", FIX_SAFETY_TEXT[rule.fix_safety] + (" " + rule.fix_note if rule.fix_note else "")]
+    parts += ["", "## Fix safety", FIX_SAFETY_TEXT[rule.fix_safety.value] + (" " + rule.fix_note if rule.fix_note else "")]
     if rule.references:
         parts += ["", "## References", *[f"- {reference}" for reference in rule.references]]
     return "\n".join(parts) + "\n"
@@ -89,7 +102,7 @@ def render_engine_code(code: str) -> str:
 
 
 # The families in the order `rules` lists them (and the README's table).
-FAMILIES = {
+FAMILY_TITLES = {
     "PC0": "policy-check itself",
     "PC1": "project layout and packaging",
     "PC2": "imports and paths",
@@ -101,9 +114,9 @@ FAMILIES = {
 }
 
 
-def rules_in_order() -> list[type[Rule]]:
-    """Every rule, family by family, by code within a family."""
-    return sorted(all_rules(), key=lambda rule: rule.code)
+def rules_in_order() -> list[RuleEntry]:
+    """Every rule, family by family, by code within a family (from the catalogue)."""
+    return list(entries().values())
 
 
 def _row(code: str, name: str, fix: str, summary: str) -> str:
@@ -111,14 +124,16 @@ def _row(code: str, name: str, fix: str, summary: str) -> str:
 
 
 def render_catalogue() -> str:
+    from policy_check.selection import ruff_catalogue_rows
+
     rows = [_row("code", "name", "fix", "summary")]
     family = ""
     for rule in rules_in_order():
         if rule.code[:3] != family:
             family = rule.code[:3]
-            rows += ["", f"{family}: {FAMILIES.get(family, '')}"]
+            rows += ["", f"{family}: {FAMILY_TITLES.get(family, '')}"]
         flag = "" if rule.default_enabled else " (off by default)"
-        rows.append(_row(rule.code, rule.name, rule.fix_safety.value, rule.summary + flag))
+        rows.append(_row(rule.code, rule.name, rule.fix_safety, rule.summary + flag))
     rows += ["", "Reported by the engine itself"]
     rows += [_row(code, "(engine)", "-", summary) for code, summary in ENGINE_CODES.items()]
     linter = None
@@ -135,8 +150,17 @@ def render_readme_table() -> str:
     rows = ["| code | name | fix | what it finds |", "|---|---|---|---|"]
     for rule in rules_in_order():
         summary = rule.summary + ("" if rule.default_enabled else " (off by default)")
-        rows.append(f"| {rule.code} | {rule.name} | {rule.fix_safety.value} | {summary.replace('|', '/')} |")
+        rows.append(f"| {rule.code} | {rule.name} | {rule.fix_safety} | {summary.replace('|', '/')} |")
     return "\n".join(rows) + "\n"
+
+
+def rule_page(code: str) -> str | None:
+    """What `policy-check rule CODE` prints for a rule or engine code (None: neither)."""
+    code = code.upper()
+    if code in ENGINE_CODES:
+        return render_engine_code(code)
+    rule = entries().get(code)
+    return rule.page if rule is not None else None
 
 
 def rule_pages() -> dict[str, str]:
@@ -144,7 +168,7 @@ def rule_pages() -> dict[str, str]:
     pages = {f"{rule.code}.md": render_rule(rule) for rule in all_rules()}
     pages.update({f"{code}.md": render_engine_code(code) for code in ENGINE_CODES})
     index = ["# Rules", "", "One page per code, generated by `python -m policy_check.docs docs/rules`", ""]
-    index += [f"- [{rule.code}]({rule.code}.md) {rule.name}: {rule.summary}" for rule in rules_in_order()]
+    index += [f"- [{rule.code}]({rule.code}.md) {rule.name}: {rule.summary}" for rule in sorted(all_rules(), key=lambda rule: rule.code)]
     index += [f"- [{code}]({code}.md) {summary}" for code, summary in ENGINE_CODES.items()]
     pages["README.md"] = "\n".join(index) + "\n"
     return pages
@@ -164,7 +188,44 @@ def write_rule_pages(folder: Path) -> list[str]:
     return sorted(pages)
 
 
+def _catalogue_row(rule: type[Rule], family: str) -> dict[str, object]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "summary": rule.summary,
+        "message": rule.MESSAGE,
+        "severity": rule.severity.value,
+        "fix_safety": rule.fix_safety.value,
+        "default_enabled": rule.default_enabled,
+        "family": family,
+        "project_level": bool(getattr(rule, "project_level", False)),
+        "exempt_in_tests": rule.exempt_in_tests,
+        "trigger_words": list(rule.trigger_words),
+        "page": render_rule(rule),
+    }
+
+
+def catalogue_text() -> str:
+    """``rules/catalogue.json`` as the rule classes make it (imports every family)."""
+    import json
+
+    rows = [_catalogue_row(rule, family) for family in FAMILIES for rule in family_rules(family)]
+    document = {"generated_by": REGENERATE, "rules": sorted(rows, key=lambda row: str(row["code"]))}
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_catalogue(path: Path = CATALOGUE_FILE) -> bool:
+    """Write the catalogue when it changed; whether it did."""
+    text = catalogue_text()
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    entries.cache_clear()
+    return True
+
+
 if __name__ == "__main__":
     import sys
 
+    write_catalogue()
     write_rule_pages(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules"))

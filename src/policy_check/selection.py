@@ -8,12 +8,16 @@ integration, so neither of them has to know the other."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from policy_check.config import ConfigError, Settings
-from policy_check.integrations import ruff
-from policy_check.rules import FILE_RULES, all_rules, known_codes
-from policy_check.rules.base import Rule
+from policy_check.integrations import ruff_catalogue as ruff
+from policy_check.rules import known_codes, rules_for
+from policy_check.rules.catalogue import RuleEntry, entries
+
+if TYPE_CHECKING:
+    from policy_check.rules.base import Rule
 
 
 def validate_codes(codes: Iterable[str], where: str) -> None:
@@ -52,9 +56,9 @@ def _selected_codes(settings: Settings, codes: tuple[str, ...] | None) -> frozen
     # Asked several times a run (rules, ruff, project checks); matching ~900 ruff codes
     # against the selectors each time would cost more than checking a small file.
     ruff_codes = set(ruff.ruff_catalogue(settings)) if codes is None else set()
-    candidates = list(codes) if codes is not None else [rule.code for rule in all_rules()] + sorted(ruff_codes)
+    by_code = entries()
+    candidates = list(codes) if codes is not None else [*by_code, *sorted(ruff_codes)]
     if settings.select is None:
-        by_code = {rule.code: rule for rule in all_rules()}
         chosen = {code for code in candidates if _on_by_default(code, by_code, ruff_codes)}
     else:
         select = ["PC", "E9", *ruff.DEFAULT_SELECTION] if "ALL" in settings.select else list(settings.select)
@@ -64,7 +68,7 @@ def _selected_codes(settings: Settings, codes: tuple[str, ...] | None) -> frozen
     return frozenset(chosen)
 
 
-def _on_by_default(code: str, by_code: Mapping[str, type[Rule]], ruff_codes: set[str]) -> bool:
+def _on_by_default(code: str, by_code: dict[str, RuleEntry], ruff_codes: set[str]) -> bool:
     """A policy-check rule by its own flag; a ruff rule when the curated selection
     names it; any other code (the engine's) always."""
     if code in by_code:
@@ -72,10 +76,16 @@ def _on_by_default(code: str, by_code: Mapping[str, type[Rule]], ruff_codes: set
     return code not in ruff_codes or ruff.is_default(code)
 
 
-def selected_rules(settings: Settings) -> list[type[Rule]]:
+def selected_file_codes(settings: Settings) -> list[str]:
+    """The file rules' codes a run reports (project rules run once per run, in
+    run_checks.RUN_CHECKS, never per file)."""
     chosen = selected_codes(settings)
-    # Project rules run once per run (run_checks.RUN_CHECKS), never per file.
-    return [rule for rule in FILE_RULES if rule.code in chosen]
+    return [code for code, rule in entries().items() if code in chosen and not rule.project_level]
+
+
+def selected_rules(settings: Settings) -> list[type[Rule]]:
+    """The file rules a run runs, importing only their families."""
+    return rules_for(selected_file_codes(settings))
 
 
 def ruff_catalogue_rows(settings: Settings | None = None) -> list[tuple[str, str, str, str, str]]:

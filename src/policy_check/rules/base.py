@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
-from policy_check import HOME_URL, __version__
 from policy_check.diagnostics import Applicability, Location, Severity
 from policy_check.analysis.names import ImportNames
+from policy_check.rules.catalogue import rule_page_url
 
 if TYPE_CHECKING:
     from policy_check.config import Settings
@@ -228,8 +228,3 @@ class Rule:
     def url(cls) -> str | None:
         return rule_page_url(cls.code)
 
-
-def rule_page_url(code: str) -> str:
-    """Where a code's page lives: docs/rules/CODE.md of the release, generated from the
-    same source as `policy-check rule CODE` (tests/test_rule_pages.py keeps them equal)."""
-    return f"{HOME_URL}/blob/v{__version__}/docs/rules/{code}.md"

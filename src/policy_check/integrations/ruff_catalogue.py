@@ -1,0 +1,280 @@
+"""ruff's rules as policy-check selects them: where the binary is, the catalogue of its
+stable rules (cached per binary), the curated default selection and what is left out,
+and which codes a run passes to ruff.  The selection and `policy-check rules` use this
+without importing the engine; running ruff is ``ruff.py``'s job."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit.exceptions
+
+from policy_check.config import Settings, parse_toml
+
+logger = logging.getLogger("policy_check.integrations.ruff")
+
+RUFF_ENV = "POLICY_CHECK_RUFF"
+
+# The curated selection for research code, by ruff prefix, and why each is in:
+DEFAULT_SELECTION: dict[str, str] = {
+    "F": "pyflakes: undefined names, unused imports and variables - real bugs, safe fixes",
+    "B": "flake8-bugbear: mutable defaults, loop-variable closures, bare raises in except",
+    "NPY": "NumPy: legacy np.random, deprecated aliases and functions",
+    "PERF": "perflint: list building and dict iteration patterns that cost time",
+    "LOG": "logging: misused loggers and levels",
+    "G": "logging format: `+` in messages, `warn`, `exc_info` misuse (G001/G002/G004 are PC304's)",
+    "UP": "pyupgrade: syntax older than the project's Python, with safe fixes",
+}
+# Left out of every selection, with the policy-check rule that covers the same ground
+# (or the reason): nothing is reported twice.
+LEFT_OUT: dict[str, str] = {
+    "T201": "PC301",
+    "T203": "PC301",
+    "G001": "PC304",
+    "G002": "PC304",
+    "G004": "PC304",
+    "LOG015": "PC302",
+    "C901": "PC601",
+    # zip(strict=) is a style choice that depends on the oldest supported Python;
+    # it flooded the corpus (700 findings) with no bug among those sampled.
+    "B905": "noise",
+}
+# The engine reports unreadable files and syntax errors under these codes itself.
+ENGINE_OWNED = frozenset({"E902", "E999"})
+
+
+class RuffUnavailable(Exception):
+    """ruff is missing or failed; the message is the one-line warning."""
+
+
+# ---------------------------------------------------------------------------
+# Finding the binary and the catalogue of its rules
+
+
+def find_ruff(environ: Mapping[str, str] | None = None, executable: str | None = None) -> str:
+    """The ruff binary: ``POLICY_CHECK_RUFF``, next to the interpreter, on ``PATH``, or
+    the ``ruff`` package's own; raises ``RuffUnavailable`` naming where it looked."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get(RUFF_ENV)
+    if explicit:
+        if Path(explicit).is_file():
+            return explicit
+        raise RuffUnavailable(f"{RUFF_ENV}={explicit} is not a file")
+    name = "ruff.exe" if os.name == "nt" else "ruff"
+    beside = Path(executable or sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    on_path = shutil.which("ruff", path=environ.get("PATH", ""))
+    if on_path:
+        return on_path
+    try:
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-not-found]
+
+        return str(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        pass
+    raise RuffUnavailable("ruff is not installed (not next to the interpreter, not on PATH, no ruff package)")
+
+
+@dataclass(frozen=True)
+class RuffRule:
+    code: str
+    name: str
+    summary: str
+    linter: str
+    fixable: bool
+
+
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        logger.warning("%s; ruff's findings are left out of this run", message)
+
+
+# What the cache file holds: bump when the rows' shape or their summaries change.
+CATALOGUE_FORMAT = 2
+
+
+def _catalogue_cache_file(binary: str) -> Path | None:
+    """Where the stable rules of this exact binary are kept between runs: asking ruff
+    costs ~20 ms, and reading its whole list back (1.5 MB of JSON, every rule's
+    explanation) another ~30 ms, a tenth of a pre-commit run on one file; the rows kept
+    (code, name, summary, linter, fixable) read in ~2 ms."""
+    try:
+        info = os.stat(binary)
+    except OSError:
+        return None
+    key = f"{os.path.abspath(binary)}\0{info.st_mtime_ns}\0{info.st_size}\0{CATALOGUE_FORMAT}"
+    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "policy-check" / f"ruff-catalogue-{digest}.json"
+
+
+def _ruff_rule_rows(binary: str) -> list[dict[str, Any]]:
+    """``ruff rule --all``: every rule of the binary, with its explanation."""
+    try:
+        completed = subprocess.run(
+            [binary, "rule", "--all", "--output-format", "json"], capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise RuffUnavailable(f"cannot run ruff ({binary}): {error}") from None
+    try:
+        rows = json.loads(completed.stdout) if completed.returncode == 0 else None
+    except ValueError:
+        rows = None
+    if not isinstance(rows, list):
+        raise RuffUnavailable(f"ruff ({binary}) failed to list its rules: {_first_line(completed.stderr)}")
+    return rows
+
+
+def _stable_rules(binary: str) -> list[RuffRule]:
+    """The binary's stable rules, from the cache file when it has them."""
+    cache_file = _catalogue_cache_file(binary)
+    if cache_file is not None:
+        try:
+            kept = json.loads(cache_file.read_text(encoding="utf-8"))
+            return [RuffRule(*row) for row in kept]
+        except (OSError, ValueError, TypeError):
+            pass
+    rules = []
+    for row in _ruff_rule_rows(binary):
+        status = row.get("status")
+        stable = row.get("preview") is False and (not isinstance(status, dict) or "Stable" in status)
+        if stable and row.get("code"):
+            fixable = row.get("fix_availability", "None") != "None"
+            rules.append(RuffRule(row["code"], row.get("name", ""), plain_summary(row), row.get("linter", ""), fixable))
+    if cache_file is not None:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cache_file.with_suffix(f".{os.getpid()}.tmp")
+            kept_rows = [[rule.code, rule.name, rule.summary, rule.linter, rule.fixable] for rule in rules]
+            temporary.write_text(json.dumps(kept_rows), encoding="utf-8")
+            os.replace(temporary, cache_file)
+        except OSError:
+            logger.debug("cannot cache ruff's rule list in %s", cache_file)
+    return rules
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue_of(binary: str) -> dict[str, RuffRule]:
+    return {rule.code: rule for rule in _stable_rules(binary) if rule.code not in LEFT_OUT and rule.code not in ENGINE_OWNED}
+
+
+def plain_summary(row: Mapping[str, Any]) -> str:
+    """A rule's one-line summary without ruff's message templates (``{name}``): the
+    first sentence of its "What it does" section instead."""
+    summary = str(row.get("summary") or "")
+    if "{" not in summary:
+        return summary
+    explanation = str(row.get("explanation") or "")
+    what = explanation.split("## What it does", 1)[-1].strip().split("\n\n", 1)[0]
+    sentence = " ".join(what.split()).split(". ", 1)[0].rstrip(".")
+    return sentence + "." if sentence and "{" not in sentence else re.sub(r"\{\w+\}", "…", summary)
+
+
+def ruff_catalogue(settings: Settings | None = None) -> dict[str, RuffRule]:
+    """ruff's stable rules policy-check may run (empty when ruff is off or missing)."""
+    if settings is not None and not settings.ruff:
+        return {}
+    try:
+        return _catalogue_of(find_ruff())
+    except RuffUnavailable as error:
+        warn_once(str(error))
+        return {}
+
+
+def matches_selector(code: str, selector: str) -> bool:
+    """ruff's prefix logic: a selector of letters names a whole linter ("F" is pyflakes,
+    not flake8-boolean-trap's FBT), one with digits a group or a single rule."""
+    if not code.startswith(selector):
+        return False
+    return not (selector.isalpha() and code[len(selector) : len(selector) + 1].isalpha())
+
+
+def is_default(code: str) -> bool:
+    return any(matches_selector(code, prefix) for prefix in DEFAULT_SELECTION) and code not in LEFT_OUT
+
+
+def rejects_selector(selector: str) -> str | None:
+    """Why a ``--select``/``--ignore`` selector that names no policy-check code is not
+    a ruff selector either (None: it is ruff's)."""
+    owner = LEFT_OUT.get(selector, "")
+    if owner.startswith("PC"):
+        return f"ruff's {selector} is left out: policy-check's {owner} covers the same ground"
+    try:
+        catalogue = _catalogue_of(find_ruff())
+    except RuffUnavailable:
+        # Without ruff nothing can be checked against its list: accept (ruff warns at run time).
+        return None if not selector.startswith("PC") else f"unknown rule code or prefix '{selector}'"
+    if selector in LEFT_OUT or any(matches_selector(code, selector) for code in catalogue):
+        return None
+    return f"unknown rule code or prefix '{selector}' (neither policy-check's nor a stable ruff rule's)"
+
+
+def user_ruff_ignores(root: Path) -> tuple[str, ...]:
+    """``ignore`` + ``extend-ignore`` of the project's ruff configuration at ``root``."""
+    for name, table_path in (("ruff.toml", ()), (".ruff.toml", ()), ("pyproject.toml", ("tool", "ruff"))):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            document: Any = parse_toml(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
+            continue
+        for key in table_path:
+            document = document.get(key) if isinstance(document, dict) else None
+        if not isinstance(document, dict):
+            continue
+        ignores: list[str] = []
+        for table in (document, document.get("lint")):
+            if isinstance(table, dict):
+                for key in ("ignore", "extend-ignore"):
+                    value = table.get(key)
+                    if isinstance(value, list):
+                        ignores += [str(code).upper() for code in value]
+        return tuple(ignores)
+    return ()
+
+
+def ruff_codes_to_run(settings: Settings, selected: Iterable[str]) -> list[str]:
+    """The concrete ruff codes a run passes to ``ruff --select``."""
+    catalogue = ruff_catalogue(settings)
+    ignored = user_ruff_ignores(settings.root)
+    return sorted(
+        code for code in selected if code in catalogue and not any(matches_selector(code, prefix) for prefix in ignored)
+    )
+
+
+def _first_line(data: bytes | str) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "no message"
+
+
+# ---------------------------------------------------------------------------
+# The catalogue rows `policy-check rules` prints
+
+
+def catalogue_rows(settings: Settings, selected: Iterable[str]) -> list[tuple[str, str, str, str, str]]:
+    """(code, name, fix, summary, linter) of every selected ruff rule, marked as ruff's."""
+    codes = ruff_codes_to_run(settings, selected)
+    catalogue = ruff_catalogue(settings)
+    return [
+        (code, catalogue[code].name, "ruff fix" if catalogue[code].fixable else "-", f"[ruff] {catalogue[code].summary}", catalogue[code].linter)
+        for code in codes
+    ]
