@@ -266,8 +266,11 @@ async def test_saving_rechecks(client: LanguageClient, project: Path):
 # Code actions
 
 
+FIX_ME = "import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef report(value):\n    logger.info(f'value={value}')\n"
+
+
 async def test_the_fix_action_removes_the_finding(client: LanguageClient, project: Path):
-    text = "import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef report(value):\n    logger.info(f'value={value}')\n"
+    text = FIX_ME
     uri = open_document(client, project / "fixme.py", text)
     finding = only(await published(client, uri, 1), "PC304")
     actions = await code_actions(client, uri, [finding])
@@ -275,6 +278,9 @@ async def test_the_fix_action_removes_the_finding(client: LanguageClient, projec
     fix = next(action for action in actions if action.title.startswith("PC304"))
     assert fix.is_preferred and fix.kind == types.CodeActionKind.QuickFix
     assert "Disable PC304 for this line" in titles
+    # VS Code resolves edits on demand: the fix's edit is computed when it is chosen.
+    assert fix.edit is None and fix.data is not None
+    fix = await client.code_action_resolve_async(fix)
     new_text = apply_text_edits(text, edits_by_uri(fix.edit)[uri])
     assert "logger.info('value=%s', value)" in new_text or 'logger.info("value=%s", value)' in new_text
     change_document(client, uri, new_text, 2)
@@ -461,6 +467,22 @@ async def test_a_killed_checker_process_is_replaced(client: LanguageClient, proj
     change_document(client, uri, "x = 1\nprint(x)\n", 2)
     assert codes(await published(client, uri, 2)) == ["PC301"]
     assert set(checker_processes(client._server.pid)).isdisjoint(workers)
+
+
+async def test_a_client_that_cannot_resolve_gets_the_fix_edit_at_once(project: Path):
+    client = make_client()
+    await client.start_io(*SERVER)
+    # Emacs (eglot) does not resolve code actions: the edit comes with the action.
+    await client.initialize_session(types.InitializeParams(capabilities=client_capabilities("emacs"), root_uri=project.as_uri()))
+    uri = open_document(client, project / "fixme_emacs.py", FIX_ME)
+    finding = only(await published(client, uri, 1), "PC304")
+    fix = next(action for action in await code_actions(client, uri, [finding]) if action.title.startswith("PC304"))
+    new_text = apply_text_edits(FIX_ME, edits_by_uri(fix.edit)[uri])
+    assert "logger.info('value=%s', value)" in new_text or 'logger.info("value=%s", value)' in new_text
+    change_document(client, uri, new_text, 2)
+    assert "PC304" not in codes(await published(client, uri, 2))
+    await client.shutdown_session()
+    await client.stop()
 
 
 async def test_shutdown_and_exit_end_the_server_cleanly(project: Path):

@@ -3,6 +3,8 @@ edit between two texts, and a notebook's joined rows put back into its cells."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("pygls", reason="the server's tests need the test extra (pygls)")
@@ -11,7 +13,9 @@ from lsprotocol import types  # noqa: E402
 from pygls.workspace import PositionCodec  # noqa: E402
 
 from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location  # noqa: E402
-from policy_check.in_memory import notebook_of_cells  # noqa: E402
+from policy_check.in_memory import check_source, notebook_of_cells, settings_for  # noqa: E402
+from policy_check.server.documents import Part, Snapshot  # noqa: E402
+from policy_check.server.findings import fill_fix_edits, publish_plan  # noqa: E402
 from policy_check.server.cells import CellLayout  # noqa: E402
 from policy_check.server.convert import lines_of, minimal_edit, to_position  # noqa: E402
 
@@ -96,3 +100,46 @@ def test_a_fix_that_rewrites_a_magic_is_not_offered() -> None:
     assert layout.fix_in_cells(finding(Location(1, 1), Location(1, 5), (rewrite,))) is None
     insert_before = Edit("import logging\n", Location(1, 1), Location(1, 1))
     assert layout.fix_in_cells(finding(Location(2, 1), Location(2, 6), (insert_before,))) == {0: [insert_before]}
+
+
+# ---------------------------------------------------------------------------
+# Fix edits computed when a code action needs them
+
+LAZY = "import logging\n\n\ndef report(rows):\n    logging.info(f'{len(rows)} rows')\n    print('done')\n"
+
+
+def _findings(tmp_path: Path, fix_edits: bool) -> list[Diagnostic]:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n\n[tool.policy-check]\n', encoding="utf-8")
+    path = tmp_path / "report.py"
+    return check_source(LAZY, path, settings_for(path), with_ruff=False, fix_edits=fix_edits)
+
+
+def test_a_check_without_fix_edits_finds_the_same_and_says_what_each_fix_does(tmp_path: Path) -> None:
+    full, light = _findings(tmp_path, True), _findings(tmp_path, False)
+    assert [d.code for d in full] == ["PC302", "PC304", "PC301"]
+    assert all(d.fix is not None and d.fix.edits for d in full)
+    same = [(d.code, d.start, d.end, d.message, d.fix.message, d.fix.applicability) for d in full if d.fix]
+    assert same == [(d.code, d.start, d.end, d.message, d.fix.message, d.fix.applicability) for d in light if d.fix]
+    assert all(d.fix is not None and d.fix.edits == () for d in light)
+
+
+def test_pending_fix_edits_are_filled_in_from_a_check_with_them(tmp_path: Path) -> None:
+    path = tmp_path / "report.py"
+    uri = path.as_uri()
+    shown_snapshot = Snapshot(uri, path, (Part(uri, 3, LAZY),))
+    shown = publish_plan(shown_snapshot, _findings(tmp_path, False), None, UTF16, with_edits=False)
+    assert all(f.edits_pending and f.fix_edits is None for f in shown[uri].findings)
+    full = _findings(tmp_path, True)
+    fill_fix_edits(shown, publish_plan(shown_snapshot, full, None, UTF16))
+    assert not any(f.edits_pending for f in shown[uri].findings)
+    assert [f.fix_edits for f in shown[uri].findings] == [{uri: list(d.fix.edits)} for d in full if d.fix]
+
+
+def test_fix_edits_of_an_older_version_are_not_given_to_a_newer_one(tmp_path: Path) -> None:
+    path = tmp_path / "report.py"
+    uri = path.as_uri()
+    newer = Snapshot(uri, path, (Part(uri, 4, LAZY),))
+    shown = publish_plan(newer, _findings(tmp_path, False), None, UTF16, with_edits=False)
+    older = Snapshot(uri, path, (Part(uri, 3, LAZY),))
+    fill_fix_edits(shown, publish_plan(older, _findings(tmp_path, True), None, UTF16))
+    assert all(f.edits_pending for f in shown[uri].findings)

@@ -36,7 +36,7 @@ from policy_check.adoption.scope import enclosing_scope
 from policy_check.adoption.unused_noqa import unused_noqa_diagnostics
 from policy_check.deep_stack import MAX_LIBCST_DEPTH, ChainTooLong, on_deep_stack, python_tree, too_deep_for_libcst
 from policy_check.diffs import unified_diff
-from policy_check.fixes import apply_fixes, resolve_fix
+from policy_check.fixes import apply_fixes, resolve_fix, unresolved_fix
 from policy_check.notebooks import NotebookModule, read_notebook, to_cell_locations, write_back
 from policy_check.parse_fallback import Readable, readable
 from policy_check.positions import SourcePositions
@@ -256,13 +256,18 @@ def check_text(
     settings: Settings,
     rules: Sequence[type[Rule]],
     is_test_code: bool,
+    *,
+    fix_edits: bool = True,
 ) -> list[Diagnostic]:
-    """All findings of ``rules`` in one source text, suppressions applied."""
+    """All findings of ``rules`` in one source text, suppressions applied.  Without
+    ``fix_edits`` a finding's fix says what it does and how safe it is, but carries no
+    edits (``fixes.unresolved_fix``): what only shows findings (the language server's
+    diagnostics) skips placing and rendering them."""
     try:
         parsed = parse_source(text, display_path)
     except NotParsed as not_parsed:
         return [not_parsed.diagnostic]
-    diagnostics = _check_parsed(parsed, path, relative_path, display_path, settings, rules, is_test_code)
+    diagnostics = _check_parsed(parsed, path, relative_path, display_path, settings, rules, is_test_code, fix_edits)
     if parsed.readable is not None:
         return _as_read_through_fallback(diagnostics, parsed.readable, display_path)
     return diagnostics
@@ -276,6 +281,7 @@ def _check_parsed(
     settings: Settings,
     rules: Sequence[type[Rule]],
     is_test_code: bool,
+    fix_edits: bool = True,
 ) -> list[Diagnostic]:
     module, text = parsed.module, parsed.text
     names = ImportNames()
@@ -301,7 +307,7 @@ def _check_parsed(
             return unused_noqa_diagnostics(text, display_path, relative_path, (), checked_codes, settings)
         return []
     try:
-        diagnostics = _diagnostics_of(context, crashes, display_path)
+        diagnostics = _diagnostics_of(context, crashes, display_path, fix_edits)
     except RecursionError:
         return [_internal_error(display_path, "internal error: file too deeply nested to analyse")]
     used_noqa: set[tuple[int, str]] = set()
@@ -343,12 +349,13 @@ class Crash(NamedTuple):
     ancestors: tuple[cst.CSTNode, ...] = ()
 
 
-def _diagnostics_of(context: FileContext, crashes: Sequence[Crash], display_path: str) -> list[Diagnostic]:
+def _diagnostics_of(context: FileContext, crashes: Sequence[Crash], display_path: str, fix_edits: bool = True) -> list[Diagnostic]:
     """The rules' reports and crashes as diagnostics, each with its place and scope."""
     module = context.module
     # Node positions cost code generation: only for the nodes a report or crash needs.
-    positions = SourcePositions(module, context.source, context.python_ast, _position_hints(context.reports, crashes))
-    diagnostics = [_to_diagnostic(report, module, positions, display_path) for report in context.reports]
+    hints = _position_hints(context.reports, crashes, fix_edits)
+    positions = SourcePositions(module, context.source, context.python_ast, hints)
+    diagnostics = [_to_diagnostic(report, module, positions, display_path, fix_edits) for report in context.reports]
     if context.python_ast is not None:
         for diagnostic in diagnostics:
             diagnostic.scope = enclosing_scope(context.python_ast, diagnostic.start.row)
@@ -356,7 +363,9 @@ def _diagnostics_of(context: FileContext, crashes: Sequence[Crash], display_path
     return diagnostics
 
 
-def _position_hints(reports: Sequence[Report], crashes: Sequence[Crash]) -> dict[cst.CSTNode, tuple[cst.CSTNode, ...]]:
+def _position_hints(
+    reports: Sequence[Report], crashes: Sequence[Crash], fix_edits: bool = True
+) -> dict[cst.CSTNode, tuple[cst.CSTNode, ...]]:
     """Each node to place, with the ancestors it had when reported (fix edits take
     their report's): the way to it without searching the tree."""
     hints: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = {}
@@ -364,7 +373,7 @@ def _position_hints(reports: Sequence[Report], crashes: Sequence[Crash]) -> dict
         if report.node is None:
             continue
         hints[report.node] = report.ancestors
-        for edit in report.fix.edits if report.fix is not None else ():
+        for edit in report.fix.edits if report.fix is not None and fix_edits else ():
             node = getattr(edit, "node", None)
             if node is not None:
                 hints.setdefault(node, report.ancestors)
@@ -409,7 +418,7 @@ def _crash_diagnostics(crashes: Sequence[Crash], positions: SourcePositions, dis
     return diagnostics
 
 
-def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePositions, display_path: str) -> Diagnostic:
+def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePositions, display_path: str, fix_edits: bool = True) -> Diagnostic:
     if report.node is None:
         assert report.span is not None, "a report has a node or a span"
         return Diagnostic(
@@ -423,7 +432,9 @@ def _to_diagnostic(report: Report, module: cst.Module, positions: SourcePosition
             snippet=report.snippet,
         )
     start, end = positions.span(report.node)
-    fix = resolve_fix(report.fix, module, positions) if report.fix is not None else None
+    fix = None
+    if report.fix is not None:
+        fix = resolve_fix(report.fix, module, positions) if fix_edits else unresolved_fix(report.fix)
     return Diagnostic(
         code=report.rule.code,
         message=report.message,

@@ -69,6 +69,12 @@ def resolve_fix(node_fix: NodeFix, module: cst.Module, positions: SourcePosition
     return Fix(node_fix.message, node_fix.applicability, tuple(edits))
 
 
+def unresolved_fix(node_fix: NodeFix) -> Fix:
+    """The fix as a finding that is only shown needs it: what it does and how safe it
+    is, without edits (placing and rendering them is most of a fix's cost)."""
+    return Fix(node_fix.message, node_fix.applicability, ())
+
+
 def _resolve_edit(edit: NodeEdit, module: cst.Module, positions: SourcePositions) -> Edit:
     newline = module.default_newline
     if isinstance(edit, Replace):

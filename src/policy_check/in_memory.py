@@ -43,25 +43,27 @@ def _too_large(text: str, path: Path) -> Diagnostic | None:
     return engine_diagnostic(IO_ERROR, display_path(path), f"too large to check ({MAX_SOURCE_BYTES // 2**20} MB at most)")
 
 
-def _engine_findings(text: str, path: Path, settings: Settings) -> list[Diagnostic]:
+def _engine_findings(text: str, path: Path, settings: Settings, fix_edits: bool = True) -> list[Diagnostic]:
     relative = relative_to_root(path, settings.root)
     raise_recursion_limit()
-    return check_text(text, path, relative, display_path(path), settings, selected_rules(settings), is_test_path(relative))
+    rules = selected_rules(settings)
+    return check_text(text, path, relative, display_path(path), settings, rules, is_test_path(relative), fix_edits=fix_edits)
 
 
-def check_source(text: str, path: Path, settings: Settings, with_ruff: bool = True) -> list[Diagnostic]:
+def check_source(text: str, path: Path, settings: Settings, with_ruff: bool = True, fix_edits: bool = True) -> list[Diagnostic]:
     """Every finding in ``text`` as if it were the file at ``path``: the policy rules'
     and (for Python files, as on the command line) ruff's, sorted by place.  Project
-    rules (PC1, PC7) are about the repository, not one text: they are not run."""
+    rules (PC1, PC7) are about the repository, not one text: they are not run.
+    Without ``fix_edits`` our fixes carry no edits (see ``engine.check_text``)."""
     too_large = _too_large(text, path)
     if too_large is not None:
         return [too_large]
     if not with_ruff or path.suffix not in (".py", ".pyi"):
-        return sorted(_engine_findings(text, path, settings), key=lambda d: d.sort_key())
+        return sorted(_engine_findings(text, path, settings, fix_edits), key=lambda d: d.sort_key())
     # ruff is another process: it runs while the engine works here.
     with ThreadPoolExecutor(1) as pool:
         ruff_findings = pool.submit(ruff.check_text_with_ruff, text, path, settings, selected_codes(settings))
-        found = _engine_findings(text, path, settings)
+        found = _engine_findings(text, path, settings, fix_edits)
         found += ruff_findings.result()
     return sorted(found, key=lambda d: d.sort_key())
 

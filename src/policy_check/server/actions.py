@@ -53,20 +53,32 @@ def find(published: Published, requested: types.Diagnostic) -> Finding | None:
     return None
 
 
-def fix_action(finding: Finding, by_uri: Mapping[str, Published], codec: PositionCodec, versioned: bool) -> types.CodeAction | None:
+def fix_action(
+    finding: Finding, by_uri: Mapping[str, Published], codec: PositionCodec, versioned: bool, resolve_data: object = None
+) -> types.CodeAction | None:
+    """The finding's fix as a quick fix.  One whose edits are still to be computed is
+    offered with ``resolve_data`` (the client asks for its edit when it is chosen:
+    ``codeAction/resolve``), or not at all without it."""
     diagnostic = finding.diagnostic
-    if finding.fix_edits is None or diagnostic.fix is None or any(uri not in by_uri for uri in finding.fix_edits):
+    if diagnostic.fix is None:
         return None
     safe = diagnostic.fix.applicability is Applicability.SAFE
-    edits = {uri: [to_text_edit(edit, by_uri[uri].lines, codec) for edit in edits] for uri, edits in finding.fix_edits.items()}
-    title = f"{diagnostic.code}: {diagnostic.fix.message}" + ("" if safe else " (unsafe fix: review the change)")
-    return types.CodeAction(
-        title=title,
+    action = types.CodeAction(
+        title=f"{diagnostic.code}: {diagnostic.fix.message}" + ("" if safe else " (unsafe fix: review the change)"),
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[finding.published],
         is_preferred=safe,
-        edit=workspace_edit(edits, {uri: by_uri[uri].part.version for uri in edits}, versioned),
     )
+    if finding.edits_pending:
+        if resolve_data is None:
+            return None
+        action.data = resolve_data
+        return action
+    if finding.fix_edits is None or any(uri not in by_uri for uri in finding.fix_edits):
+        return None
+    edits = {uri: [to_text_edit(edit, by_uri[uri].lines, codec) for edit in edits] for uri, edits in finding.fix_edits.items()}
+    action.edit = workspace_edit(edits, {uri: by_uri[uri].part.version for uri in edits}, versioned)
+    return action
 
 
 def noqa_action(finding: Finding, published: Published, codec: PositionCodec, versioned: bool) -> types.CodeAction | None:
@@ -86,18 +98,31 @@ def noqa_action(finding: Finding, published: Published, codec: PositionCodec, ve
     )
 
 
+def requested_findings(published: Published, requested: Sequence[types.Diagnostic]) -> list[Finding]:
+    """The findings of ours the client asks about."""
+    found = (find(published, diagnostic) for diagnostic in requested if diagnostic.source == "policy-check")
+    return [finding for finding in found if finding is not None]
+
+
+def quick_fix_data(published: Published, finding: Finding) -> dict[str, object]:
+    """What ``codeAction/resolve`` needs to find the finding again."""
+    return {"uri": published.part.uri, "version": published.part.version, "index": published.findings.index(finding)}
+
+
 def quick_fixes(
-    published: Published, requested: Sequence[types.Diagnostic], by_uri: Mapping[str, Published], codec: PositionCodec, versioned: bool
+    published: Published,
+    requested: Sequence[types.Diagnostic],
+    by_uri: Mapping[str, Published],
+    codec: PositionCodec,
+    versioned: bool,
+    deferred: bool = False,
 ) -> list[types.CodeAction]:
-    """For each finding the client asks about: its fix (if any), then its noqa."""
+    """For each finding the client asks about: its fix (if any), then its noqa.
+    ``deferred``: a fix whose edits are not computed yet is offered, to be resolved."""
     actions: list[types.CodeAction] = []
-    for diagnostic in requested:
-        if diagnostic.source != "policy-check":
-            continue
-        finding = find(published, diagnostic)
-        if finding is None:
-            continue
-        candidates = (fix_action(finding, by_uri, codec, versioned), noqa_action(finding, published, codec, versioned))
+    for finding in requested_findings(published, requested):
+        data = quick_fix_data(published, finding) if deferred else None
+        candidates = (fix_action(finding, by_uri, codec, versioned, data), noqa_action(finding, published, codec, versioned))
         actions.extend(action for action in candidates if action is not None)
     return actions
 

@@ -3,6 +3,7 @@ the published findings and the code actions.  It decides nothing about rules."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -12,7 +13,7 @@ from pygls.lsp.server import LanguageServer
 from policy_check import __version__
 from policy_check.server import actions
 from policy_check.server.documents import Snapshot, is_current, snapshot
-from policy_check.server.findings import Published, publish_plan
+from policy_check.server.findings import Published, fill_fix_edits, publish_plan
 from policy_check.server.pool import CheckPool
 from policy_check.server.scheduler import Scheduler
 from policy_check.server.worker import Outcome
@@ -44,6 +45,8 @@ class PolicyCheckServer(LanguageServer):
         # Check key (document or notebook uri) → the uris published for it.
         self.parts_of: dict[str, list[str]] = {}
         self._problems_shown: set[str] = set()
+        # Check key → the snapshot whose fix edits are being (or were) computed.
+        self._fix_edits: dict[str, tuple[Snapshot, asyncio.Future[None]]] = {}
 
     # -- capabilities the client offered
 
@@ -76,7 +79,9 @@ class PolicyCheckServer(LanguageServer):
         taken = snapshot(self.workspace, key)
         if taken is None:
             return
-        outcome = await self.pool.run(taken.job())
+        # Diagnostics need no fix edits (placing and rendering them is ~10% of a
+        # check): a code action asks for them, at most once per snapshot.
+        outcome = await self.pool.run(taken.job(fix_edits=False))
         if not is_current(self.workspace, taken):
             return  # a newer change has its own check coming
         if outcome.problem:
@@ -84,7 +89,7 @@ class PolicyCheckServer(LanguageServer):
         self.publish(taken, outcome)
 
     def publish(self, taken: Snapshot, outcome: Outcome) -> None:
-        plan = publish_plan(taken, outcome.diagnostics, outcome.layout, self.workspace.position_codec)
+        plan = publish_plan(taken, outcome.diagnostics, outcome.layout, self.workspace.position_codec, with_edits=False)
         for uri in self.parts_of.get(taken.key, []):
             if uri not in plan:  # a cell deleted since the last check
                 self.clear(uri)
@@ -101,6 +106,7 @@ class PolicyCheckServer(LanguageServer):
 
     def forget(self, key: str) -> None:
         self.scheduler.forget(key)
+        self._fix_edits.pop(key, None)
         for uri in self.parts_of.pop(key, [key]):
             self.clear(uri)
 
@@ -124,7 +130,13 @@ class PolicyCheckServer(LanguageServer):
         only = params.context.only
         found: list[types.CodeAction] = []
         if actions.wanted(only, types.CodeActionKind.QuickFix):
-            found += actions.quick_fixes(published, params.context.diagnostics, self.published, codec, versioned)
+            # A client that resolves edits gets the fix now and its edit when it is
+            # chosen; another waits here for the snapshot's fix edits.
+            deferred = self.resolves_edits and not published.snapshot.is_notebook
+            requested = actions.requested_findings(published, params.context.diagnostics)
+            if not deferred and any(finding.edits_pending for finding in requested):
+                await self.resolve_fix_edits(published.snapshot)
+            found += actions.quick_fixes(published, params.context.diagnostics, self.published, codec, versioned, deferred)
         if actions.wanted(only, actions.FIX_ALL):
             explicit = only is not None
             if explicit or actions.has_safe_fix(self._published_for(published.snapshot.key)):
@@ -141,7 +153,38 @@ class PolicyCheckServer(LanguageServer):
         data = action.data if isinstance(action.data, dict) else {}
         if action.kind == actions.FIX_ALL and isinstance(data.get("key"), str):
             action.edit = await self.fix_all_edit(data["key"])
+        elif action.kind == types.CodeActionKind.QuickFix and isinstance(data.get("uri"), str):
+            action.edit = await self.quick_fix_edit(data["uri"], data.get("version"), data.get("index"))
         return action
+
+    async def quick_fix_edit(self, uri: str, version: object, index: object) -> types.WorkspaceEdit | None:
+        """The edit of a quick fix offered without one (None: the document changed since)."""
+        published = self.published.get(uri)
+        if published is None or published.part.version != version or not isinstance(index, int):
+            return None
+        if not 0 <= index < len(published.findings):
+            return None
+        finding = published.findings[index]
+        if finding.edits_pending:
+            await self.resolve_fix_edits(published.snapshot)
+        action = actions.fix_action(finding, self.published, self.workspace.position_codec, self.versioned_edits)
+        return action.edit if action is not None else None
+
+    async def resolve_fix_edits(self, taken: Snapshot) -> None:
+        """Check ``taken`` again with fix edits and give them to its published findings;
+        once per snapshot (requests for the same one wait for the same check)."""
+        running = self._fix_edits.get(taken.key)
+        if running is None or running[0] is not taken:
+            running = (taken, asyncio.ensure_future(self._check_with_edits(taken)))
+            self._fix_edits[taken.key] = running
+        await asyncio.shield(running[1])
+
+    async def _check_with_edits(self, taken: Snapshot) -> None:
+        outcome = await self.pool.run(taken.job())
+        if outcome.problem:
+            self.show_problem(outcome.problem)
+        plan = publish_plan(taken, outcome.diagnostics, outcome.layout, self.workspace.position_codec)
+        fill_fix_edits(self.published, plan)
 
     def _published_for(self, key: str) -> list[Published]:
         return [self.published[uri] for uri in self.parts_of.get(key, []) if uri in self.published]

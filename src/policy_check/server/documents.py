@@ -35,10 +35,10 @@ class Snapshot:
     parts: tuple[Part, ...]
     is_notebook: bool = False
 
-    def job(self, fix: bool = False) -> Job:
+    def job(self, fix: bool = False, fix_edits: bool = True) -> Job:
         if self.is_notebook:
-            return Job(str(self.path), cells=tuple(part.text for part in self.parts), fix=fix)
-        return Job(str(self.path), self.parts[0].text, fix=fix)
+            return Job(str(self.path), cells=tuple(part.text for part in self.parts), fix=fix, fix_edits=fix_edits)
+        return Job(str(self.path), self.parts[0].text, fix=fix, fix_edits=fix_edits)
 
 
 def path_of(uri: str, workspace: Workspace, fallback_suffix: str) -> Path:

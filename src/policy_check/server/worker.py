@@ -27,6 +27,9 @@ class Job:
     text: str = ""
     cells: tuple[str, ...] | None = None
     fix: bool = False
+    # Whether the findings' fixes carry their edits (a check for diagnostics only
+    # skips them: code actions ask for them when needed).
+    fix_edits: bool = True
 
 
 @dataclass
@@ -93,9 +96,9 @@ def run_job(job: Job) -> Outcome:
                 return Outcome(fixed=in_memory.fix_cells(job.cells, path, settings))
             return Outcome(fixed=in_memory.fix_source(job.text, path, settings))
         if job.cells is None:
-            return Outcome(_with_rule_pages(in_memory.check_source(job.text, path, settings)))
+            return Outcome(_with_rule_pages(in_memory.check_source(job.text, path, settings, fix_edits=job.fix_edits)))
         module = in_memory.notebook_of_cells(job.cells)
-        found = in_memory.check_source(module.text, path, settings)
+        found = in_memory.check_source(module.text, path, settings, fix_edits=job.fix_edits)
         return Outcome(_with_rule_pages(found), CellLayout.of(job.cells, module))
     except Exception as error:  # noqa: BLE001 - one document's failure must not end the server
         logger.debug("internal error on %s", job.path, exc_info=True)
