@@ -10,7 +10,7 @@ script).  Otherwise, definitions only, it is a *library*: something imported.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -18,7 +18,7 @@ import libcst as cst
 
 from policy_check.analysis.names import ImportNames, dotted_name
 from policy_check.analysis.patterns import is_main_guard
-from policy_check.syntax_tree import descendants
+from policy_check.syntax_tree import child_nodes, descendants
 
 
 class ModuleKind(str, enum.Enum):
@@ -58,9 +58,52 @@ class ModuleFacts:
         return self.kind.is_entry_point
 
 
+@dataclass(frozen=True)
+class ModuleCalls:
+    """Every call in a module, found in one walk (PC3's logging facts and the entry
+    functions both need them): per module-level statement, and for a module
+    function, the calls of its body apart from those of its decorators and defaults."""
+
+    by_statement: dict[int, list[cst.Call]]
+    in_body: dict[int, list[cst.Call]]
+
+    def everywhere(self) -> Iterator[cst.Call]:
+        for calls in self.by_statement.values():
+            yield from calls
+
+    def of_statements(self, statements: Iterable[cst.CSTNode]) -> Iterator[cst.Call]:
+        for statement in statements:
+            yield from self.by_statement.get(id(statement), ())
+
+
 # The facts of the last module asked about: the rules of one file ask in turn, and
 # libcst trees cannot be weakly referenced (a dict would keep every tree alive).
 _last: tuple[cst.Module, PurePath, ModuleFacts] | None = None
+_last_calls: tuple[cst.Module, ModuleCalls] | None = None
+
+
+def _calls_below(node: cst.CSTNode) -> list[cst.Call]:
+    return [found for found in descendants(node) if isinstance(found, cst.Call)]
+
+
+def module_calls(module: cst.Module) -> ModuleCalls:
+    """The module's calls (computed once per tree)."""
+    global _last_calls
+    if _last_calls is not None and _last_calls[0] is module:
+        return _last_calls[1]
+    by_statement: dict[int, list[cst.Call]] = {}
+    in_body: dict[int, list[cst.Call]] = {}
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            body = _calls_below(statement.body)
+            head = [call for child in child_nodes(statement) if child is not statement.body for call in _calls_below(child)]
+            in_body[id(statement)] = body
+            by_statement[id(statement)] = head + body
+        else:
+            by_statement[id(statement)] = _calls_below(statement)
+    calls = ModuleCalls(by_statement, in_body)
+    _last_calls = (module, calls)
+    return calls
 
 
 def module_facts(module: cst.Module, path: PurePath, names: ImportNames | None = None) -> ModuleFacts:
@@ -137,14 +180,9 @@ def _direct_blocks(statement: cst.If | cst.Try) -> Iterable[cst.BaseStatement]:
             yield from block.body
 
 
-def _calls_in(nodes: Sequence[cst.CSTNode], functions: set[str]) -> set[str]:
-    """The names of module functions called (``name(...)``) inside the trees."""
-    called: set[str] = set()
-    for tree in nodes:
-        for node in descendants(tree):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in functions:
-                called.add(node.func.value)
-    return called
+def _called(calls: Iterable[cst.Call], functions: set[str]) -> set[str]:
+    """The names of module functions called (``name(...)``) by ``calls``."""
+    return {call.func.value for call in calls if isinstance(call.func, cst.Name) and call.func.value in functions}
 
 
 def _entry_functions(module: cst.Module, entry_code: Sequence[cst.CSTNode]) -> frozenset[str]:
@@ -167,13 +205,14 @@ def _callers(
     """For each module function, where it is called from: entry-point code, other
     module-level code, or (by name) another module function."""
     names = set(functions)
+    calls = module_calls(module)
     callers: dict[str, set[str]] = {name: set() for name in names}
-    for name in _calls_in(entry_code, names):
+    for name in _called(calls.of_statements(entry_code), names):
         callers[name].add(_ENTRY)
     other = [s for s in module.body if s not in entry_code and not isinstance(s, cst.FunctionDef)]
-    for name in _calls_in(other, names):
+    for name in _called(calls.of_statements(other), names):
         callers[name].add(_MODULE)
     for caller, function in functions.items():
-        for name in _calls_in([function.body], names) - {caller}:
+        for name in _called(calls.in_body.get(id(function), ()), names) - {caller}:
             callers[name].add(caller)
     return callers

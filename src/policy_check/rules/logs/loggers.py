@@ -11,11 +11,11 @@ from pathlib import Path
 import libcst as cst
 
 from policy_check.analysis.literals import string_value
+from policy_check.analysis.module_kind import module_calls
 from policy_check.analysis.names import dotted_name, module_level_statements
 from policy_check.analysis.patterns import assigned_names
 from policy_check.rules.base import FileContext, NodeEdit
 from policy_check.rules.logs.placement import setup_edits
-from policy_check.syntax_tree import descendants
 
 LEVEL_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 # Names people give their loggers; a receiver called this is taken to be one.
@@ -62,9 +62,8 @@ class _LoggingFacts:
         self.context = context
         self.configuration = Configuration.NONE
         self.writes_stderr = False
-        for node in descendants(context.module):
-            if isinstance(node, cst.Call):
-                self._call(node)
+        for call in module_calls(context.module).everywhere():
+            self._call(call)
 
     def _call(self, node: cst.Call) -> None:
         qualified = self.context.names.qualify(node.func) or dotted_name(node.func) or ""
