@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import libcst as cst
@@ -49,13 +50,20 @@ class ModuleFacts:
     kind: ModuleKind
     # The first `if __name__ == "__main__":` block at module level, if any.
     main_guard: cst.If | None
-    # Module-level functions called only from entry-point code (the main block, the
-    # work of a script) or from other such functions: `main()` and its helpers.
-    entry_functions: frozenset[str]
+    module: cst.Module = field(repr=False, compare=False)
+    # The code that runs when the module is run (none in a library).
+    entry_code: tuple[cst.CSTNode, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def is_entry_point(self) -> bool:
         return self.kind.is_entry_point
+
+    @functools.cached_property
+    def entry_functions(self) -> frozenset[str]:
+        """Module-level functions called only from entry-point code (the main block,
+        the work of a script) or from other such functions: `main()` and its helpers.
+        Found when first asked (by PC303, in a module calling `basicConfig`)."""
+        return _entry_functions(self.module, self.entry_code) if self.entry_code else frozenset()
 
 
 @dataclass(frozen=True)
@@ -122,14 +130,13 @@ def _classify(module: cst.Module, path: PurePath, names: ImportNames) -> ModuleF
     assert guard is None or isinstance(guard, cst.If)
     work = [statement for statement in module.body if statement is not guard and does_work(statement, names)]
     kind = _kind(path, bool(work), guard is not None)
-    entry: frozenset[str] = frozenset()
+    entry_code: list[cst.CSTNode] = []
     if kind.is_entry_point:
-        entry_code: list[cst.CSTNode] = [guard] if guard is not None and kind is ModuleKind.MAIN_BLOCK else []
+        entry_code = [guard] if guard is not None and kind is ModuleKind.MAIN_BLOCK else []
         if not entry_code:
             # A script, a notebook, a `__main__.py`: all of its module-level code runs.
             entry_code = [statement for statement in module.body if not isinstance(statement, cst.FunctionDef)]
-        entry = _entry_functions(module, entry_code)
-    return ModuleFacts(kind, guard, entry)
+    return ModuleFacts(kind, guard, module, tuple(entry_code))
 
 
 def _kind(path: PurePath, has_work: bool, has_guard: bool) -> ModuleKind:

@@ -54,6 +54,14 @@ _SETUP_HELPER = re.compile(r"(?i)(setup|set_up|config|configure|init|initiali[sz
 _STDERR_METHODS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
 
 
+# A call `_LoggingFacts` looks at names one of these (in the call, or in the import
+# of an alias for it): a module whose text holds none needs no pass over its calls.
+_FACT_WORDS = re.compile(
+    r"basicConfig|dictConfig|fileConfig|stderr|warn|error|exception|critical|fatal|"
+    r"(?i:(setup|set_up|config|configure|init|initiali[sz]e)_?(logging|logger|logs?)\b)"
+)
+
+
 class _LoggingFacts:
     """One pass over the module: its logging configuration and whether it writes to
     standard error (prints to ``sys.stderr``, warnings and errors logged)."""
@@ -62,6 +70,8 @@ class _LoggingFacts:
         self.context = context
         self.configuration = Configuration.NONE
         self.writes_stderr = False
+        if not _FACT_WORDS.search(context.source):
+            return  # the usual research script: prints, and no logging set up
         for call in module_calls(context.module).everywhere():
             self._call(call)
 
