@@ -43,6 +43,11 @@ def test_commands_that_answer_from_the_catalogue_import_no_engine_rule_or_heavy_
     assert _heavy(modules) == []
 
 
+def test_help_reads_no_configuration_and_no_adoption_flag_module(tmp_path: Path) -> None:
+    modules = imported_modules("--help", cwd=tmp_path)
+    assert not {"tomlkit", "hashlib", "policy_check.config", "policy_check.cache", "policy_check.adoption.baseline"} & set(modules)
+
+
 def test_rules_lists_every_rule_without_importing_one(tmp_path: Path) -> None:
     modules = imported_modules("rules", cwd=tmp_path)
     assert "policy_check.rules.catalogue" in modules and _heavy(modules) == []

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from policy_check import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
-from policy_check import cache as cache_module
 from policy_check.cli_parser import build_parser
 from policy_check.printable import PrintableFormatter, printable
 
@@ -161,10 +160,13 @@ def _scope_ignores(scope: str) -> tuple[str, ...]:
 
 def check_command(argv: Sequence[str], subcommands: Iterable[str] = ()) -> int:
     """``subcommands``: the names `--help` lists beside the check's options."""
+    args = build_parser(subcommands).parse_args(argv)  # --help ends here
     try:
-        return _check(build_parser(subcommands).parse_args(argv))
+        return _check(args)
     finally:
-        cache_module.set_enabled(True)  # --no-cache holds for one run, not the process
+        from policy_check import cache
+
+        cache.set_enabled(True)  # --no-cache holds for one run, not the process
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -312,6 +314,7 @@ def _check_files(
     """Every file through ruff's fixes (in fix and diff mode), the engine, and a
     settling ruff pass; the results and what ruff fixed."""
     from policy_check.cache import ResultCache
+    from policy_check.cache import set_enabled as set_cache_enabled
     from policy_check.engine import Mode
     from policy_check.integrations.ruff import fix_before_engine
     from policy_check.integrations.ruff import settle_after_engine
@@ -320,7 +323,7 @@ def _check_files(
     from policy_check.selection import selected_codes
 
     codes = selected_codes(settings)
-    cache_module.set_enabled(not args.no_cache)
+    set_cache_enabled(not args.no_cache)
     ruff_fixes = fix_before_engine(jobs, settings, rules, options, codes)
     if not rules:
         # Only run-level rules selected (the project hook): no file needs parsing.

@@ -16,31 +16,21 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from policy_check.adoption.add_noqa import add_noqa
-from policy_check.adoption.baseline import (
-    BaselineError,
-    Fingerprint,
-    compare,
-    count_fingerprints,
-    fill_scopes,
-    merge_for_writing,
-    read_baseline,
-    write_baseline,
-)
-from policy_check.adoption.changed_lines import (
-    ChangedLines,
-    DiffBaseError,
-    changed_lines,
-)
-from policy_check.config import Settings
-from policy_check.diagnostics import Diagnostic
-from policy_check.discovery import SourceFile
+from policy_check import EXIT_CLEAN, EXIT_FINDINGS
 from policy_check.printable import printable
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    # The flags' own modules are imported when a flag is given: a plain check (a
+    # pre-commit run on one file) does not pay for them, nor `--help`.
+    from policy_check.adoption.baseline import Fingerprint
+    from policy_check.adoption.changed_lines import ChangedLines
+    from policy_check.config import Settings
+    from policy_check.diagnostics import Diagnostic
+    from policy_check.discovery import SourceFile
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+logger = logging.getLogger(__name__)
 
 
 class AdoptionError(Exception):
@@ -96,6 +86,9 @@ class Adoption:
             whole_project=_is_whole_project(args.paths, settings.root),
             quiet=args.quiet,
         )
+        from policy_check.adoption.baseline import BaselineError, read_baseline
+        from policy_check.adoption.changed_lines import DiffBaseError, changed_lines
+
         try:
             if args.diff_base is not None:
                 adoption.changed = changed_lines(settings.root, args.diff_base)
@@ -115,6 +108,8 @@ class Adoption:
         """The findings to report, and an exit code when a flag ends the run here."""
         kept, checked_paths = self._on_changed_lines(diagnostics, files)
         if self.write_baseline_file is not None or self.baseline is not None:
+            from policy_check.adoption.baseline import fill_scopes
+
             fill_scopes(kept)
         if self.write_baseline_file is not None:
             self._write_baseline(self.write_baseline_file, kept, checked_paths)
@@ -136,6 +131,8 @@ class Adoption:
         return kept, {f.relative_path for f in self.restrict(files)}
 
     def _write_baseline(self, target: Path, diagnostics: list[Diagnostic], checked_paths: set[str] | None) -> None:
+        from policy_check.adoption.baseline import count_fingerprints, merge_for_writing, write_baseline
+
         root = self.settings.root
         current = count_fingerprints(diagnostics, root)
         recorded = merge_for_writing(current, _previous_baseline(target), checked_paths, root)
@@ -145,6 +142,8 @@ class Adoption:
     def _compare_with_baseline(
         self, baseline: Counter[Fingerprint], diagnostics: list[Diagnostic], checked_paths: set[str] | None
     ) -> list[Diagnostic]:
+        from policy_check.adoption.baseline import compare
+
         comparison = compare(diagnostics, baseline, self.settings.root, checked_paths)
         if self.show_stale and self.changed is not None:
             logger.warning("--show-stale lists nothing with --diff-base: unchanged lines were not compared")
@@ -153,6 +152,8 @@ class Adoption:
         return comparison.new
 
     def _add_noqa(self, diagnostics: list[Diagnostic], reason: str) -> int:
+        from policy_check.adoption.add_noqa import add_noqa
+
         result = add_noqa(diagnostics, reason)
         for path, why in sorted(result.files_skipped.items()):
             logger.error("%s: no noqa directives added: %s", path, why)
@@ -184,6 +185,8 @@ def _is_whole_project(paths: Sequence[Path], root: Path) -> bool:
 
 
 def _previous_baseline(path: Path) -> Counter[Fingerprint]:
+    from policy_check.adoption.baseline import BaselineError, read_baseline
+
     if not path.exists():
         return Counter()
     try:
