@@ -14,9 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-import tomlkit.exceptions
-
 from policy_check.globs import check_glob
 
 TABLE = "tool.policy-check"
@@ -32,6 +29,14 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 
 class ConfigError(Exception):
     """A user's configuration is wrong; the message is one line and names the place."""
+
+
+class TomlError(ValueError):
+    """A text that is not TOML: tomlkit's message, and the line when it says it."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -202,12 +207,11 @@ def read_pyproject(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"{path}: cannot read configuration: {error}") from None
     try:
         document = _parse_plain(text)
-    except tomlkit.exceptions.ParseError as error:
-        line = _duplicate_line(text, str(error)) if "already exists" in str(error) else error.line
-        raise ConfigError(f"{path}:{line}: invalid TOML: {error}") from None
-    except tomlkit.exceptions.TOMLKitError as error:
+    except TomlError as error:
         # A key or table given twice: tomlkit names the key but not the line.
-        raise ConfigError(f"{path}:{_duplicate_line(text, str(error))}: invalid TOML: {error}") from None
+        twice = error.line is None or "already exists" in str(error)
+        line = _duplicate_line(text, str(error)) if twice else error.line
+        raise ConfigError(f"{path}:{line}: invalid TOML: {error}") from None
     _check_tables(document, path, text)
     return document, text
 
@@ -258,14 +262,34 @@ def _top_key_line(text: str, key: str) -> int:
 
 def parse_toml(text: str) -> dict[str, Any]:
     """A TOML text as plain Python values, parsed once per run however many parts of
-    the run read it (tomlkit takes ~5 ms a file).  Callers must not change it."""
+    the run read it (tomlkit takes ~5 ms a file).  Callers must not change it; raises
+    ``TomlError``."""
     return _parse_plain(text)
 
 
 @functools.lru_cache(maxsize=8)
 def _parse_plain(text: str) -> dict[str, Any]:
     # Finding the config and reading it parse the same text; tomlkit takes ~5 ms a file.
-    return _plain(tomlkit.parse(text))
+    # The standard library's parser (Python 3.11+) reads valid TOML and costs half of
+    # tomlkit's import at start-up; tomlkit says where a broken text is broken.
+    try:
+        import tomllib
+    except ImportError:
+        pass
+    else:
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            pass
+    import tomlkit
+    import tomlkit.exceptions
+
+    try:
+        return _plain(tomlkit.parse(text))
+    except tomlkit.exceptions.ParseError as error:
+        raise TomlError(str(error), error.line) from None
+    except tomlkit.exceptions.TOMLKitError as error:
+        raise TomlError(str(error), None) from None
 
 
 def _policy_table(document: dict[str, Any]) -> dict[str, Any] | None:
@@ -292,7 +316,7 @@ def find_config_file(start: Path) -> Path | None:
                 continue
             try:
                 document = _parse_plain(text)
-            except tomlkit.exceptions.TOMLKitError:
+            except TomlError:
                 # Report the broken file rather than silently skipping it.
                 return candidate
             tool = document.get("tool")

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomlkit.exceptions
-
-from policy_check.config import Settings, parse_toml
+from policy_check.config import Settings, TomlError, parse_toml
 
 logger = logging.getLogger("policy_check.integrations.ruff")
 
@@ -234,7 +232,7 @@ def user_ruff_ignores(root: Path) -> tuple[str, ...]:
             continue
         try:
             document: Any = parse_toml(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
+        except (OSError, UnicodeDecodeError, TomlError):
             continue
         for key in table_path:
             document = document.get(key) if isinstance(document, dict) else None
