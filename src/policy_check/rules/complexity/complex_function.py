@@ -1,16 +1,14 @@
 """PC601 — a function whose cyclomatic complexity (radon's, asserts not counted) is
-over ``max-complexity``."""
+over ``max-complexity``.  The number is radon's, counted by
+``measure.function_complexities`` in one walk of CPython's tree."""
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
-from radon.complexity import cc_visit_ast
 
 from policy_check.diagnostics import Location, Severity
 from policy_check.rules.base import FileContext, Invalid, Rule, Valid
-from policy_check.rules.complexity.measure import DEFS, complexity_drivers, decision_words_at_least, flatten
+from policy_check.rules.complexity.measure import complexity_drivers, decision_words_at_least, function_complexities
 
 
 class ComplexFunction(Rule):
@@ -93,20 +91,11 @@ class ComplexFunction(Rule):
         if tree is None:
             return
         threshold = self.context.settings.max_complexity
-        over = {
-            (function.lineno, function.col_offset): function.complexity
-            for function in flatten(cc_visit_ast(tree, no_assert=True))
-            if function.complexity > threshold
-        }
+        over = [(function, complexity) for function, complexity in function_complexities(tree) if complexity > threshold]
         if not over:
             return
         lines = self.context.source.splitlines()
-        for function in ast.walk(tree):
-            if not isinstance(function, DEFS):
-                continue
-            complexity = over.get((function.lineno, function.col_offset))
-            if complexity is None:
-                continue
+        for function, complexity in over:
             # Point at the name, on the `def` line, where `# noqa: PC601` goes.
             line = lines[function.lineno - 1] if function.lineno <= len(lines) else ""
             column = line.find(function.name, function.col_offset)

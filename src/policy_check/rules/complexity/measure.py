@@ -1,13 +1,14 @@
 """Measuring complexity for PC6: a cheap keyword count that rules a file out before
-radon runs, radon's functions as one list, and what drives a function's count."""
+anything is measured, radon's cyclomatic complexity of every function it lists
+(computed here in one walk), and what drives a function's count."""
 
 from __future__ import annotations
 
 import ast
 import re
 from collections import Counter
-
-from radon.visitors import Function
+from collections.abc import Callable
+from typing import Any
 
 # Every keyword that can add one to a function's complexity (and some that cannot):
 # a file with fewer of them than the threshold has no function over it.
@@ -26,18 +27,117 @@ def decision_words_at_least(source: str, count: int) -> bool:
     return False
 
 
-def flatten(blocks: list[object]) -> list[Function]:
-    """radon's functions, methods and closures as one list."""
-    functions: list[Function] = []
-    pending = list(blocks)
+def function_complexities(tree: ast.Module) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, int]]:
+    """Each function radon's ``cc_visit_ast(tree, no_assert=True)`` lists (functions,
+    methods, closures; not the methods of a class inside a function or inside another
+    class, which radon drops), with radon's number for it.
+
+    radon's visitor (an ``ast.NodeVisitor`` per statement) cost about a sixth of a
+    libcst parse on research code; this walk counts the same decisions: one, plus one
+    per ``if``/``elif``/conditional expression, loop (and its ``else``), ``except``
+    (and a ``try``'s ``else``), comprehension (and each of its ``if``), ``match`` case
+    but a catch-all, and ``and``/``or`` operand after the first; nothing inside an
+    ``assert``, a nested function or a nested class."""
+    found: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, int]] = []
+    # Functions and classes are statements: the way to them is through statement blocks.
+    pending: list[tuple[ast.stmt, bool]] = [(statement, False) for statement in reversed(tree.body)]
     while pending:
-        block = pending.pop()
-        if isinstance(block, Function):
-            functions.append(block)
-            pending.extend(block.closures)
-        else:  # a Class: its methods
-            pending.extend(getattr(block, "methods", ()))
-    return functions
+        statement, in_class = pending.pop()  # in_class: in a class body, nested or not
+        if isinstance(statement, DEFS):
+            _measure_function(statement, found)
+        elif isinstance(statement, ast.ClassDef):
+            if not in_class:  # radon keeps the methods of a nested class to itself
+                pending.extend((child, True) for child in reversed(statement.body))
+        else:
+            pending.extend((child, in_class) for child in reversed(_statements_in(statement)))
+    return found
+
+
+def _statements_in(statement: ast.stmt) -> list[ast.stmt]:
+    statements: list[ast.stmt] = []
+    for name in _BLOCK_FIELDS:
+        block = getattr(statement, name, None)
+        if block:
+            statements += block
+    for clause in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+        statements += clause.body
+    return statements
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
+
+
+def _measure_function(function: ast.FunctionDef | ast.AsyncFunctionDef, found: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, int]]) -> None:
+    """The function's complexity, then its closures' (radon lists both)."""
+    index = len(found)
+    found.append((function, 0))
+    complexity = 1
+    pending: list[ast.AST] = list(function.body)
+    fields_of = _CHILD_FIELDS
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        counter = _DECISIONS.get(kind)
+        if counter is not None:
+            if counter is _NESTED_FUNCTION:
+                _measure_function(node, found)  # type: ignore[arg-type]
+                continue
+            if counter is _NOT_COUNTED:
+                continue
+            complexity += counter(node)
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(name for name in getattr(kind, "_fields", ()) if name not in _LEAF_FIELDS)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                pending += value
+            elif value is not None and not isinstance(value, (str, int, float, complex, bytes)):
+                pending.append(value)
+    found[index] = (function, complexity)
+
+
+def _nested_function(node: ast.AST) -> int:
+    raise AssertionError("measured on its own")
+
+
+def _not_counted(node: ast.AST) -> int:
+    raise AssertionError("skipped")
+
+
+_NESTED_FUNCTION: Callable[[Any], int] = _nested_function
+_NOT_COUNTED: Callable[[Any], int] = _not_counted
+# Fields that never hold a node (``ctx`` holds Load/Store, which count nothing).
+_LEAF_FIELDS = frozenset({"ctx", "id", "arg", "attr", "name", "kind", "type_comment", "level", "module", "conversion", "is_async", "simple", "names", "kwd_attrs"})
+# None stands in lists for what is absent (`{**rest}` keys, keyword-only defaults).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: (), ast.Name: (), type(None): ()}
+
+
+def _match_paths(node: ast.AST) -> int:
+    cases = node.cases  # type: ignore[attr-defined]
+    # radon's rule: a case whose pattern is a bare capture (`case _:`, `case x:`) adds nothing.
+    catch_all = any(getattr(case.pattern, "pattern", False) is None for case in cases)
+    return max(0, len(cases) - catch_all)
+
+
+# radon's increments by node type (by name there: `TryStar` is not counted); a nested
+# function is measured on its own, and nothing in a nested class or an assert counts.
+_DECISIONS: dict[type, Callable[[Any], int]] = {
+    ast.FunctionDef: _NESTED_FUNCTION,
+    ast.AsyncFunctionDef: _NESTED_FUNCTION,
+    ast.ClassDef: _NOT_COUNTED,
+    ast.Assert: _NOT_COUNTED,
+    ast.If: lambda node: 1,
+    ast.IfExp: lambda node: 1,
+    ast.For: lambda node: 1 + bool(node.orelse),
+    ast.AsyncFor: lambda node: 1 + bool(node.orelse),
+    ast.While: lambda node: 1 + bool(node.orelse),
+    ast.Try: lambda node: len(node.handlers) + bool(node.orelse),
+    ast.BoolOp: lambda node: len(node.values) - 1,
+    ast.comprehension: lambda node: len(node.ifs) + 1,
+}
+if hasattr(ast, "Match"):
+    _DECISIONS[ast.Match] = _match_paths
 
 
 def complexity_drivers(function: ast.AST) -> str:
