@@ -170,3 +170,30 @@ def test_a_finding_after_code_libcst_does_not_reproduce_is_placed_by_the_text(tm
         text=True,
     )
     assert result.stdout.splitlines()[0].startswith("script.py:5:1: PC301"), result.stdout + result.stderr
+
+
+def test_a_node_beside_its_findings_ancestors_is_found_near_them() -> None:
+    # A fix's edit on the statement before the flagged one (an inserted line): the
+    # node is not an ancestor of the report, and is searched for below the nearest
+    # ancestors, not through a map of the whole module.
+    module = cst.parse_module(SHAPES)
+    outer = module.body[2]
+    assert isinstance(outer, cst.FunctionDef)
+    docstring, assignments = outer.body.body[0], outer.body.body[1]
+    flagged = outer.body.body[2]  # the `if a:` statement
+    ancestors = (module, outer, outer.body, flagged)
+    positions = SourcePositions(module, SHAPES, ast.parse(SHAPES), {assignments: ancestors, docstring: ancestors})
+    expected = _provider_ranges(module)
+    for node in (assignments, docstring):
+        start, end = positions.span(node)
+        first, last = positions.location(start), positions.location(end)
+        assert (first.row, first.column, last.row, last.column) == expected[node]
+    assert positions._parents is None, "no map of the whole module's parents was built"
+    assert not positions.whole_module_generated
+
+
+def test_a_node_outside_the_module_is_not_placed() -> None:
+    module = cst.parse_module(SHAPES)
+    stranger = cst.parse_module("x = 1\n").body[0]
+    positions = SourcePositions(module, SHAPES, ast.parse(SHAPES), {stranger: (module, module.body[2])})
+    assert positions.find(stranger) is None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -199,18 +200,23 @@ class SourcePositions:
         """The node's ancestors from the module down, the node itself last."""
         if node is self.module:
             return [node]
-        hint = self.hints.get(node)
-        if hint:
-            for index, ancestor in enumerate(hint):
-                if ancestor is node:
-                    return list(hint[: index + 1])
-            if hint[-1] is not self.module:
-                below = _search(hint[-1], node)
-                if below is not None:
-                    return [*hint[:-1], *below]
         for statement in self.module.body:
             if statement is node:
                 return [self.module, node]
+        hint = self.hints.get(node)
+        if hint and hint[0] is self.module:
+            for index, ancestor in enumerate(hint):
+                if ancestor is node:
+                    return list(hint[: index + 1])
+            # Below the reported node, then below each ancestor in turn, nearest first
+            # (a fix's edit is usually close to its finding: the statement before it).
+            searched: cst.CSTNode | None = None
+            for index in range(len(hint) - 1, -1, -1):
+                below = _search(hint[index], node, searched)
+                if below is not None:
+                    return [*hint[:index], *below]
+                searched = hint[index]
+            return None  # not in the module
         return self._path_from_parents(node)
 
     def _path_from_parents(self, node: cst.CSTNode) -> list[cst.CSTNode] | None:
@@ -350,12 +356,14 @@ def _nth(nodes: Sequence[cst.CSTNode], python_nodes: Sequence[ast.AST], node: cs
     return None
 
 
-def _search(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | None:
-    """The way from ``root`` down to ``target`` (both included), or None."""
+def _search(root: cst.CSTNode, target: cst.CSTNode, searched: cst.CSTNode | None = None) -> list[cst.CSTNode] | None:
+    """The way from ``root`` down to ``target`` (both included), or None; breadth
+    first (a statement is found before the expressions of its neighbours), not below
+    ``searched`` (already searched)."""
     parents: dict[cst.CSTNode, cst.CSTNode | None] = {root: None}
-    pending = [root]
+    pending = deque([root])
     while pending:
-        node = pending.pop()
+        node = pending.popleft()
         if node is target:
             path = [node]
             while (parent := parents[path[-1]]) is not None:
@@ -363,8 +371,9 @@ def _search(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | None:
             path.reverse()
             return path
         for child in child_nodes(node):
-            parents[child] = node
-            pending.append(child)
+            if child is not searched:
+                parents[child] = node
+                pending.append(child)
     return None
 
 

@@ -204,7 +204,11 @@ class Rule:
         message: str | None = None,
         fix: NodeFix | None = None,
         severity: Severity | None = None,
+        ancestors: Sequence[cst.CSTNode] | None = None,
     ) -> None:
+        """Report ``node``.  A rule that reports after the traversal (from ``finish``)
+        passes the ancestors the node had when it saw it (``tuple(context.stack)``):
+        without them the engine searches the whole tree for the node."""
         self.context.reports.append(
             Report(
                 type(self),
@@ -212,7 +216,7 @@ class Rule:
                 message or self.MESSAGE,
                 fix,
                 severity or self.severity,
-                ancestors=tuple(self.context.stack),
+                ancestors=tuple(self.context.stack if ancestors is None else ancestors),
             )
         )
 

@@ -52,6 +52,8 @@ class _Hack:
     removal: tuple[NodeEdit, ...] | None
     order: int
     added: list[cst.BaseExpression] = field(default_factory=list)
+    # The node's ancestors when it was seen: it is reported after the traversal.
+    ancestors: tuple[cst.CSTNode, ...] = ()
 
 
 @dataclass
@@ -219,7 +221,8 @@ class SysPathHack(Rule):
         if what is None or self._in_package_guard_of_main():
             return
         self.order += 1
-        self.hacks.append(_Hack(node, what, _statement_removal(self.context.stack), self.order, added_path_expressions(node)))
+        stack = self.context.stack
+        self.hacks.append(_Hack(node, what, _statement_removal(stack), self.order, added_path_expressions(node), tuple(stack)))
 
     def _in_package_guard_of_main(self) -> bool:
         if self.context.filename != "__main__.py":
@@ -246,7 +249,7 @@ class SysPathHack(Rule):
                     Applicability.UNSAFE,
                     tuple(edits),
                 )
-            self.report(hack.node, self.MESSAGE.format(what=hack.what, instead=instead), fix)
+            self.report(hack.node, self.MESSAGE.format(what=hack.what, instead=instead), fix, ancestors=hack.ancestors)
 
 
 def _statement_removal(stack: Sequence[cst.CSTNode]) -> tuple[NodeEdit, ...] | None:
