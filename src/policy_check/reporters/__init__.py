@@ -1,10 +1,13 @@
 """Output formats.  Each reporter is a function ``(RunReport, stream, color) -> None``
 in a module of its own; adding a format is one module and one line here.  A run
-imports only the reporter it writes with."""
+imports only the reporter it writes with, and writes its report to the stream at
+once: with ``PYTHONUNBUFFERED`` set (many CI images and containers) every small
+write to standard output is a system call of its own."""
 
 from __future__ import annotations
 
 import importlib
+import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
@@ -30,7 +33,14 @@ FORMATS: tuple[str, ...] = tuple(_MODULES)
 def reporter(name: str) -> Reporter:
     """The reporter of one format (KeyError for an unknown name)."""
     module = importlib.import_module(f"policy_check.reporters.{_MODULES[name]}")
-    return module.write  # type: ignore[no-any-return]
+    write: Reporter = module.write
+
+    def write_at_once(report: RunReport, stream: TextIO, color: bool) -> None:
+        text = io.StringIO()
+        write(report, text, color)
+        stream.write(text.getvalue())
+
+    return write_at_once
 
 
 def __getattr__(name: str) -> object:

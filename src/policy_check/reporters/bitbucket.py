@@ -6,12 +6,12 @@ bodies of the POSTs), so the file can also be sent with any HTTP client."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from policy_check.diagnostics import Diagnostic, Severity
 from policy_check.report import RunReport
 from policy_check.reporters.ci_common import fingerprints, relative_path, repository_root
+from policy_check.reporters.json_text import dumps_indented
 
 REPORT_ID = "policy-check"
 # The API's limits.
@@ -101,5 +101,4 @@ def build_report(report: RunReport) -> dict[str, Any]:
 
 
 def write(report: RunReport, stream: TextIO, color: bool) -> None:
-    json.dump(build_report(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(dumps_indented(build_report(report), ensure_ascii=False) + "\n")

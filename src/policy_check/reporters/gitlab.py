@@ -10,12 +10,12 @@ repository root, first line).  The rest of the Code Climate issue shape (``type`
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from policy_check.diagnostics import Diagnostic, Severity
 from policy_check.report import RunReport
 from policy_check.reporters.ci_common import fingerprints, relative_path, repository_root
+from policy_check.reporters.json_text import dumps_indented
 
 # GitLab's scale: info, minor, major, critical, blocker.
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
@@ -57,5 +57,4 @@ def write(report: RunReport, stream: TextIO, color: bool) -> None:
         _issue(diagnostic, relative_path(diagnostic.path, base), fingerprint)
         for diagnostic, fingerprint in zip(report.diagnostics, ids)
     ]
-    json.dump(issues, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(dumps_indented(issues, ensure_ascii=False) + "\n")

@@ -3,12 +3,12 @@ ruff's JSON read ours."""
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, TextIO
 
 from policy_check.diagnostics import Diagnostic
 from policy_check.report import RunReport
+from policy_check.reporters.json_text import dumps_indented
 from policy_check.rules import engine_code_url, rule_by_code
 
 
@@ -30,5 +30,4 @@ def diagnostic_to_ruff_json(diagnostic: Diagnostic) -> dict[str, Any]:
 
 
 def write(report: RunReport, stream: TextIO, color: bool) -> None:
-    json.dump([diagnostic_to_ruff_json(d) for d in report.diagnostics], stream, indent=2)
-    stream.write("\n")
+    stream.write(dumps_indented([diagnostic_to_ruff_json(d) for d in report.diagnostics]) + "\n")

@@ -5,7 +5,6 @@ fingerprints and the fixes as replacements."""
 from __future__ import annotations
 
 import inspect
-import json
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -15,6 +14,7 @@ from policy_check.diagnostics import Diagnostic, Edit, Severity
 from policy_check.docs import render_rule
 from policy_check.report import RunReport
 from policy_check.reporters.ci_common import fingerprints, most_severe_first, relative_path, repository_root
+from policy_check.reporters.json_text import dumps_indented
 from policy_check.rules import ENGINE_CODES, engine_code_url, rule_by_code
 from policy_check.rules.base import Rule
 
@@ -159,5 +159,4 @@ def build_sarif(report: RunReport) -> dict[str, Any]:
 
 
 def write(report: RunReport, stream: TextIO, color: bool) -> None:
-    json.dump(build_sarif(report), stream, indent=2)
-    stream.write("\n")
+    stream.write(dumps_indented(build_sarif(report)) + "\n")

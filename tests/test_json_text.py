@@ -1,0 +1,62 @@
+"""The reporters' JSON text is byte for byte ``json.dumps(value, indent=2)``, for any
+value json writes (and its own error for what it refuses), in both escapings."""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections import OrderedDict
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policy_check.reporters.json_text import dumps_indented
+
+_LEAVES = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES, st.booleans())
+def test_same_text_as_json_dumps(value: object, ensure_ascii: bool) -> None:
+    assert dumps_indented(value, ensure_ascii=ensure_ascii) == json.dumps(value, indent=2, ensure_ascii=ensure_ascii)
+
+
+class Colour(str, enum.Enum):
+    RED = "red"
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [],
+        {},
+        [[], {}, [[]], {"a": {}}],
+        {"é": "naïve ☃ \u2028 \x00 \"quoted\" \\ tab\t"},
+        {1: "int key", None: "none key", 2.5: "float key", True: "bool key"},
+        [math.nan, math.inf, -math.inf, 1e300, -0.0],
+        [Colour.RED, Level.HIGH, True, False, 10**40],
+        OrderedDict([("b", 1), ("a", [1, (2, 3)])]),
+        {"finding": {"location": {"row": 1, "column": 2}, "fix": None, "edits": [{"content": "x\n"}]}},
+    ],
+)
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_corner_values(value: object, ensure_ascii: bool) -> None:
+    assert dumps_indented(value, ensure_ascii=ensure_ascii) == json.dumps(value, indent=2, ensure_ascii=ensure_ascii)
+
+
+def test_what_json_refuses_is_refused_the_same_way() -> None:
+    with pytest.raises(TypeError):
+        dumps_indented({"a": [object()]})
