@@ -45,7 +45,7 @@ class Level(enum.IntEnum):
         {},
         [[], {}, [[]], {"a": {}}],
         {"é": "naïve ☃ \u2028 \x00 \"quoted\" \\ tab\t"},
-        {1: "int key", None: "none key", 2.5: "float key", True: "bool key"},
+        {3: "int key", None: "none key", 2.5: "float key", False: "bool key"},
         [math.nan, math.inf, -math.inf, 1e300, -0.0],
         [Colour.RED, Level.HIGH, True, False, 10**40],
         OrderedDict([("b", 1), ("a", [1, (2, 3)])]),
