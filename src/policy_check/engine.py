@@ -21,6 +21,7 @@ from typing import NamedTuple
 import libcst as cst
 
 from policy_check.cache import ResultCache
+from policy_check.cst_parse import parse_module
 from policy_check.config import Settings
 from policy_check.diagnostics import (
     INTERNAL_ERROR,
@@ -138,7 +139,7 @@ def parse_source(text: str, display_path: str) -> Parsed:
         message = f"internal error: file too deeply nested to analyse (about {depth:,} levels; libcst holds {MAX_LIBCST_DEPTH:,})"
         raise NotParsed(_internal_error(display_path, message))
     try:
-        return Parsed(cst.parse_module(text), tree, text)
+        return Parsed(parse_module(text), tree, text)
     except cst.ParserSyntaxError as error:
         message = str(error).splitlines()[0] if str(error) else "invalid syntax"
         location = (error.raw_line, error.raw_column + 1)
