@@ -1,14 +1,23 @@
 """A per-file result cache keyed by content, configuration and tool version, so an
 unchanged file is never parsed twice.  It lives in a git-ignored folder at the
-project root; anything wrong with it only costs a re-check."""
+project root; anything wrong with it only costs a re-check.
+
+A warm run does not even read an unchanged file: the file index (``file-index``)
+keeps each file's stat (modification and change times, size, inode) with the digest
+of its text, and a file whose stat is the same is known by that digest.  A file
+written in the last seconds before it was indexed is left out of the index (its
+time stamp could be shared with a later change), so it is read again next time."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import tempfile
+import time
+from functools import cached_property
 from pathlib import Path
 
 from policy_check import __version__
@@ -19,6 +28,12 @@ logger = logging.getLogger(__name__)
 CACHE_FOLDER = ".policy_check_cache"
 # Cache entries are small; a bigger one was not written by us.
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
+# Not *.json: the entries are the JSON files in the folder.
+INDEX_FILE = "file-index"
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+# A file changed less than this long before it was looked at is not indexed: a second
+# change in the same time-stamp tick would look like no change.
+RACY_SECONDS = 2.0
 
 # --no-cache turns off what project rules keep in the cache folder as well as the
 # result cache (which the command line simply does not create); each run sets it.
@@ -37,7 +52,7 @@ def enabled() -> bool:
 class ResultCache:
     def __init__(self, folder: Path, salt: str) -> None:
         self.folder = folder
-        self.salt = f"{__version__}\0{salt}"
+        self.salt = f"{__version__}\0{code_stamp()}\0{salt}"
 
     @classmethod
     def at_root(cls, root: Path, salt: str) -> ResultCache | None:
@@ -52,11 +67,18 @@ class ResultCache:
             return None
         return cls(folder, salt)
 
+    @cached_property
+    def index(self) -> FileIndex:
+        return FileIndex(self.folder)
+
     def key(self, relative_path: str, text: str) -> str:
-        digest = hashlib.sha256(self.salt.encode())
-        digest.update(b"\0" + relative_path.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(text.encode("utf-8", "surrogatepass"))
-        return digest.hexdigest()
+        return self.key_for_digest(relative_path, text_digest(text))
+
+    def key_for_digest(self, relative_path: str, digest: str) -> str:
+        """The entry's key from the digest of the file's text (``text_digest``)."""
+        key = hashlib.sha256(self.salt.encode())
+        key.update(b"\0" + relative_path.encode("utf-8", "surrogateescape") + b"\0" + digest.encode())
+        return key.hexdigest()
 
     def _file(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
@@ -89,6 +111,95 @@ class ResultCache:
             os.replace(temporary, target)
         except OSError as error:
             logger.debug("cannot write cache entry: %s", error)
+
+
+@functools.lru_cache(maxsize=1)
+def code_stamp() -> str:
+    """The stat of policy-check's own files: a rule edited in a development install
+    (same version number) makes every entry a miss, as a new release does."""
+    package = Path(__file__).parent
+    stamps = []
+    for folder, folders, names in os.walk(package):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        for name in sorted(names):
+            if name.endswith((".py", ".json")):
+                try:
+                    info = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                stamps.append(f"{folder}/{name}\0{info.st_mtime_ns}\0{info.st_size}")
+    return hashlib.sha256("\n".join(sorted(stamps)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+Stat = tuple[int, int, int, int]
+
+
+def stat_of(path: str | os.PathLike[str]) -> Stat | None:
+    """What tells a changed file from an unchanged one without reading it (None for
+    anything but a regular file we can stat)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not os.path.isfile(path):
+        return None
+    return (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
+
+
+class FileIndex:
+    """The digest of each file's text by its stat, from earlier runs (``file-index``):
+    relative path -> [mtime_ns, ctime_ns, size, inode, digest]."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / INDEX_FILE
+        self._entries = self._read()
+        self._changed = False
+
+    def _read(self) -> dict[str, list[object]]:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                text = handle.read(MAX_INDEX_BYTES + 1)
+            data = json.loads(text) if len(text) <= MAX_INDEX_BYTES else None
+        except (OSError, ValueError, RecursionError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def digest(self, relative_path: str, stat: Stat | None) -> str | None:
+        """The digest recorded for this exact stat, or None (read the file)."""
+        entry = self._entries.get(relative_path)
+        if stat is None or not isinstance(entry, list) or len(entry) != 5:
+            return None
+        digest = entry[4]
+        return digest if tuple(entry[:4]) == stat and isinstance(digest, str) else None
+
+    def record(self, relative_path: str, stat: Stat | None, digest: str) -> None:
+        """Remember ``digest`` for the stat taken before the text was read; not for a
+        file changed within ``RACY_SECONDS`` of now."""
+        if stat is None or stat[0] > time.time_ns() - RACY_SECONDS * 1e9:
+            self._entries.pop(relative_path, None)
+            self._changed = True
+            return
+        entry = [*stat, digest]
+        if self._entries.get(relative_path) != entry:
+            self._entries[relative_path] = entry
+            self._changed = True
+
+    def save(self) -> None:
+        """Write the index if it changed (atomically; a failure costs a re-read)."""
+        if not self._changed:
+            return
+        try:
+            descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(self._entries, handle, separators=(",", ":"))
+            os.replace(temporary, self.path)
+            self._changed = False
+        except OSError as error:
+            logger.debug("cannot write the file index: %s", error)
 
 
 def _well_typed(diagnostic: Diagnostic) -> bool:

@@ -9,12 +9,11 @@ their reports into diagnostics.
 from __future__ import annotations
 
 import ast
-import enum
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,7 +27,6 @@ from policy_check.diagnostics import (
     IO_ERROR,
     NOT_ANALYSED,
     SYNTAX_ERROR,
-    Applicability,
     Diagnostic,
     Location,
     Severity,
@@ -38,6 +36,7 @@ from policy_check.adoption.unused_noqa import unused_noqa_diagnostics
 from policy_check.deep_stack import MAX_LIBCST_DEPTH, ChainTooLong, on_deep_stack, python_tree, too_deep_for_libcst
 from policy_check.diffs import unified_diff
 from policy_check.fixes import apply_fixes, resolve_fix, unresolved_fix
+from policy_check.jobs import FileJob, FileResult, FixOptions, Mode  # re-exported: the run's records
 from policy_check.notebooks import NotebookModule, read_notebook, to_cell_locations, write_back
 from policy_check.parse_fallback import Readable, readable
 from policy_check.positions import SourcePositions
@@ -55,34 +54,6 @@ logger = logging.getLogger(__name__)
 RECURSION_LIMIT = 10_000
 MAX_FIX_PASSES = 10
 _SNIPPET_LIMIT = 300
-
-
-class Mode(str, enum.Enum):
-    CHECK = "check"
-    FIX = "fix"
-    DIFF = "diff"
-
-
-@dataclass(frozen=True)
-class FixOptions:
-    mode: Mode = Mode.CHECK
-    unsafe: bool = False
-
-    def allows(self, applicability: Applicability) -> bool:
-        return applicability is Applicability.SAFE or self.unsafe
-
-
-@dataclass
-class FileResult:
-    display_path: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    fixed: list[Diagnostic] = field(default_factory=list)
-    diff: str = ""
-    cached: bool = False
-    # In diff mode: the file's absolute path and its text after every fix, so that
-    # project fixes to the same file (a notebook's outputs) compose with ours.
-    source_path: str = ""
-    fixed_text: str | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -460,14 +431,6 @@ def parses(text: str) -> bool:
 
 # ---------------------------------------------------------------------------
 # One file, end to end
-
-
-@dataclass(frozen=True)
-class FileJob:
-    path: Path
-    relative_path: str
-    display_path: str
-    is_test_code: bool
 
 
 def _unreadable(display_path: str, reason: str) -> Diagnostic:

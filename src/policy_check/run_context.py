@@ -11,7 +11,7 @@ from pathlib import Path
 from policy_check.config import Settings
 from policy_check.diagnostics import Diagnostic
 from policy_check.discovery import SourceFile, display_path
-from policy_check.engine import FixOptions
+from policy_check.jobs import FixOptions
 
 
 @dataclass(frozen=True)

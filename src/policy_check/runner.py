@@ -1,7 +1,12 @@
 """Checking many files: in worker processes for many files, in this process for a
 handful (pre-commit's usual case, where starting workers would cost more than the
 check).  A worker killed by a file (libcst's native parser can overflow the stack)
-is replaced, and the file that killed it gets one PC000 finding."""
+is replaced, and the file that killed it gets one PC000 finding.
+
+With a result cache, the files are first looked up here, in this process: an
+unchanged file is known by its stat (``cache.FileIndex``) and its findings read back,
+and only the others are checked, so a warm run with nothing changed neither imports
+the engine (libcst, the rules) nor starts a worker."""
 
 from __future__ import annotations
 
@@ -15,12 +20,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from policy_check.cache import ResultCache
-from policy_check.config import Settings
-from policy_check.diagnostics import INTERNAL_ERROR
-from policy_check.engine import FileJob, FileResult, FixOptions, check_file, engine_diagnostic, raise_recursion_limit
-from policy_check.rules.base import Rule
+from policy_check.cache import ResultCache, stat_of, text_digest
+from policy_check.diagnostics import INTERNAL_ERROR, Diagnostic
+from policy_check.jobs import FileJob, FileResult, FixOptions, Mode
+from policy_check.source import UnreadableSource, read_source
+
+if TYPE_CHECKING:
+    from policy_check.config import Settings
+    from policy_check.rules.base import Rule
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +59,8 @@ def tune_gc() -> None:
 
 
 def _init_worker(setup: _WorkerSetup) -> None:
+    from policy_check.engine import raise_recursion_limit
+
     global _setup
     _setup = setup
     _exit_with_parent(os.getppid())
@@ -72,6 +83,8 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _check_chunk(jobs: Sequence[FileJob]) -> list[FileResult]:
+    from policy_check.engine import check_file
+
     assert _setup is not None
     return [check_file(job, _setup.settings, _setup.rules, _setup.options, _setup.cache) for job in jobs]
 
@@ -84,6 +97,8 @@ def default_jobs() -> int:
 
 
 def _crashed(job: FileJob) -> FileResult:
+    from policy_check.engine import engine_diagnostic
+
     message = (
         "internal error: checking this file killed the worker process "
         "(most likely a stack overflow on deeply nested code); it was skipped"
@@ -100,19 +115,54 @@ def run_jobs(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[FileResult]:
+    results: list[FileResult] = []
+    if cache is not None and options.mode is Mode.CHECK:
+        results, jobs = cached_results(jobs, cache)
+        if progress and results:
+            progress(len(results))
+    if not jobs:
+        return results
+    from policy_check.engine import check_file, raise_recursion_limit
+
     workers = workers or default_jobs()
     setup = _WorkerSetup(settings, tuple(rules), options, cache)
     if workers <= 1 or len(jobs) <= IN_PROCESS_LIMIT:
         raise_recursion_limit()
         tune_gc()
-        results = []
         for job in jobs:
             results.append(check_file(job, settings, rules, options, cache))
             if progress:
                 progress(1)
         return results
     chunks = [list(jobs[i : i + CHUNK_SIZE]) for i in range(0, len(jobs), CHUNK_SIZE)]
-    return _run_in_pool(chunks, setup, workers, progress)
+    return results + _run_in_pool(chunks, setup, workers, progress)
+
+
+def cached_results(jobs: Sequence[FileJob], cache: ResultCache) -> tuple[list[FileResult], list[FileJob]]:
+    """The results the cache holds, and the jobs it does not (to be checked)."""
+    found: list[FileResult] = []
+    missing: list[FileJob] = []
+    for job in jobs:
+        diagnostics = _cached(job, cache)
+        if diagnostics is None:
+            missing.append(job)
+        else:
+            found.append(FileResult(job.display_path, diagnostics, cached=True))
+    cache.index.save()
+    return found, missing
+
+
+def _cached(job: FileJob, cache: ResultCache) -> list[Diagnostic] | None:
+    stat = stat_of(job.path)  # before the read: a change after it shows next time
+    digest = cache.index.digest(job.relative_path, stat)
+    if digest is None:
+        try:
+            text = read_source(job.path).text
+        except UnreadableSource:
+            return None  # the check reports it
+        digest = text_digest(text)
+        cache.index.record(job.relative_path, stat, digest)
+    return cache.load(cache.key_for_digest(job.relative_path, digest), job.display_path)
 
 
 def _pool(setup: _WorkerSetup, workers: int) -> ProcessPoolExecutor:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policy_check.diagnostics import INTERNAL_ERROR, Diagnostic, Fix, Location, Severity
-from policy_check.engine import Mode
+from policy_check.jobs import Mode
 from policy_check.globs import matches_any
 from policy_check.rules.project import PROJECT_RULES
 from policy_check.rules.project.base import Finding, ProjectRule
