@@ -96,12 +96,20 @@ class RuffRule:
 
 
 _warned: set[str] = set()
+# Every time ruff could not answer, said or not (what it found is then not to be kept).
+_failures: list[str] = []
 
 
 def warn_once(message: str) -> None:
+    _failures.append(message)
     if message not in _warned:
         _warned.add(message)
         logger.warning("%s; ruff's findings are left out of this run", message)
+
+
+def failures() -> int:
+    """How many times ruff could not answer so far in this process."""
+    return len(_failures)
 
 
 # What the cache file holds: bump when the rows' shape or their summaries change.
