@@ -26,7 +26,8 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def _row_as_text(entry: list) -> list:
     # Rows of "1" and 3 end up compared when the findings are sorted.
-    entry[0]["start"]["row"] = str(entry[0]["start"]["row"])
+    if entry:  # ruff's entry for a file it found nothing in is empty
+        entry[0]["start"]["row"] = str(entry[0]["start"]["row"])
     return entry
 
 
