@@ -195,3 +195,31 @@ def test_the_command_line_sees_a_changed_file_and_configuration(tmp_path: Path) 
     assert "PC301" not in codes()
     command[-1:] = ["--select", "F401", "a.py"]
     assert codes() == ["F401"]
+
+
+CLI_RUN = """
+import sys
+from policy_check.cli import main
+main(["--output-format", "json", "--exit-zero", "--jobs", "2", "."])
+print("\\nimported:", *(name for name in ("libcst", "policy_check.engine", "git") if name in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_warm_command_line_run_imports_no_parser_rule_or_gitpython(tmp_path: Path) -> None:
+    """JSON output, a project with a package (PC1 looks at it) outside git: with every
+    file in the cache, nothing parses, and nothing imports what parsing needs."""
+    (tmp_path / "pyproject.toml").write_text("[tool.policy-check]\n")
+    (tmp_path / "lab").mkdir()
+    _write(tmp_path / "lab" / "__init__.py", "")
+    for index in range(12):
+        _write(tmp_path / "lab" / f"m{index}.py", PRINTS if index % 2 else "import os\n" + MORE_PRINTS)
+
+    def run() -> tuple[list[object], str]:
+        done = subprocess.run([sys.executable, "-c", CLI_RUN], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        return json.loads(done.stdout), done.stderr.rsplit("imported:", 1)[-1].split()
+
+    first, cold_imports = run()
+    assert "libcst" in cold_imports
+    second, warm_imports = run()
+    assert warm_imports == [] and second == first
+    assert {row["code"] for row in second} >= {"PC301", "F401"}  # type: ignore[index]

@@ -19,12 +19,12 @@ from policy_check.printable import PrintableFormatter, printable
 if TYPE_CHECKING:
     from policy_check.config import Settings
     from policy_check.diagnostics import Diagnostic
-    from policy_check.engine import FileJob
-    from policy_check.engine import FileResult
-    from policy_check.engine import FixOptions
+    from policy_check.jobs import FileJob
+    from policy_check.jobs import FileResult
+    from policy_check.jobs import FixOptions
     from policy_check.report import RunReport
-    from policy_check.rules.base import Rule
     from policy_check.run_context import RunContext
+    from policy_check.selection import LazyRules
     from policy_check.discovery import SourceFile
     from policy_check.adoption.options import Adoption
     from policy_check.config_scopes import ConfigScopes
@@ -227,29 +227,31 @@ def _show(args: argparse.Namespace, settings: Settings, files: Sequence[SourceFi
 def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], adoption: Adoption) -> int:
     from policy_check.config_scopes import ConfigScopes
     from policy_check.discovery import display_path
-    from policy_check.engine import FileJob
-    from policy_check.engine import FixOptions
-    from policy_check.engine import Mode
+    from policy_check.jobs import FileJob
+    from policy_check.jobs import FixOptions
+    from policy_check.jobs import Mode
     from policy_check.report import RunReport
     from policy_check.run_context import RunContext
+    from policy_check.selection import LazyRules
     from policy_check.selection import selected_codes
-    from policy_check.selection import selected_rules
+    from policy_check.selection import selected_file_codes
 
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.CHECK
     options = FixOptions(mode=mode, unsafe=args.unsafe_fixes)
     scopes = ConfigScopes(settings, lambda nested: _with_options(args, nested), enabled=not (args.config or args.isolated))
     results: list[FileResult] = []
     ruff_fixed: list[Diagnostic] = []
-    rules: list[type[Rule]] = []
+    rule_codes: list[str] = []
     jobs_count = 0
     # Each folder with its own [tool.policy-check] is checked with it (as ruff does).
     for group_settings, group_files in scopes.groups(adoption.restrict(files)):
-        group_rules = selected_rules(group_settings)
+        # Imported only if a file is checked (not when the cache has them all).
+        group_rules = LazyRules(selected_file_codes(group_settings))
         jobs = [FileJob(f.path, f.relative_path, display_path(f.path), f.is_test_code) for f in group_files]
         group_results, group_fixed = _check_files(jobs, group_settings, group_rules, options, args)
         results += group_results
         ruff_fixed += group_fixed
-        rules += [rule for rule in group_rules if rule not in rules]
+        rule_codes += group_rules.codes
         jobs_count += len(jobs)
     results.sort(key=lambda result: result.display_path)
     run_context = RunContext(
@@ -267,7 +269,7 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
         diagnostics=diagnostics,
         fixed=[d for r in results for d in r.fixed] + ruff_fixed + run_context.fixed,
         files_checked=jobs_count,
-        rules=list(rules),
+        rules=LazyRules(rule_codes),
         unsafe_fixes=args.unsafe_fixes,
         root=settings.root,
     )
@@ -309,38 +311,44 @@ def _write_outputs(report: RunReport, args: argparse.Namespace) -> int:
 
 
 def _check_files(
-    jobs: list[FileJob], settings: Settings, rules: Sequence[type[Rule]], options: FixOptions, args: argparse.Namespace
+    jobs: list[FileJob], settings: Settings, rules: LazyRules, options: FixOptions, args: argparse.Namespace
 ) -> tuple[list[FileResult], list[Diagnostic]]:
     """Every file through ruff's fixes (in fix and diff mode), the engine, and a
     settling ruff pass; the results and what ruff fixed."""
     from policy_check.cache import ResultCache
     from policy_check.cache import set_enabled as set_cache_enabled
-    from policy_check.engine import Mode
-    from policy_check.integrations.ruff import fix_before_engine
-    from policy_check.integrations.ruff import settle_after_engine
+    from policy_check.jobs import Mode
     from policy_check.progress import progress_for_run
     from policy_check.runner import run_jobs
     from policy_check.selection import selected_codes
 
     codes = selected_codes(settings)
     set_cache_enabled(not args.no_cache)
-    ruff_fixes = fix_before_engine(jobs, settings, rules, options, codes)
+    checking = options.mode is Mode.CHECK  # ruff's fix passes (and their imports) only when fixing
+    if checking:
+        pending, done, ruff_fixed = jobs, [], []
+    else:
+        from policy_check.integrations.ruff import fix_before_engine
+
+        ruff_fixes = fix_before_engine(jobs, settings, rules, options, codes)
+        pending, done, ruff_fixed = ruff_fixes.jobs, ruff_fixes.results, ruff_fixes.fixed
     if not rules:
         # Only run-level rules selected (the project hook): no file needs parsing.
-        return ruff_fixes.results, ruff_fixes.fixed
-    cache = None
-    if not args.no_cache and options.mode is Mode.CHECK:
-        cache = ResultCache.at_root(settings.root, _cache_salt(settings, rules))
-    logger.debug("checking %d files with %d rules (root %s)", len(ruff_fixes.jobs), len(rules), settings.root)
-    with progress_for_run(len(ruff_fixes.jobs), args.quiet) as progress:
-        results = run_jobs(ruff_fixes.jobs, settings, rules, options, cache, args.jobs, progress) + ruff_fixes.results
-    results = settle_after_engine(results, jobs, settings, rules, options, codes)
+        return done, ruff_fixed
+    cache = ResultCache.at_root(settings.root, _cache_salt(settings, rules)) if checking and not args.no_cache else None
+    logger.debug("checking %d files with %d rules (root %s)", len(pending), len(rules.codes), settings.root)
+    with progress_for_run(len(pending), args.quiet) as progress:
+        results: list[FileResult] = run_jobs(pending, settings, rules, options, cache, args.jobs, progress) + done
+    if not checking:
+        from policy_check.integrations.ruff import settle_after_engine
+
+        results = settle_after_engine(results, jobs, settings, rules, options, codes)
     results.sort(key=lambda result: result.display_path)
-    return results, ruff_fixes.fixed
+    return results, ruff_fixed
 
 
-def _cache_salt(settings: Settings, rules: Sequence[object]) -> str:
-    return settings.fingerprint() + ",".join(getattr(rule, "code", "") for rule in rules)
+def _cache_salt(settings: Settings, rules: LazyRules) -> str:
+    return settings.fingerprint() + ",".join(rules.codes)
 
 
 def _write_diff(results: Sequence[FileResult], report: RunReport, args: argparse.Namespace, run_context: RunContext) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,8 +19,9 @@ class RunReport:
     diagnostics: list[Diagnostic]
     fixed: list[Diagnostic] = field(default_factory=list)
     files_checked: int = 0
-    # The rule classes that ran (SARIF lists them as the tool's rules).
-    rules: list[type[Rule]] = field(default_factory=list)
+    # The rule classes that ran (SARIF lists them as the tool's rules); a run may
+    # hand a sequence that imports them only when a reporter reads it.
+    rules: Sequence[type[Rule]] = field(default_factory=list)
     unsafe_fixes: bool = False
     root: Path = field(default_factory=Path.cwd)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policy_check.config import ConfigError, Settings
 from policy_check.integrations import ruff_catalogue as ruff
@@ -81,6 +81,27 @@ def selected_file_codes(settings: Settings) -> list[str]:
     run_checks.RUN_CHECKS, never per file)."""
     chosen = selected_codes(settings)
     return [code for code, rule in entries().items() if code in chosen and not rule.project_level]
+
+
+class LazyRules(Sequence["type[Rule]"]):
+    """Rule classes by code, imported when first used: a warm run that finds every
+    file in the cache (and reports in JSON) never imports a rule or libcst."""
+
+    def __init__(self, codes: Iterable[str]) -> None:
+        self.codes = tuple(dict.fromkeys(codes))
+
+    @functools.cached_property
+    def _rules(self) -> tuple[type[Rule], ...]:
+        return tuple(rules_for(self.codes))
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._rules[index]
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __bool__(self) -> bool:
+        return bool(self.codes)
 
 
 def selected_rules(settings: Settings) -> list[type[Rule]]:

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import libcst as cst
-
 from policy_check.diagnostics import Applicability, Location, Severity
-from policy_check.analysis.names import ImportNames
 from policy_check.rules.catalogue import rule_page_url
 
 if TYPE_CHECKING:
+    # Annotations only: the project rules subclass Rule without needing libcst.
+    import libcst as cst
+
+    from policy_check.analysis.names import ImportNames
     from policy_check.config import Settings
 
 

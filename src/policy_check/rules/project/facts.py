@@ -75,6 +75,8 @@ def find_root(start: Path) -> tuple[Path, Any]:
     repo = None
     top: Path | None = None
     try:
+        if not _inside_git(folder):
+            raise LookupError("no .git here or above")  # and gitpython (0.2 s) not imported
         import git
 
         repo = git.Repo(folder, search_parent_directories=True)
@@ -89,6 +91,14 @@ def find_root(start: Path) -> tuple[Path, Any]:
         if has_build_file(candidate):
             return candidate, repo
     return (top or folder), repo
+
+
+def _inside_git(folder: Path) -> bool:
+    """Whether a ``.git`` (a folder, or the file of a work tree or submodule) is in
+    ``folder`` or above, or ``GIT_DIR`` names one: where gitpython could find a repository."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    return any(os.path.lexists(os.path.join(candidate, ".git")) for candidate in (folder, *folder.parents))
 
 
 class PythonProject:

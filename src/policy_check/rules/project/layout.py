@@ -17,7 +17,6 @@ from policy_check.rules.base import FixSafety
 from policy_check.rules.project import precommit
 from policy_check.rules.project.base import Finding, ProjectExample, ProjectFix, ProjectRule
 from policy_check.rules.project.facts import TEST_FOLDERS, PythonProject
-from policy_check.rules.project.migrate import MIGRATABLE_BACKENDS, migrate_to_src
 from policy_check.rules.project.workspace import Workspace
 
 SETUPTOOLS_PYPROJECT = """\
@@ -107,6 +106,9 @@ class FlatLayout(ProjectRule):
             if not packages:
                 yield from self._script_helpers(project)
                 continue
+            # The move rewrites setup.py with libcst: imported only for a package to move.
+            from policy_check.rules.project.migrate import MIGRATABLE_BACKENDS, migrate_to_src
+
             names = ", ".join(f"{name}/" for name in packages)
             message = self.MESSAGE.format(packages=names)
             fix = None
