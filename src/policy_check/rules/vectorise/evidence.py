@@ -32,7 +32,6 @@ from policy_check.rules.vectorise.scope_walk import (
     walk_local,
     walk_scope,
 )
-from policy_check.syntax_tree import child_nodes
 
 __all__ = ["ArrayEvidence", "ArrayFacts", "dotted", "evidence_for", "walk_local"]
 
@@ -854,10 +853,15 @@ def call_site_passes_non_array(context: FileContext, function: cst.FunctionDef |
 
 def _called_in_text(context: FileContext, name: str) -> bool:
     """Whether the module's text calls ``name`` anywhere (a cheap test before the walk)."""
-    cache: dict[str, bool] = context.__dict__.setdefault("_pc5_called", {})
-    if name not in cache:
-        cache[name] = re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", context.source.replace(f"def {name}", "")) is not None
-    return cache[name]
+    called = context.__dict__.get("_pc5_called")
+    if called is None:
+        # One pass over the text: every name followed by `(` that is not being defined.
+        called = {m.group(2) for m in _CALLED.finditer(context.source) if m.group(1) is None}
+        context.__dict__["_pc5_called"] = called
+    return name in called
+
+
+_CALLED = re.compile(r"(?<![\w.])(def )?(\w+)\s*\(")
 
 
 def _param_position(function: cst.FunctionDef, param: str) -> int | None:
@@ -881,15 +885,22 @@ def _call_sites(context: FileContext) -> dict[str, list[tuple[cst.Call, cst.CSTN
     if cached is not None:
         return cached
     sites: dict[str, list[tuple[cst.Call, cst.CSTNode]]] = {}
-    stack: list[tuple[cst.CSTNode, cst.CSTNode]] = [(context.module, context.module)]
-    while stack:
-        node, scope = stack.pop()
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
-            sites.setdefault(node.func.value, []).append((node, scope))
-        inner = node if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) else scope
-        stack.extend((child, inner) for child in child_nodes(node))
+    _collect_calls(context.module, sites)
     context.__dict__["_pc5_call_sites"] = sites
     return sites
+
+
+def _collect_calls(scope: cst.CSTNode, sites: dict[str, list[tuple[cst.Call, cst.CSTNode]]]) -> None:
+    """Depth first, a nested function's calls where the walk meets the function."""
+    for node in walk_local(scope):
+        node_type = type(node)
+        if node_type is cst.Call and type(node.func) is cst.Name:  # type: ignore[attr-defined]
+            sites.setdefault(node.func.value, []).append((node, scope))  # type: ignore[attr-defined]
+        elif node is not scope and node_type in _SCOPE_TYPES:
+            _collect_calls(node, sites)
+
+
+_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
 # -- scopes --------------------------------------------------------------------

@@ -20,7 +20,6 @@ import libcst as cst
 from policy_check.analysis.patterns import target_names
 from policy_check.rules.base import FileContext
 from policy_check.rules.vectorise.evidence import ArrayEvidence, walk_local
-from policy_check.syntax_tree import child_nodes
 
 # math.* → NumPy ufunc of the same meaning on floats.
 MATH_TO_NUMPY = {
@@ -239,25 +238,55 @@ def blocked(
     draw or any call we cannot vouch for (remembered per body and question).  With
     ``invariant_calls_of`` (the loop), a call that reads nothing the loop changes is
     accepted: it can be made once."""
-    cache: dict[tuple, tuple[cst.CSTNode, bool]] = context.__dict__.setdefault("_pc5_blocked", {})
-    key = (id(body), allow_append_to, allow_methods, any_append, invariant_calls_of is not None)
-    hit = cache.get(key)
+    cache: dict[tuple, dict[int, tuple]] = context.__dict__.setdefault("_pc5_blocked", {})
+    answered = cache.setdefault((allow_append_to, allow_methods, any_append, invariant_calls_of is not None), {})
+    hit = answered.get(id(body))
     if hit is not None and hit[0] is body:
         return hit[1]
-    variant = loop_variant_names(invariant_calls_of) if invariant_calls_of is not None else None
-    answer = _blocked(body, context, (allow_append_to, allow_methods, any_append), variant)
-    cache[key] = (body, answer)
+    answer, hoistable = _blocked(body, context, (allow_append_to, allow_methods, any_append), invariant_calls_of, answered)
+    answered[id(body)] = (body, answer, hoistable)
     return answer
 
 
-def _blocked(body: cst.CSTNode, context: FileContext, allowances: tuple, variant: frozenset[str] | None) -> bool:
-    for node in walk_local(body):
-        if isinstance(node, _BLOCKING_STATEMENTS):
-            return True
-        if isinstance(node, cst.Call) and not _call_allowed(node, context, *allowances):
-            if variant is None or not invariant_call(node, variant) or _impure(node, context):
-                return True
-    return False
+def _blocked(
+    body: cst.CSTNode, context: FileContext, allowances: tuple, loop: cst.For | cst.While | None, answered: dict[int, tuple]
+) -> tuple[bool, list[cst.Call]]:
+    """One walk of the body; the names the loop changes are worked out only when a call
+    we cannot vouch for might still be made once (most bodies are decided before).
+    An inner loop already answered is not walked again: blocked there is blocked here
+    (what changes in it changes here too), and its calls made once are checked again."""
+    hoistable: list[cst.Call] = []
+    targets = _target_names(loop) if loop is not None else frozenset()
+    for node in walk_local(body, known=answered):
+        hit = answered.get(id(node)) if node is not body else None
+        if hit is not None:
+            if _inner_blocked(hit, targets):
+                return True, []
+            hoistable.extend(hit[2])
+        elif isinstance(node, _BLOCKING_STATEMENTS):
+            return True, []
+        elif isinstance(node, cst.Call) and not _call_allowed(node, context, *allowances):
+            if loop is None or not invariant_call(node, targets) or _impure(node, context):
+                return True, []
+            hoistable.append(node)
+    if not hoistable:
+        return False, []
+    variant = loop_variant_names(loop)  # type: ignore[arg-type]
+    return any(not invariant_call(call, variant) for call in hoistable), hoistable
+
+
+def _inner_blocked(answer: tuple, targets: frozenset[str]) -> bool:
+    """An inner loop's answer, seen from the loop around it."""
+    return answer[1] or not all(invariant_call(call, targets) for call in answer[2])
+
+
+def _target_names(loop: cst.For | cst.While) -> frozenset[str]:
+    """The loop's own index or element names: a call that reads one varies, whatever else."""
+    if isinstance(loop, cst.For):
+        return frozenset(target_names(loop.target))
+    if isinstance(loop.test, cst.Comparison) and isinstance(loop.test.left, cst.Name):
+        return frozenset({loop.test.left.value})
+    return frozenset()
 
 
 def _impure(call: cst.Call, context: FileContext) -> bool:
@@ -342,12 +371,9 @@ def name_uses(scope: cst.CSTNode, name: str, outside: cst.CSTNode, context: File
 
 def _name_counts(node: cst.CSTNode) -> dict[str, int]:
     counts: dict[str, int] = {}
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
+    for current in walk_local(node, local=False):
+        if type(current) is cst.Name:
             counts[current.value] = counts.get(current.value, 0) + 1
-        stack.extend(child_nodes(current))
     return counts
 
 

@@ -13,7 +13,7 @@ import libcst as cst
 
 from policy_check.rules.base import FileContext
 from policy_check.rules.vectorise.makers import FRAME_ATTRIBUTES, TAKES_ARRAY
-from policy_check.syntax_tree import child_nodes
+from policy_check.syntax_tree import child_fields
 
 # Attributes only arrays (and array-likes) have: certain evidence for a parameter.
 CERTAIN_ATTRIBUTES = frozenset({"shape", "ndim", "dtype"})
@@ -22,16 +22,56 @@ _DUCK_TYPING = frozenset({"hasattr", "isinstance", "getattr"})
 UNKNOWN = None
 
 
-def walk_local(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+
+
+class _ChildFields(dict):
+    """node type → the fields that hold child nodes (parentheses left out: no rule reads them)."""
+
+    def __missing__(self, node_type: type) -> tuple[str, ...]:
+        names = tuple(name for name in child_fields(node_type) if name not in ("lpar", "rpar"))
+        self[node_type] = names
+        return names
+
+
+class _Kinds(dict):
+    """value type → 1 for a node, 2 for a sequence of nodes, 0 for anything else."""
+
+    def __missing__(self, value_type: type) -> int:
+        kind = 2 if value_type in (list, tuple) else int(issubclass(value_type, cst.CSTNode))
+        self[value_type] = kind
+        return kind
+
+
+_FIELDS = _ChildFields()
+_KINDS = _Kinds()
+
+
+def walk_local(node: cst.CSTNode, local: bool = True, known: dict | None = None) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` (itself included), not entering nested functions,
-    lambdas or classes (their names are another scope)."""
+    lambdas or classes (their names are another scope) unless ``local`` is false,
+    nor nodes whose id is in ``known`` (answered already: the caller looks them up).
+    Written for speed: PC5 walks loop bodies and scopes with it many times a file."""
     stack = [node]
+    pop, push = stack.pop, stack.append
+    kinds, all_fields = _KINDS, _FIELDS
+    scopes = _SCOPE_TYPES if local else frozenset()
+    known = known or {}
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
-        if current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        node_type = type(current)
+        if (node_type in scopes or id(current) in known) and current is not node:
             continue
-        stack.extend(child_nodes(current))
+        for name in all_fields[node_type]:
+            value = getattr(current, name)
+            kind = kinds[type(value)]
+            if kind == 1:
+                push(value)
+            elif kind == 2:
+                for child in value:
+                    if kinds[type(child)] == 1:
+                        push(child)
 
 
 @dataclass
