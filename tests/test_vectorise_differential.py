@@ -275,6 +275,27 @@ SUGGESTIONS = [
         "    while k < len(flux):\n        mag[k] = -2.5 * flux[k] + 3.0\n        k += 1\n    return mag\n",
     ),
     (
+        "offset-window", "PC501", "f",
+        "import numpy as np\n\ndef f(a: np.ndarray):\n    n = max(len(a) - 3, 0)\n    out = np.zeros(n)\n    for i in range(n):\n"
+        "        out[i] = 0.5 * (a[i + 1] + a[3 + i])\n    return out\n",
+    ),
+    (
+        "first-differences", "PC501", "f",
+        "import numpy as np\n\ndef f(a: np.ndarray):\n    d = np.zeros(max(len(a) - 1, 0))\n    for i in range(len(a) - 1):\n"
+        "        d[i] = a[i + 1] - a[i]\n    return d\n",
+    ),
+    (
+        "branches-write-two-arrays", "PC501", "f",
+        "import numpy as np\n\ndef f(x: np.ndarray):\n    pos = np.zeros(len(x))\n    neg = np.full(len(x), -1.0)\n    for i in range(len(x)):\n"
+        "        if x[i] > 0.5:\n            pos[i] = x[i] * 2.0\n        else:\n            neg[i] = -x[i]\n    return pos, neg\n",
+    ),
+    (
+        "elif-chain-select", "PC501", "f",
+        "import numpy as np\n\ndef f(x: np.ndarray):\n    cls = np.full(len(x), -1.0)\n    for i in range(len(x)):\n"
+        "        if np.isnan(x[i]):\n            cls[i] = np.nan\n        elif x[i] < 0.3:\n            cls[i] = 0\n"
+        "        elif x[i] < 0.6:\n            cls[i] = x[i] * 10.0\n    return cls\n",
+    ),
+    (
         "filter-values", "PC504", "f",
         "import numpy as np\n\ndef f(spec: np.ndarray):\n    lines = []\n    for n in range(len(spec)):\n"
         "        if spec[n] > 0.5:\n            lines.append(spec[n])\n    return np.asarray(lines, dtype=spec.dtype)\n",

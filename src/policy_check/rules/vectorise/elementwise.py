@@ -69,6 +69,11 @@ def _same_shape_source(evidence: object, read: str, source: str | None) -> bool:
     return facts is not None and facts.shape_source is not None and facts.shape_source == source
 
 
+def _with_windows(vec: Vectoriser, statements: list) -> Vectoriser:
+    vec.enable_windows(statements)  # `a[i + 1]` reads a window: a suggestion, never an edit
+    return vec
+
+
 class ElementwiseLoop(Rule):
     """A Python loop that computes an array one element at a time runs the
     interpreter once per element: about 0.3 µs of bookkeeping for every number.
@@ -84,6 +89,9 @@ class ElementwiseLoop(Rule):
     (NumPy, SciPy, pandas `.values`, netCDF4/h5py reads…) or used (`a.shape`); where
     the evidence is only likely (a parameter indexed like an array), the finding
     is a suggestion that says "if `a` is a NumPy array".
+    Also suggested, never edited: reads at a fixed offset (`a[i + 1] - a[i]` →
+    `a[1:n + 1] - a[:n]`), `if`/`elif` chains without `else` (`np.select`), and
+    branches that write different arrays (one mask each).
     It stays silent when an iteration depends on another one (`y[i-1]`), when the
     loop exits early, draws random numbers, does I/O, calls unknown functions or
     works on lists."""
@@ -215,7 +223,7 @@ class ElementwiseLoop(Rule):
         parent = self.context.stack[-3] if len(self.context.stack) >= 3 else None
         if isinstance(parent, cst.For) and nested_message(self.context, parent) is not None:
             return  # the enclosing loop's PC505 finding covers both axes
-        planned = plan_with_broadcasting(site.statements, lambda trailing: site.vectoriser(self.context, trailing))
+        planned = plan_with_broadcasting(site.statements, lambda trailing: _with_windows(site.vectoriser(self.context, trailing), site.statements))
         if planned is None:
             return
         vec, plan = planned

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from policy_check.rules.vectorise.loops import parenthesise, statements_of
+from policy_check.rules.vectorise.scope_walk import walk_local
 from policy_check.rules.vectorise.vectoriser import Vectoriser
 from policy_check.syntax_tree import child_nodes
 
@@ -35,6 +36,8 @@ class Write:
     node: cst.BaseExpression
     # Written only where this holds (`if` without `else`): `out[mask] = value[mask]`.
     mask: cst.BaseExpression | None = None
+    # The value is the same for every element (`out[i] = floor`): not indexed by the mask.
+    uniform: bool = False
 
 
 @dataclass
@@ -53,9 +56,6 @@ class ElementwisePlan:
         return [_line(write) for write in self.writes]
 
 
-_CONSTANTS = (cst.Integer, cst.Float, cst.Name, cst.Attribute)
-
-
 def _line(write: Write) -> str:
     if write.mask is None:
         return f"{write.target} = {code(write.value)}"
@@ -63,7 +63,7 @@ def _line(write: Write) -> str:
     whole = all(part.strip() == ":" for part in rest.rstrip("]").split(","))
     target = f"{base}[mask]" if whole else f"{write.target}[mask]"
     value = write.value
-    shown = code(value) if isinstance(value, _CONSTANTS) or (isinstance(value, cst.UnaryOperation) and isinstance(value.expression, _CONSTANTS)) else f"{code(parenthesise(value))}[mask]"
+    shown = code(value) if write.uniform else f"{code(parenthesise(value))}[mask]"
     return f"mask = {code(write.mask)}; {target} = {shown}"
 
 
@@ -150,8 +150,14 @@ def _plan_assign(statement: cst.Assign, vec: Vectoriser, plan: ElementwisePlan) 
     value = vec.expr(statement.value) if written is not None else None
     if written is None or value is None:
         return False
-    plan.writes.append(Write(written[0], written[1], value, target))
+    plan.writes.append(Write(written[0], written[1], value, target, uniform=_uniform(statement.value, vec)))
     return True
+
+
+def _uniform(value: cst.BaseExpression, vec: Vectoriser) -> bool:
+    """Whether a written value reads nothing that changes per element (names, not calls)."""
+    changing = vec.loop_names() | vec.assigned_in_loop | set(vec.temporaries)
+    return not any(isinstance(node, cst.Name) and node.value in changing for node in walk_local(value))
 
 
 def _plan_aug_assign(statement: cst.AugAssign, vec: Vectoriser, plan: ElementwisePlan) -> bool:
@@ -169,6 +175,12 @@ def _plan_aug_assign(statement: cst.AugAssign, vec: Vectoriser, plan: Elementwis
 
 
 def _plan_if(statement: cst.If, vec: Vectoriser, plan: ElementwisePlan) -> bool:
+    select = _select_chain(statement, vec) if _elif_without_else(statement) else None
+    if select is not None:
+        # `if`/`elif`… each writing the same element, no `else`: one `np.select`.
+        plan.masked = True
+        plan.writes.append(select)
+        return True
     test = vec.expr(statement.test)
     body = statements_of(statement.body)
     if test is None or body is None:
@@ -181,19 +193,91 @@ def _plan_if(statement: cst.If, vec: Vectoriser, plan: ElementwisePlan) -> bool:
     if statement.orelse is None:
         # if-only: a masked assignment (`out[mask] = value[mask]`).
         plan.masked = True
-        plan.writes.extend(Write(w.array, w.target, w.value, w.node, _and(test, w.mask)) for w in then_plan.writes)
+        plan.writes.extend(Write(w.array, w.target, w.value, w.node, _and(test, w.mask), w.uniform) for w in then_plan.writes)
         return True
     else_plan = _plan_else(statement.orelse, vec)
     vec.temporaries = saved
     if else_plan is None:
         return False
     if not _same_unmasked_targets(then_plan, else_plan):
-        return False
+        # Branches that write different elements: each under its own mask.
+        plan.masked = True
+        otherwise = cst.UnaryOperation(operator=cst.BitInvert(), expression=parenthesise(test))
+        plan.writes.extend(Write(w.array, w.target, w.value, w.node, _and(test, w.mask), w.uniform) for w in then_plan.writes)
+        plan.writes.extend(Write(w.array, w.target, w.value, w.node, _and(otherwise, w.mask), w.uniform) for w in else_plan.writes)
+        return True
     vec.note_where()
     for then_write, else_write in zip(then_plan.writes, else_plan.writes):
         plan.writes.append(Write(then_write.array, then_write.target, vec.where(test, then_write.value, else_write.value), then_write.node))
     plan.masked = plan.masked or then_plan.masked or else_plan.masked
     return True
+
+
+def _elif_without_else(statement: cst.If) -> bool:
+    current: cst.BaseSuite | cst.If | cst.Else | None = statement.orelse
+    if not isinstance(current, cst.If):
+        return False
+    while isinstance(current, cst.If):
+        current = current.orelse
+    return current is None
+
+
+def _select_chain(statement: cst.If, vec: Vectoriser) -> Write | None:
+    """``if c1: out[i] = v1`` ``elif c2: out[i] = v2`` … (``else: out[i] = v``) →
+    ``out[:] = np.select([c1, c2, …], [v1, v2, …], default=v or out)``."""
+    chain = _chain_writes(statement)
+    if chain is None:
+        return None
+    tests, writes, default = chain
+    target = writes[0].targets[0].target
+    written = vec.target(target)
+    if written is None:
+        return None
+    conditions = [vec.expr(test) for test in tests]
+    values = [vec.expr(w.value) for w in writes]
+    otherwise = vec.expr(default.value if default is not None else target)
+    parts = [*conditions, *values, otherwise]
+    if any(part is None for part in parts):
+        return None
+    vec.note("`np.select` evaluates every branch")
+    return Write(written[0], written[1], _select(vec.np, conditions, values, otherwise), target)  # type: ignore[arg-type]
+
+
+def _chain_writes(statement: cst.If) -> tuple[list[cst.BaseExpression], list[cst.Assign], cst.Assign | None] | None:
+    """The tests and single writes of an ``if``/``elif`` chain (two tests or more), all
+    to the same element, and the ``else`` write if any."""
+    tests, writes = [], []
+    current: cst.If | cst.Else | None = statement
+    while isinstance(current, cst.If):
+        tests.append(current.test)
+        writes.append(_single_write(current.body))
+        current = current.orelse
+    default = _single_write(current.body) if isinstance(current, cst.Else) else None
+    every = writes + ([default] if current is not None else [])
+    if len(tests) < 2 or any(w is None for w in every):
+        return None
+    if len({code(w.targets[0].target) for w in every}) != 1:  # type: ignore[union-attr]
+        return None
+    return tests, writes, default  # type: ignore[return-value]
+
+
+def _select(np_name: str, conditions: list, values: list, otherwise: cst.BaseExpression) -> cst.Call:
+    no_space = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+    return cst.Call(
+        func=cst.Attribute(value=cst.Name(np_name), attr=cst.Name("select")),
+        args=[
+            cst.Arg(cst.List([cst.Element(c) for c in conditions])),
+            cst.Arg(cst.List([cst.Element(v) for v in values])),
+            cst.Arg(otherwise, keyword=cst.Name("default"), equal=no_space),
+        ],
+    )
+
+
+def _single_write(block: cst.BaseSuite) -> cst.Assign | None:
+    statements = statements_of(block)
+    if not statements or len(statements) != 1 or not isinstance(statements[0], cst.Assign) or len(statements[0].targets) != 1:
+        return None
+    return statements[0] if isinstance(statements[0].targets[0].target, cst.Subscript) else None
 
 
 def _same_unmasked_targets(then_plan: ElementwisePlan, else_plan: ElementwisePlan) -> bool:

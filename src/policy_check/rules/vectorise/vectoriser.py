@@ -90,6 +90,18 @@ def _subscript(base: cst.BaseExpression, elements: list[cst.SubscriptElement]) -
     return cst.Subscript(value=parenthesise(base), slice=elements)
 
 
+def _shifted_code(stop: cst.BaseExpression, shift: int) -> str:
+    """``stop + shift`` as code, constants folded: ``len(a) - 1`` shifted by 1 is ``len(a)``."""
+    if isinstance(stop, cst.Integer):
+        return str(int(stop.value) + shift)
+    if isinstance(stop, cst.BinaryOperation) and not stop.lpar and isinstance(stop.right, cst.Integer) and isinstance(stop.operator, (cst.Add, cst.Subtract)):
+        shift += int(stop.right.value) * (1 if isinstance(stop.operator, cst.Add) else -1)
+        stop = stop.left
+    if shift == 0:
+        return code(stop)
+    return f"{code(parenthesise(stop))} {'+' if shift > 0 else '-'} {abs(shift)}"
+
+
 class Vectoriser:
     """Turns body expressions into array expressions for one loop (or a nest)."""
 
@@ -127,6 +139,21 @@ class Vectoriser:
         # Every array touched, with its evidence (for the message).
         self.seen: dict[str, str] = {}
         self.varies = False
+        # Read windows at a fixed offset (`a[i + 1]` → `a[1:n + 1]`): only PC501 asks,
+        # and only as a suggestion (the loop raises where a short slice would broadcast).
+        self.offsets_ok = False
+        # With offset reads, plain reads are sliced to the loop's stop too (`a[:n]`).
+        self.explicit_stops = False
+
+    def enable_windows(self, statements: list) -> None:
+        """Let offset reads become windows; when the body has one, every read of a loop
+        axis names its stop, so that the operands have the loop's length."""
+        self.offsets_ok = True
+        self.explicit_stops = any(
+            isinstance(node, cst.SubscriptElement) and isinstance(node.slice, cst.Index) and self._shifted_index(node.slice.value) is not None
+            for statement in statements
+            for node in walk_local(statement)
+        )
 
     # -- loop axes -------------------------------------------------------------
 
@@ -137,7 +164,14 @@ class Vectoriser:
         return isinstance(node, cst.Name) and node.value in self.axis_of
 
     def _axis_slice(self, axis: int) -> cst.SubscriptElement:
-        return _slice_element(self.headers[axis].start)
+        """What the loop covers of an axis: ``:`` (or ``start:``) when it runs to a known
+        length, ``:stop`` when it stops short, at ``len(a) - 1``."""
+        header = self.headers[axis]
+        explicit = isinstance(header.stop, cst.BinaryOperation) or (self.explicit_stops and header.stop is not None)
+        if header.length_key is None and explicit and not header.elements:
+            lower = cst.Integer(str(header.start)) if header.start else None
+            return cst.SubscriptElement(cst.Slice(lower=lower, upper=header.stop))
+        return _slice_element(header.start)
 
     def _broadcast(self, expr: cst.BaseExpression, axes: list[int], trailing: int) -> cst.BaseExpression:
         """``expr`` has the loop axes ``axes`` (in order) then ``trailing`` dimensions:
@@ -226,9 +260,87 @@ class Vectoriser:
             self.shapes_known = False
         return 0
 
+    def offset_parts(self, node: cst.Subscript) -> tuple[Access, list[int], dict[int, tuple[int, int, cst.BaseExpression]]] | None:
+        """``a[i + 1]``, ``a[161 + i]``, ``a[i - 2, j]``: the access, its loop axes and,
+        per indexed position, the axis and offset (sign and amount) from the loop's index."""
+        access = flatten_access(node)
+        if access is None:
+            return None
+        axes: list[int] = []
+        offsets: dict[int, tuple[int, int, cst.BaseExpression]] = {}
+        for position, index in enumerate(access.indices):
+            if isinstance(index, cst.Name) and index.value in self.axis_of:
+                axes.append(self.axis_of[index.value])
+                continue
+            shifted = self._shifted_index(index)
+            if shifted is not None:
+                axes.append(shifted[0])
+                offsets[position] = shifted
+            elif not self._fixed_index(index):
+                return None
+        if not offsets or len(set(axes)) != len(axes) or axes != sorted(axes):
+            return None
+        return access, axes, offsets
+
+    def _shifted_index(self, index: cst.BaseExpression) -> tuple[int, int, cst.BaseExpression] | None:
+        """``i + c``, ``c + i``, ``i - c`` (``c`` an integer, or a name the loop does not
+        change after ``+``) → (axis, sign, c)."""
+        if not isinstance(index, cst.BinaryOperation) or index.lpar or not isinstance(index.operator, (cst.Add, cst.Subtract)):
+            return None
+        sign = 1 if isinstance(index.operator, cst.Add) else -1
+        sides = [(index.left, index.right)] + ([(index.right, index.left)] if sign == 1 else [])
+        for loop_side, amount in sides:
+            if not (isinstance(loop_side, cst.Name) and loop_side.value in self.axis_of):
+                continue
+            if isinstance(amount, cst.Integer) or (sign == 1 and self._fixed_index(amount)):
+                return self.axis_of[loop_side.value], sign, amount
+        return None
+
+    def _window(self, axis: int, sign: int, amount: cst.BaseExpression) -> cst.SubscriptElement | None:
+        """The slice an offset read covers over the loop: ``[start + c:stop + c]``."""
+        header = self.headers[axis]
+        stop = header.stop
+        if stop is None:
+            return None
+        if header.elements and stop in header.elements.values():
+            stop = cst.Call(func=cst.Name("len"), args=[cst.Arg(stop)])
+        if isinstance(amount, cst.Integer):
+            shift = sign * int(amount.value)
+            if header.start + shift < 0:
+                return None  # `a[i - 1]` from 0 reads `a[-1]`: the last element, not a window
+            lower = str(header.start + shift)
+            upper = _shifted_code(stop, shift)
+        else:
+            lower = code(amount) if header.start == 0 else f"{header.start} + {code(amount)}"
+            upper = f"{code(parenthesise(stop))} + {code(amount)}"
+        return cst.SubscriptElement(cst.Slice(lower=cst.parse_expression(lower), upper=cst.parse_expression(upper)))
+
+    def _offset_element(self, node: cst.Subscript) -> tuple[Access, list[int], cst.BaseExpression] | None:
+        parts = self.offset_parts(node) if self.offsets_ok else None
+        if parts is None:
+            return None
+        access, axes, offsets = parts
+        elements = []
+        for position, index in enumerate(access.indices):
+            if position in offsets:
+                window = self._window(*offsets[position])
+                if window is None:
+                    return None
+                elements.append(window)
+            elif isinstance(index, cst.Name) and index.value in self.axis_of:
+                elements.append(self._axis_slice(self.axis_of[index.value]))
+            else:
+                elements.append(cst.SubscriptElement(cst.Index(index)))
+        self.exact = False
+        self.note("an offset read becomes a window of the same length (the loop raised where the window runs past the end)")
+        return access, axes, _subscript(access.base, elements)
+
     def element(self, node: cst.Subscript) -> cst.BaseExpression | None:
         """``a[i]`` → ``a`` (``a[1:]`` for a partial range, ``a[:, None]`` to broadcast)."""
         parts = self.access_parts(node)
+        window = self._offset_element(node) if parts is None else None
+        if window is not None:
+            parts = window[0], window[1]
         if parts is None:
             return None
         access, axes = parts
@@ -247,7 +359,7 @@ class Vectoriser:
                 return None
             # `a[j, i]` in loops over i then j: the transpose.
             return self._broadcast(cst.Attribute(value=parenthesise(access.base), attr=cst.Name("T")), sorted(axes), trailing)
-        return self._broadcast(self._sliced(access), axes, trailing)
+        return self._broadcast(window[2] if window is not None else self._sliced(access), axes, trailing)
 
     def _sliced(self, access: Access) -> cst.BaseExpression:
         elements = []
@@ -256,7 +368,7 @@ class Vectoriser:
                 elements.append(self._axis_slice(self.axis_of[index.value]))
             else:
                 elements.append(cst.SubscriptElement(cst.Index(index)))
-        while elements and isinstance(elements[-1].slice, cst.Slice) and elements[-1].slice.lower is None:
+        while elements and isinstance(elements[-1].slice, cst.Slice) and elements[-1].slice.lower is None and elements[-1].slice.upper is None:
             elements.pop()
         return _subscript(access.base, elements) if elements else access.base
 
