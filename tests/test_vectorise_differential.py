@@ -280,6 +280,11 @@ SUGGESTIONS = [
         "        out[i] = 0.5 * (a[i + 1] + a[3 + i])\n    return out\n",
     ),
     (
+        "strided-window", "PC501", "f",
+        "import numpy as np\n\ndef f(a: np.ndarray):\n    out = np.zeros(len(a) // 3)\n    for i in range(len(out)):\n"
+        "        out[i] = a[3 * i + 2] - a[i * 3]\n    return out\n",
+    ),
+    (
         "first-differences", "PC501", "f",
         "import numpy as np\n\ndef f(a: np.ndarray):\n    d = np.zeros(max(len(a) - 1, 0))\n    for i in range(len(a) - 1):\n"
         "        d[i] = a[i + 1] - a[i]\n    return d\n",

@@ -104,3 +104,21 @@ def test_an_elif_chain_without_else_is_one_select() -> None:
     (finding,) = _findings(source, "PC505")
     assert "`kind[:, :] = np.select([np.isnan(code), code < 20, code < 40], [np.nan, 1, 2], default=kind)`" in finding.message
     assert finding.fix is None
+
+
+def test_branches_whose_test_reads_a_written_array_stay_silent() -> None:
+    # `x[mask] = -1` first would change `~(x > 0)` for the `else` line.
+    source = (
+        "import numpy as np\n\nx = np.loadtxt('x.txt')\ny = np.zeros(len(x))\n"
+        "for i in range(len(x)):\n    if x[i] > 0:\n        x[i] = -1.0\n    else:\n        y[i] = x[i]\n"
+    )
+    assert _findings(source) == []
+
+
+def test_a_strided_read_is_a_slice_with_a_step() -> None:
+    source = (
+        "import numpy as np\n\ndef vertical(forces):\n    forces = np.asarray(forces, dtype=float)\n    fz = np.zeros(len(forces) // 3)\n"
+        "    for node in range(len(fz)):\n        fz[node] = -forces[3 * node + 2]\n    return fz\n"
+    )
+    (finding,) = _findings(source)
+    assert "`fz[:] = -forces[2:3 * len(fz) + 2:3]`" in finding.message

@@ -89,7 +89,7 @@ class ElementwiseLoop(Rule):
     (NumPy, SciPy, pandas `.values`, netCDF4/h5py reads…) or used (`a.shape`); where
     the evidence is only likely (a parameter indexed like an array), the finding
     is a suggestion that says "if `a` is a NumPy array".
-    Also suggested, never edited: reads at a fixed offset (`a[i + 1] - a[i]` →
+    Also suggested, never edited: reads at a fixed offset or stride (`a[i + 1] - a[i]` →
     `a[1:n + 1] - a[:n]`), `if`/`elif` chains without `else` (`np.select`), and
     branches that write different arrays (one mask each).
     It stays silent when an iteration depends on another one (`y[i-1]`), when the

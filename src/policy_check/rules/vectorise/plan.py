@@ -200,16 +200,25 @@ def _plan_if(statement: cst.If, vec: Vectoriser, plan: ElementwisePlan) -> bool:
     if else_plan is None:
         return False
     if not _same_unmasked_targets(then_plan, else_plan):
-        # Branches that write different elements: each under its own mask.
-        plan.masked = True
-        otherwise = cst.UnaryOperation(operator=cst.BitInvert(), expression=parenthesise(test))
-        plan.writes.extend(Write(w.array, w.target, w.value, w.node, _and(test, w.mask), w.uniform) for w in then_plan.writes)
-        plan.writes.extend(Write(w.array, w.target, w.value, w.node, _and(otherwise, w.mask), w.uniform) for w in else_plan.writes)
-        return True
+        return _plan_split(statement.test, test, (then_plan, else_plan), plan)
     vec.note_where()
     for then_write, else_write in zip(then_plan.writes, else_plan.writes):
         plan.writes.append(Write(then_write.array, then_write.target, vec.where(test, then_write.value, else_write.value), then_write.node))
     plan.masked = plan.masked or then_plan.masked or else_plan.masked
+    return True
+
+
+def _plan_split(source_test: cst.BaseExpression, test: cst.BaseExpression, branches: tuple[ElementwisePlan, ElementwisePlan], plan: ElementwisePlan) -> bool:
+    """Branches that write different elements: each under its own mask, computed again
+    for the `else` lines, so the test must not read what the `if` wrote."""
+    then_plan, else_plan = branches
+    written = then_plan.written | else_plan.written
+    if any(isinstance(node, cst.Name) and node.value in written for node in walk_local(source_test)):
+        return False
+    plan.masked = True
+    otherwise = cst.UnaryOperation(operator=cst.BitInvert(), expression=parenthesise(test))
+    plan.writes.extend(Write(w.array, w.target, w.value, w.node, _and(test, w.mask), w.uniform) for w in then_plan.writes)
+    plan.writes.extend(Write(w.array, w.target, w.value, w.node, _and(otherwise, w.mask), w.uniform) for w in else_plan.writes)
     return True
 
 

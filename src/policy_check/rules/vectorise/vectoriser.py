@@ -90,10 +90,14 @@ def _subscript(base: cst.BaseExpression, elements: list[cst.SubscriptElement]) -
     return cst.Subscript(value=parenthesise(base), slice=elements)
 
 
-def _shifted_code(stop: cst.BaseExpression, shift: int) -> str:
-    """``stop + shift`` as code, constants folded: ``len(a) - 1`` shifted by 1 is ``len(a)``."""
+def _shifted_code(stop: cst.BaseExpression, shift: int, stride: int = 1) -> str:
+    """``stride * stop + shift`` as code, constants folded: ``len(a) - 1`` shifted by 1
+    is ``len(a)``."""
     if isinstance(stop, cst.Integer):
-        return str(int(stop.value) + shift)
+        return str(stride * int(stop.value) + shift)
+    if stride != 1:
+        scaled = f"{stride} * {code(parenthesise(stop))}"
+        return scaled if shift == 0 else f"{scaled} {'+' if shift > 0 else '-'} {abs(shift)}"
     if isinstance(stop, cst.BinaryOperation) and not stop.lpar and isinstance(stop.right, cst.Integer) and isinstance(stop.operator, (cst.Add, cst.Subtract)):
         shift += int(stop.right.value) * (1 if isinstance(stop.operator, cst.Add) else -1)
         stop = stop.left
@@ -282,38 +286,54 @@ class Vectoriser:
             return None
         return access, axes, offsets
 
-    def _shifted_index(self, index: cst.BaseExpression) -> tuple[int, int, cst.BaseExpression] | None:
-        """``i + c``, ``c + i``, ``i - c`` (``c`` an integer, or a name the loop does not
-        change after ``+``) → (axis, sign, c)."""
+    def _shifted_index(self, index: cst.BaseExpression) -> tuple[int, int, int, cst.BaseExpression | None] | None:
+        """``i + c``, ``c + i``, ``i - c``, ``m * i + c``, ``i * m`` (``m`` an integer,
+        ``c`` an integer or, after ``+``, a name the loop does not change) →
+        (axis, stride m, sign, c)."""
+        scaled = self._scaled_index(index)
+        if scaled is not None:
+            return scaled[0], scaled[1], 1, None
         if not isinstance(index, cst.BinaryOperation) or index.lpar or not isinstance(index.operator, (cst.Add, cst.Subtract)):
             return None
         sign = 1 if isinstance(index.operator, cst.Add) else -1
         sides = [(index.left, index.right)] + ([(index.right, index.left)] if sign == 1 else [])
         for loop_side, amount in sides:
-            if not (isinstance(loop_side, cst.Name) and loop_side.value in self.axis_of):
-                continue
-            if isinstance(amount, cst.Integer) or (sign == 1 and self._fixed_index(amount)):
-                return self.axis_of[loop_side.value], sign, amount
+            axis = self._scaled_index(loop_side, plain=True)
+            if axis is not None and (isinstance(amount, cst.Integer) or (sign == 1 and self._fixed_index(amount))):
+                return axis[0], axis[1], sign, amount
         return None
 
-    def _window(self, axis: int, sign: int, amount: cst.BaseExpression) -> cst.SubscriptElement | None:
-        """The slice an offset read covers over the loop: ``[start + c:stop + c]``."""
+    def _scaled_index(self, node: cst.BaseExpression, plain: bool = False) -> tuple[int, int] | None:
+        """``m * i`` or ``i * m`` (and ``i`` itself when ``plain``) → (axis, m)."""
+        if isinstance(node, cst.Name) and node.value in self.axis_of:
+            return (self.axis_of[node.value], 1) if plain else None
+        if not isinstance(node, cst.BinaryOperation) or node.lpar or not isinstance(node.operator, cst.Multiply):
+            return None
+        for index, stride in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(index, cst.Name) and index.value in self.axis_of and isinstance(stride, cst.Integer) and int(stride.value) > 0:
+                return self.axis_of[index.value], int(stride.value)
+        return None
+
+    def _window(self, axis: int, stride: int, sign: int, amount: cst.BaseExpression | None) -> cst.SubscriptElement | None:
+        """The slice an offset read covers over the loop: ``[m*start + c:m*stop + c:m]``."""
         header = self.headers[axis]
         stop = header.stop
         if stop is None:
             return None
         if header.elements and stop in header.elements.values():
             stop = cst.Call(func=cst.Name("len"), args=[cst.Arg(stop)])
-        if isinstance(amount, cst.Integer):
-            shift = sign * int(amount.value)
-            if header.start + shift < 0:
+        if amount is None or isinstance(amount, cst.Integer):
+            shift = sign * int(amount.value) if amount is not None else 0
+            if stride * header.start + shift < 0:
                 return None  # `a[i - 1]` from 0 reads `a[-1]`: the last element, not a window
-            lower = str(header.start + shift)
-            upper = _shifted_code(stop, shift)
+            lower = str(stride * header.start + shift)
+            upper = _shifted_code(stop, shift, stride)
         else:
-            lower = code(amount) if header.start == 0 else f"{header.start} + {code(amount)}"
-            upper = f"{code(parenthesise(stop))} + {code(amount)}"
-        return cst.SubscriptElement(cst.Slice(lower=cst.parse_expression(lower), upper=cst.parse_expression(upper)))
+            first = stride * header.start
+            lower = code(amount) if first == 0 else f"{first} + {code(amount)}"
+            upper = f"{_shifted_code(stop, 0, stride)} + {code(amount)}"
+        step = cst.Integer(str(stride)) if stride != 1 else None
+        return cst.SubscriptElement(cst.Slice(lower=cst.parse_expression(lower), upper=cst.parse_expression(upper), step=step))
 
     def _offset_element(self, node: cst.Subscript) -> tuple[Access, list[int], cst.BaseExpression] | None:
         parts = self.offset_parts(node) if self.offsets_ok else None
@@ -332,7 +352,7 @@ class Vectoriser:
             else:
                 elements.append(cst.SubscriptElement(cst.Index(index)))
         self.exact = False
-        self.note("an offset read becomes a window of the same length (the loop raised where the window runs past the end)")
+        self.note("an offset or strided read becomes a window of the loop's length (the loop raised where the window runs past the end)")
         return access, axes, _subscript(access.base, elements)
 
     def element(self, node: cst.Subscript) -> cst.BaseExpression | None:
