@@ -226,8 +226,9 @@ def test_no_edit_where_the_rewrite_is_not_exact(source: str) -> None:
 
 
 def _suggestion(message: str) -> str:
-    """The code a message suggests: the text between the first ``write `…``` or ``: `…``` quotes."""
-    start = message.index("`", message.index("write `") if "write `" in message else message.index("mask: `")) + 1
+    """The code a message suggests: the text between the first ``write `…```, ``mask: `…``` or ``loop: `…``` quotes."""
+    lead = next(text for text in ("write `", "mask: `", "loop: `") if text in message)
+    start = message.index("`", message.index(lead)) + 1
     return message[start : message.index("`", start)]
 
 
@@ -299,6 +300,11 @@ SUGGESTIONS = [
         "import numpy as np\n\ndef f(x: np.ndarray):\n    cls = np.full(len(x), -1.0)\n    for i in range(len(x)):\n"
         "        if np.isnan(x[i]):\n            cls[i] = np.nan\n        elif x[i] < 0.3:\n            cls[i] = 0\n"
         "        elif x[i] < 0.6:\n            cls[i] = x[i] * 10.0\n    return cls\n",
+    ),
+    (
+        "masked-count", "PC502", "f",
+        "import numpy as np\n\ndef f(a: np.ndarray):\n    hits = 0\n    for i in range(len(a)):\n"
+        "        if a[i] > 0.5:\n            hits = hits + 1\n    return hits\n",
     ),
     (
         "filter-values", "PC504", "f",

@@ -122,3 +122,20 @@ def test_a_strided_read_is_a_slice_with_a_step() -> None:
     )
     (finding,) = _findings(source)
     assert "`fz[:] = -forces[2:3 * len(fz) + 2:3]`" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        ("hits = hits + 1", "`hits += 1 * np.count_nonzero(ratio[:, 1] / ratio[:, 0] == target)`"),
+        ("hits += weight", "`hits += weight * np.count_nonzero(ratio[:, 1] / ratio[:, 0] == target)`"),
+    ],
+)
+def test_a_constant_added_under_a_condition_is_a_count(update: str, expected: str) -> None:
+    # Not `1[mask].sum()`: a term that does not change per row is not indexed.
+    source = (
+        "import numpy as np\n\ndef matches(ratio, target, weight):\n    ratio = np.asarray(ratio, dtype=float)\n    hits = 0\n"
+        f"    for r in range(ratio.shape[0]):\n        if ratio[r, 1] / ratio[r, 0] == target:\n            {update}\n    return hits\n"
+    )
+    (finding,) = _findings(source, "PC502")
+    assert expected in finding.message

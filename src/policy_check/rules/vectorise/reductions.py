@@ -38,6 +38,8 @@ class Accumulation:
     # `s = s + E` keeps that spelling in the fix.
     spelled: str = "aug"
     mask: cst.BaseExpression | None = None
+    # The term is the same every iteration (`count = count + 1` under a mask).
+    uniform: bool = False
 
 
 def _accumulation(statement: object, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
@@ -145,7 +147,13 @@ def _if_accumulation(statement: cst.If, vec: Vectoriser, loop_names: set[str]) -
         return None
     if inner.kind == "count":
         return Accumulation(inner.name, "count", None, mask=mask)
-    return Accumulation(inner.name, "masked-sum", inner.value, inner.operator, mask=mask)
+    return Accumulation(inner.name, "masked-sum", inner.value, inner.operator, mask=mask, uniform=_uniform_term(body[0], inner.name, vec))
+
+
+def _uniform_term(statement: cst.CSTNode, accumulator: str, vec: Vectoriser) -> bool:
+    """Whether the added term reads nothing that changes per iteration (`count = count + 1`)."""
+    changing = (vec.loop_names() | vec.assigned_in_loop | set(vec.temporaries)) - {accumulator}
+    return not any(isinstance(node, cst.Name) and node.value in changing for node in walk_local(statement))
 
 
 def _extremum_shape(test: cst.BaseExpression, assign: object) -> str | None:
@@ -322,6 +330,8 @@ class ReductionLoop(Rule):
             return f"{a.name} *= {term}.prod()"
         if a.kind == "masked-sum":
             assert a.mask is not None
+            if a.uniform:
+                return f"{a.name} {a.operator} {term} * {np_name}.count_nonzero({code(a.mask)})"
             return f"mask = {code(a.mask)}; {a.name} {a.operator} {term}[mask].sum()"
         return f"{a.name} = {a.kind}({a.name}, {term}.{a.kind}(initial={a.name}))"
 
