@@ -307,6 +307,11 @@ SUGGESTIONS = [
         "        if a[i] > 0.5:\n            hits = hits + 1\n    return hits\n",
     ),
     (
+        "int-and-round", "PC501", "f",
+        "import numpy as np\n\ndef f(a: np.ndarray):\n    a = np.nan_to_num(a, nan=0.25) * 100.0\n    out = np.zeros(len(a))\n"
+        "    for i in range(len(a)):\n        out[i] = int(a[i]) + round(a[i])\n    return out\n",
+    ),
+    (
         "filter-values", "PC504", "f",
         "import numpy as np\n\ndef f(spec: np.ndarray):\n    lines = []\n    for n in range(len(spec)):\n"
         "        if spec[n] > 0.5:\n            lines.append(spec[n])\n    return np.asarray(lines, dtype=spec.dtype)\n",

@@ -139,3 +139,13 @@ def test_a_constant_added_under_a_condition_is_a_count(update: str, expected: st
     )
     (finding,) = _findings(source, "PC502")
     assert expected in finding.message
+
+
+def test_int_of_each_element_is_a_trunc_suggestion() -> None:
+    source = (
+        "import numpy as np\n\ncentres_x = np.linspace(0.0, 40.0, 9)\ncentres_y = np.linspace(5.0, 12.0, 9)\n"
+        "for i in range(len(centres_x)):\n    centres_x[i] = int(centres_x[i])\n    centres_y[i] = round(centres_y[i])\n"
+    )
+    (finding,) = _findings(source)
+    assert "`centres_x[:] = np.trunc(centres_x); centres_y[:] = np.round(centres_y)`" in finding.message
+    assert finding.fix is None

@@ -595,6 +595,19 @@ class Vectoriser:
         name = "maximum" if isinstance(node.func, cst.Name) and node.func.value == "max" else "minimum"
         return cst.Call(func=np_attr(self.np, name), args=[cst.Arg(left), cst.Arg(right)])
 
+    def _int_round(self, node: cst.Call, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+        """``int(x)`` → ``np.trunc(x)``, ``round(x)`` → ``np.round(x)``: the same values
+        (both round half to even), as floats rather than Python ints: a suggestion."""
+        if len(args) != 1:
+            return None
+        inner = self.expr(args[0])
+        if inner is None:
+            return None
+        self.exact = False
+        name = "trunc" if isinstance(node.func, cst.Name) and node.func.value == "int" else "round"
+        self.note(f"`np.{name}` gives floats where Python's `{'int' if name == 'trunc' else 'round'}` gives ints (and NaN where it raised)")
+        return cst.Call(func=np_attr(self.np, name), args=[cst.Arg(inner)])
+
     def _len(self, node: cst.Call, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
         return node if len(args) == 1 and self._invariant(args[0]) else None
 
@@ -639,7 +652,10 @@ class Vectoriser:
         return f"if {listed} {verb} ({reasons})"
 
 
-_BUILTIN_CALLS = {"abs": Vectoriser._abs, "min": Vectoriser._min_max, "max": Vectoriser._min_max, "len": Vectoriser._len}
+_BUILTIN_CALLS = {
+    "abs": Vectoriser._abs, "min": Vectoriser._min_max, "max": Vectoriser._min_max, "len": Vectoriser._len,
+    "int": Vectoriser._int_round, "round": Vectoriser._int_round,
+}
 
 _EXPRESSION_HANDLERS = {
     cst.Integer: Vectoriser._literal,
