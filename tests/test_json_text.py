@@ -4,6 +4,7 @@ value json writes (and its own error for what it refuses), in both escapings."""
 from __future__ import annotations
 
 import enum
+import io
 import json
 import math
 from collections import OrderedDict
@@ -12,6 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
+from policy_check.report import RunReport
+from policy_check.reporters import json_format
 from policy_check.reporters.json_text import dumps_indented
 
 _LEAVES = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
@@ -60,3 +64,34 @@ def test_corner_values(value: object, ensure_ascii: bool) -> None:
 def test_what_json_refuses_is_refused_the_same_way() -> None:
     with pytest.raises(TypeError):
         dumps_indented({"a": [object()]})
+
+
+# --- the JSON reporter's rows: the template gives json.dumps's text --------------
+
+_TEXT = st.text(max_size=12)
+_LOCATIONS = st.builds(Location, st.integers(1, 10**6), st.integers(0, 10**4))
+_EDITS = st.builds(Edit, _TEXT, _LOCATIONS, _LOCATIONS)
+_FIXES = st.none() | st.builds(Fix, _TEXT, st.sampled_from(list(Applicability)), st.tuples(_EDITS) | st.tuples(_EDITS, _EDITS))
+_DIAGNOSTICS = st.builds(
+    Diagnostic,
+    code=st.sampled_from(["PC301", "PC501", "F401", "E999", "PC000"]),
+    message=_TEXT,
+    path=st.sampled_from(["a.py", "lab/ü.py", "x\ty.ipynb"]),
+    start=_LOCATIONS,
+    end=_LOCATIONS,
+    severity=st.sampled_from(list(Severity)),
+    name=_TEXT,
+    fix=_FIXES,
+    project_level=st.booleans(),
+    # A notebook's cell number; another type (a bool, a float) takes the general writer.
+    extra=st.fixed_dictionaries({}, optional={"cell": st.integers(1, 50) | st.booleans() | st.floats(), "url": _TEXT}),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_DIAGNOSTICS, max_size=4))
+def test_json_reporter_writes_what_json_dumps_writes(diagnostics: list[Diagnostic]) -> None:
+    stream = io.StringIO()
+    json_format.write(RunReport(diagnostics), stream, color=False)
+    rows = [json_format.diagnostic_to_ruff_json(d) for d in diagnostics]
+    assert stream.getvalue() == json.dumps(rows, indent=2) + "\n"

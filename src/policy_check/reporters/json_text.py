@@ -99,3 +99,20 @@ def _encode_dict(value: dict[Any, Any], newline: str, out: list[str], escape: Ca
             _encode(item, inner, out, escape)
         separator = "," + inner
     out.append(newline + "}")
+
+
+def leaf_text(value: Any) -> str | None:
+    """``json.dumps(value)`` for a string (ASCII-escaped), an int or None; None for
+    any other value (the caller writes it another way)."""
+    return _scalar(value, encode_basestring_ascii)
+
+
+def indented_at(value: Any, newline: str) -> str:
+    """``value`` as ``json.dumps(…, indent=2)`` writes it where its opening line ends
+    in ``newline`` (a newline and the enclosing indentation)."""
+    pieces: list[str] = []
+    try:
+        _encode(value, newline, pieces, encode_basestring_ascii)
+    except _Unusual:
+        return json.dumps(value, indent=2).replace("\n", newline)
+    return "".join(pieces)
