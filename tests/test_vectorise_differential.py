@@ -226,8 +226,8 @@ def test_no_edit_where_the_rewrite_is_not_exact(source: str) -> None:
 
 
 def _suggestion(message: str) -> str:
-    """The code a message suggests: the text between the first ``write `…```, ``mask: `…``` or ``loop: `…``` quotes."""
-    lead = next(text for text in ("write `", "mask: `", "loop: `") if text in message)
+    """The code a message suggests: the text between the first ``write `…```, ``mask: `…```, ``loop: `…``` or ``from arrays: `…``` quotes."""
+    lead = next(text for text in ("write `", "mask: `", "loop: `", "from arrays: `") if text in message)
     start = message.index("`", message.index(lead)) + 1
     return message[start : message.index("`", start)]
 

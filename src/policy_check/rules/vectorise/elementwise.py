@@ -92,6 +92,8 @@ class ElementwiseLoop(Rule):
     Also suggested, never edited: reads at a fixed offset or stride (`a[i + 1] - a[i]` →
     `a[1:n + 1] - a[:n]`), `if`/`elif` chains without `else` (`np.select`), and
     branches that write different arrays (one mask each).
+    An `if` whose test the loop never changes (`if mode == "lin":`) chooses a whole-array
+    expression once: `out[:] = <then> if mode == "lin" else <else>`.
     It stays silent when an iteration depends on another one (`y[i-1]`), when the
     loop exits early, draws random numbers, does I/O, calls unknown functions or
     works on lists."""
@@ -202,6 +204,13 @@ class ElementwiseLoop(Rule):
         Invalid(
             "import numpy as np\n\ndef weighted(m, w: np.ndarray):\n    out = np.zeros((len(w), 3))\n    m = np.asarray(m).reshape(-1, 3)\n"
             "    for i in range(len(w)):\n        out[i] = m[i] * w[i]\n    return out\n"
+        ),
+        # A test the loop never changes: each branch is a whole-array expression.
+        Invalid(
+            "import numpy as np\n\ndef law(x: np.ndarray, mode):\n    out = np.empty(len(x))\n    for i in range(len(x)):\n"
+            "        if mode == 'lin':\n            out[i] = 2.0 * x[i]\n        else:\n            out[i] = np.log(x[i])\n    return out\n",
+            expected="import numpy as np\n\ndef law(x: np.ndarray, mode):\n    out = np.empty(len(x))\n"
+            "    out[:] = 2.0 * x if mode == 'lin' else np.log(x)\n    return out\n",
         ),
         # A `while` index loop over a loaded array.
         Invalid(

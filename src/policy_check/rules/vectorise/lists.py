@@ -15,6 +15,7 @@ from policy_check.rules.base import (
     Replace,
     Rule,
 )
+from policy_check.rules.vectorise.appends import planned_appends
 from policy_check.rules.vectorise.evidence import walk_local
 from policy_check.rules.vectorise.loops import (
     MATH_TO_NUMPY,
@@ -62,7 +63,11 @@ class ListThenArray(Rule):
 
     A filter loop (`if x[n] > t: kept.append(x[n])`) is a boolean mask:
     `kept = x[x > t]`, or `np.flatnonzero(x > t)` when it keeps the indices.  It is
-    reported as a suggestion (the result is an array, not a list)."""
+    reported as a suggestion (the result is an array, not a list), and so are
+    lists that stay lists (`vals.append(a[i] * b[i])` → `vals = a * b`), several
+    lists filled side by side, and `if`/`else` bodies appending to different lists
+    (`hi = a[mask]; lo = a[~mask]`).  Silent where a list is used as a list after
+    the loop (appended to, extended, concatenated)."""
 
     code = "PC504"
     name = "list-then-array"
@@ -83,8 +88,10 @@ class ListThenArray(Rule):
     VALID = [
         # Strings, not numbers.
         "import numpy as np\n\ndef classes(h: np.ndarray, top):\n    out = []\n    for x in h:\n        out.append('dominant' if x > top else 'other')\n    return out\n",
-        # A list of numbers is never turned into an array here.
-        "import numpy as np\n\ndef running(a: np.ndarray):\n    out = []\n    for x in a:\n        out.append(x * 2)\n    return out\n",
+        # The list is used as a list after the loop (extended with more values).
+        "import numpy as np\n\ndef running(a: np.ndarray, tail):\n    out = []\n    for x in a:\n        out.append(x * 2)\n    out.extend(tail)\n    return out\n",
+        # The test does not change from element to element: not a mask.
+        "import numpy as np\n\ndef kept(a: np.ndarray, on):\n    hi, lo = [], []\n    for x in a:\n        if on:\n            hi.append(x)\n        else:\n            lo.append(x)\n    return hi, lo\n",
         # The loop runs over a list.
         "import numpy as np\n\ndef fromlist(xs: list):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return np.array(out)\n",
         # A filter over a list of names.
@@ -113,6 +120,16 @@ class ListThenArray(Rule):
             "import numpy as np\n\nspec = np.genfromtxt('spec.csv', delimiter=',')\nlines = []\n"
             "for n in range(len(spec)):\n    if spec[n] > 3.0:\n        lines.append(spec[n])\n"
         ),
+        # A list of numbers that stays a list: the array expression, as a suggestion.
+        Invalid(
+            "import numpy as np\n\ndef products(a: np.ndarray, b: np.ndarray):\n    vals = []\n"
+            "    for i in range(len(a)):\n        vals.append(a[i] * b[i])\n    return vals\n"
+        ),
+        # if/else appending to two lists: one mask.
+        Invalid(
+            "import numpy as np\n\ndef split(a: np.ndarray, t):\n    hi = []\n    lo = []\n"
+            "    for i in range(len(a)):\n        if a[i] > t:\n            hi.append(a[i])\n        else:\n            lo.append(a[i])\n    return hi, lo\n"
+        ),
         # Keeping the indices: `np.flatnonzero`.
         Invalid(
             "import numpy as np\n\ndef spikes(v, thr):\n    v = np.asarray(v, dtype=float)\n    idx = []\n"
@@ -122,28 +139,38 @@ class ListThenArray(Rule):
 
     def leave_For(self, node: cst.For) -> None:
         site = loop_site(self.context, node)
-        if site is None or len(site.statements) != 1:
+        if site is None:
             return
-        statement = site.statements[0]
+        if len(site.statements) != 1 or not self._converted_or_filter(site, site.statements[0]):
+            statements, position = _block_around(self.context.stack, node)
+            planned = planned_appends(self.context, site, statements, position) if position >= 0 else None
+            if planned is not None:
+                self.report(node, _appends_message(*planned))
+
+    def _converted_or_filter(self, site: LoopSite, statement: object) -> bool:
+        """Report one list built and converted, or a filter loop; ``False`` when the
+        body is neither (for ``appends_message``)."""
+        node = site.loop
         filtered = _filter_append(statement)
         if filtered is not None:
             self._report_filter(site, *filtered)
-            return
+            return True
         list_name = _appends(statement)
         if list_name is None or blocked(node.body, self.context, allow_append_to=frozenset({list_name})):
-            return
+            return False
         vec = site.vectoriser(self.context)
         value = _vectorise_appends(statement, vec)
         if value is None or not vec.varies:
-            return
+            return False
         statements, position = _block_around(self.context.stack, node)
         init = _empty_list_before(statements, position, list_name)
         conversion = _conversion_after(self.context, statements, position, list_name)
         if init is None or conversion is None:
-            return
+            return conversion is not None
         expression = code(value)
         message = f"list `{list_name}` is built element by element and then turned into an array: `{expression}`" + _tail(vec)
         self.report(node, message, self._fix(site, vec, statement, list_name, init, conversion, expression))
+        return True
 
     def _fix(self, site: LoopSite, vec: Vectoriser, statement: object, list_name: str, init: cst.SimpleStatementLine, conversion: tuple[cst.Call, str | None], expression: str) -> NodeFix | None:
         call = conversion[0]
@@ -162,6 +189,8 @@ class ListThenArray(Rule):
     def _report_filter(self, site: LoopSite, list_name: str, test: cst.BaseExpression, element: cst.BaseExpression) -> None:
         if blocked(site.loop.body, self.context, allow_append_to=frozenset({list_name})):
             return
+        if _mentions(test, list_name) or _mentions(element, list_name):
+            return  # the loop reads the list it fills (`len(kept) < 5`): state between iterations
         vec = site.vectoriser(self.context)
         mask = vec.expr(test)
         value = vec.expr(element)
@@ -177,6 +206,12 @@ class ListThenArray(Rule):
             kept = f"{code(parenthesise(value))}[{code(mask)}]"
         message = f"filter loop: `{list_name}` keeps the elements where a condition holds, a boolean mask: `{list_name} = {kept}` (an array, not a list)" + _tail(vec)
         self.report(site.loop, message)
+
+
+def _appends_message(names: list[str], lines: list[str], vec: Vectoriser) -> str:
+    listed = " and ".join(f"`{n}`" for n in names) if len(names) <= 2 else ", ".join(f"`{n}`" for n in names)
+    kind = ("lists", "arrays, not lists") if len(names) > 1 else ("list", "an array, not a list")
+    return f"{kind[0]} {listed} built element by element from arrays: `{'; '.join(lines)}` ({kind[1]}; `.tolist()` where a list is needed)" + _tail(vec)
 
 
 def _certain_dtype(dtype: str | None, statement: object, vec: Vectoriser) -> str | None:

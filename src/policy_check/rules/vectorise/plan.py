@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from policy_check.rules.vectorise.invariant_if import invariant_test, plan_invariant_if
 from policy_check.rules.vectorise.loops import parenthesise, statements_of
 from policy_check.rules.vectorise.scope_walk import walk_local
 from policy_check.rules.vectorise.vectoriser import Vectoriser
@@ -175,6 +176,10 @@ def _plan_aug_assign(statement: cst.AugAssign, vec: Vectoriser, plan: Elementwis
 
 
 def _plan_if(statement: cst.If, vec: Vectoriser, plan: ElementwisePlan) -> bool:
+    if invariant_test(statement, vec):
+        chosen = plan_invariant_if(statement, vec, lambda body: _branch_writes(body, vec))
+        plan.writes.extend(chosen or [])
+        return chosen is not None
     select = _select_chain(statement, vec) if _elif_without_else(statement) else None
     if select is not None:
         # `if`/`elif`… each writing the same element, no `else`: one `np.select`.
@@ -206,6 +211,11 @@ def _plan_if(statement: cst.If, vec: Vectoriser, plan: ElementwisePlan) -> bool:
         plan.writes.append(Write(then_write.array, then_write.target, vec.where(test, then_write.value, else_write.value), then_write.node))
     plan.masked = plan.masked or then_plan.masked or else_plan.masked
     return True
+
+
+def _branch_writes(body: list, vec: Vectoriser) -> list[Write] | None:
+    branch = ElementwisePlan()
+    return branch.writes if _plan_block(body, vec, branch) and not branch.masked else None
 
 
 def _plan_split(source_test: cst.BaseExpression, test: cst.BaseExpression, branches: tuple[ElementwisePlan, ElementwisePlan], plan: ElementwisePlan) -> bool:

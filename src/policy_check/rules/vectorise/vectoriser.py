@@ -623,6 +623,10 @@ class Vectoriser:
         return cst.Call(func=np_attr(self.np, numpy_name), args=[cst.Arg(c) for c in converted])  # type: ignore[arg-type]
 
     def _numpy_call(self, name: str, node: cst.Call, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+        if name in _FIRST_ARGUMENT_ELEMENTWISE and args and all(self._invariant(arg) for arg in args[1:]):
+            # `np.interp(x[i], xp, fp)`: elementwise in its first argument only.
+            first = self.expr(args[0])
+            return None if first is None else node.with_changes(args=[node.args[0].with_changes(value=first), *node.args[1:]])
         if name not in NUMPY_UFUNCS:
             return node if all(self._invariant(arg) for arg in args) else None
         converted = [self.expr(arg) for arg in args]
@@ -651,6 +655,9 @@ class Vectoriser:
         reasons = "; ".join(f"`{n}`: {self.likely[n]}" for n in names)
         return f"if {listed} {verb} ({reasons})"
 
+
+# NumPy functions that map their first argument element by element, the others fixed.
+_FIRST_ARGUMENT_ELEMENTWISE = frozenset({"interp"})
 
 _BUILTIN_CALLS = {
     "abs": Vectoriser._abs, "min": Vectoriser._min_max, "max": Vectoriser._min_max, "len": Vectoriser._len,

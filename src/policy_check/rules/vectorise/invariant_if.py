@@ -1,0 +1,112 @@
+"""An ``if`` whose test the loop never changes (PC501, PC505).
+
+``for i in range(n): if mode == "lin": out[i] = … else: out[i] = …`` takes the
+same branch for every element: each branch is a whole-array expression, and the
+``if`` chooses between them once.  The plan writes
+``out[:] = <then> if <test> else <else>``, the test kept as written (strings,
+``is None``, ``not flag``) — it is evaluated once, not once per element, so it
+may call nothing but ``len``, ``isinstance`` and NumPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import libcst as cst
+
+from policy_check.rules.vectorise.loops import parenthesise, statements_of
+from policy_check.rules.vectorise.scope_walk import walk_local
+from policy_check.rules.vectorise.vectoriser import Vectoriser
+
+_TEST_CALLS = frozenset({"len", "isinstance"})
+
+
+def invariant_test(statement: cst.If, vec: Vectoriser) -> bool:
+    """Whether the ``if`` (and every ``elif``) tests only what the loop never changes:
+    no loop index or element, no name the body assigns, no array it writes, and no
+    call that could act or answer differently when made once."""
+    changing = vec.loop_names() | vec.assigned_in_loop | set(vec.temporaries) | _subscript_written(statement)
+    current: cst.If | cst.Else | None = statement
+    while isinstance(current, cst.If):
+        for node in walk_local(current.test):
+            if isinstance(node, cst.Name) and node.value in changing:
+                return False
+            if isinstance(node, cst.Call) and not _plain_call(node, vec):
+                return False
+        current = current.orelse
+    return True
+
+
+def _plain_call(call: cst.Call, vec: Vectoriser) -> bool:
+    func = call.func
+    if isinstance(func, cst.Name) and func.value in _TEST_CALLS:
+        return not vec.context.names.is_imported(func.value)
+    qualified = vec.context.names.qualify(func) or ""
+    return qualified.startswith("numpy.") and not qualified.startswith("numpy.random")
+
+
+def _subscript_written(statement: cst.CSTNode) -> set[str]:
+    """The arrays the ``if`` writes element by element (``out[i] = …``)."""
+    written = set()
+    for node in walk_local(statement):
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target] if isinstance(node, cst.AugAssign) else []
+        for target in targets:
+            while isinstance(target, cst.Subscript):
+                target = target.value
+            if isinstance(target, cst.Name):
+                written.add(target.value)
+    return written
+
+
+def plan_invariant_if(statement: cst.If, vec: Vectoriser, plan_branch: Callable[[list], list | None]) -> list | None:
+    """The writes of an invariant ``if``/``elif``/``else``: every branch writes the same
+    targets once each, unmasked; each write's value chooses its branch by the test
+    (``then if test else otherwise``).  ``None`` for any other shape (without ``else`` the elements
+    keep their values: ``… if test else out[:]``)."""
+    branches: list[tuple[cst.BaseExpression | None, list]] = []
+    current: cst.If | cst.Else | None = statement
+    while isinstance(current, cst.If):
+        branches.append((current.test, statements_of(current.body)))
+        current = current.orelse
+    if current is not None:
+        branches.append((None, statements_of(current.body)))
+    planned = _planned_branches(branches, vec, plan_branch)
+    if planned is None:
+        return None
+    targets = [w.target for w in planned[0][1]]
+    if len(set(targets)) != len(targets) or any([w.target for w in writes] != targets for _, writes in planned):
+        return None
+    if current is None:
+        # No `else`: the elements keep their values (`out[:] = … if test else out[:]`).
+        kept = [first.__class__(first.array, first.target, cst.parse_expression(first.target), first.node) for first in planned[0][1]]
+        planned.append((None, kept))
+    return [_chosen(planned, position) for position in range(len(targets))]
+
+
+def _planned_branches(branches: list, vec: Vectoriser, plan_branch: Callable[[list], list | None]) -> list | None:
+    """Each branch's unmasked writes, planned with the temporaries bound before the ``if``."""
+    saved = dict(vec.temporaries)
+    planned = []
+    for test, body in branches:
+        vec.temporaries = dict(saved)
+        writes = plan_branch(body) if body else None
+        if writes is None or any(w.mask is not None for w in writes):
+            planned = None
+            break
+        planned.append((test, writes))
+    vec.temporaries = saved
+    return planned
+
+
+def _chosen(planned: list, position: int) -> object:
+    """The write at ``position`` with its value chosen down the chain of tests."""
+    value = planned[-1][1][position].value
+    for test, writes in reversed(planned[:-1]):
+        value = cst.IfExp(test=test, body=_bracketed_conditional(writes[position].value), orelse=value)
+    first = planned[0][1][position]
+    return first.__class__(first.array, first.target, value, first.node)
+
+
+def _bracketed_conditional(value: cst.BaseExpression) -> cst.BaseExpression:
+    """A conditional between ``x`` and ``if`` needs brackets; nothing else does."""
+    return parenthesise(value) if isinstance(value, cst.IfExp) else value
