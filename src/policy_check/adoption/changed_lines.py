@@ -13,8 +13,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policy_check.diagnostics import INTERNAL_ERROR, IO_ERROR, SYNTAX_ERROR, Diagnostic
+
+if TYPE_CHECKING:
+    from policy_check.git_repo import GitRepo
 
 logger = logging.getLogger(__name__)
 
@@ -76,19 +80,18 @@ def _absolute(path: str | Path) -> str:
 def changed_lines(folder: Path, ref: str) -> ChangedLines:
     """The rows added or changed in the working tree of the repository holding
     ``folder`` since ``ref`` (see the module docstring for what "since" means)."""
-    import git  # gitpython imports slowly; only --diff-base runs need it
+    from policy_check.git_repo import GitError, GitRepo, decode
 
-    try:
-        repo = git.Repo(folder, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise DiffBaseError(f"--diff-base needs a git repository, and {folder} is not inside one") from None
-    if repo.working_tree_dir is None:
-        raise DiffBaseError("--diff-base needs a working tree; this is a bare repository")
-    top = Path(repo.working_tree_dir)
+    repo = GitRepo.find(folder)
+    if repo is None:
+        if _is_bare(folder):
+            raise DiffBaseError("--diff-base needs a working tree; this is a bare repository")
+        raise DiffBaseError(f"--diff-base needs a git repository, and {folder} is not inside one")
     base = resolve_base(repo, ref)
     changed = ChangedLines(base)
     try:
-        patch = repo.git.diff(
+        patch = repo.run(
+            "diff",
             base,
             "--unified=0",
             "--no-color",
@@ -100,25 +103,35 @@ def changed_lines(folder: Path, ref: str) -> ChangedLines:
             "--dst-prefix=b/",
             "--",
         )
-        untracked = repo.untracked_files
-        folders = repo.git.ls_tree("-r", "-d", "-z", "--name-only", base).split("\0")
-    except git.GitCommandError as error:
-        raise DiffBaseError(f"--diff-base: git diff against {ref} failed: {_git_message(error)}") from None
-    for relative, rows in parse_unified_diff(patch).items():
+        untracked = repo.run("ls-files", "-z", "--others", "--exclude-standard").split(b"\0")
+        folders = repo.run("ls-tree", "-r", "-d", "-z", "--name-only", base).split(b"\0")
+    except GitError as error:
+        raise DiffBaseError(f"--diff-base: git diff against {ref} failed: {error}") from None
+    top = repo.top
+    for relative, rows in parse_unified_diff(decode(patch)).items():
         changed.rows_by_path[_absolute(top / relative)] = rows
     for relative in untracked:
-        changed.rows_by_path[_absolute(top / relative)] = None
-    changed.base_folders = {_absolute(top)} | {_absolute(top / folder) for folder in folders if folder}
+        if relative:
+            changed.rows_by_path[_absolute(top / decode(relative))] = None
+    changed.base_folders = {_absolute(top)} | {_absolute(top / decode(folder)) for folder in folders if folder}
     logger.debug("--diff-base %s: base %s, %d changed files", ref, base[:12], len(changed.rows_by_path))
     return changed
 
 
-def resolve_base(repo: object, ref: str) -> str:
+def _is_bare(folder: Path) -> bool:
+    from policy_check.git_repo import GitError, GitRepo
+
+    try:
+        return GitRepo(folder).run("rev-parse", "--is-bare-repository").strip() == b"true"
+    except GitError:
+        return False
+
+
+def resolve_base(repo: GitRepo, ref: str) -> str:
     """The commit to compare with: the merge base with ``HEAD`` for a branch (local
     or remote-tracking), the commit itself for anything else."""
-    import git
+    from policy_check.git_repo import GitError
 
-    assert isinstance(repo, git.Repo)
     commit = _commit_of(repo, ref)
     if commit is None and not ref.startswith(("origin/", "refs/")):
         # CI checkouts hold the target branch only as origin/<name> (GitHub's base_ref
@@ -126,46 +139,40 @@ def resolve_base(repo: object, ref: str) -> str:
         commit = _commit_of(repo, f"origin/{ref}")
         ref = f"origin/{ref}" if commit is not None else ref
     if commit is None:
-        raise DiffBaseError(f"--diff-base: '{ref}' is not a branch, tag or commit in {repo.working_tree_dir}")
+        raise DiffBaseError(f"--diff-base: '{ref}' is not a branch, tag or commit in {repo.top}")
     if not _is_branch(repo, ref):
         return commit
     try:
-        bases = repo.merge_base(commit, "HEAD")
-    except git.GitCommandError as error:
-        raise DiffBaseError(f"--diff-base: no merge base of '{ref}' and HEAD: {_git_message(error)}") from None
+        bases = repo.run("merge-base", commit, "HEAD").decode().split()
+    except GitError as error:
+        if "exited with 1" in str(error):  # no message: the two share no commit
+            raise DiffBaseError(f"--diff-base: '{ref}' and HEAD share no history") from None
+        raise DiffBaseError(f"--diff-base: no merge base of '{ref}' and HEAD: {error}") from None
     if not bases:
         raise DiffBaseError(f"--diff-base: '{ref}' and HEAD share no history")
-    return str(bases[0].hexsha)
+    return bases[0]
 
 
-def _commit_of(repo: object, ref: str) -> str | None:
-    import git
+def _commit_of(repo: GitRepo, ref: str) -> str | None:
+    from policy_check.git_repo import GitError
 
-    assert isinstance(repo, git.Repo)
     try:
-        return str(repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"))
-    except git.GitCommandError:
+        return repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip() or None
+    except GitError:
         return None
 
 
-def _is_branch(repo: object, ref: str) -> bool:
-    import git
+def _is_branch(repo: GitRepo, ref: str) -> bool:
+    from policy_check.git_repo import GitError
 
-    assert isinstance(repo, git.Repo)
     candidates = (ref,) if ref.startswith("refs/") else (f"refs/heads/{ref}", f"refs/remotes/{ref}")
     for candidate in candidates:
         try:
-            repo.git.show_ref("--verify", "--quiet", candidate)
-        except git.GitCommandError:
+            repo.run("show-ref", "--verify", "--quiet", candidate)
+        except GitError:
             continue
         return candidate.startswith(("refs/heads/", "refs/remotes/"))
     return False
-
-
-def _git_message(error: Exception) -> str:
-    stderr = getattr(error, "stderr", "") or str(error)
-    lines = [line.strip() for line in str(stderr).splitlines() if line.strip()]
-    return lines[-1].removeprefix("stderr: ").strip("'") if lines else str(error)
 
 
 def parse_unified_diff(patch: str) -> dict[str, set[int]]:

@@ -54,6 +54,20 @@ class ProjectExample:
         return "\n".join(lines) + "\n"
 
 
+class LazyExamples:
+    """A rule's ``VALID``/``INVALID`` examples made when first read: an example with a
+    file of megabytes costs nothing to the runs that never show it."""
+
+    def __init__(self, make: Callable[[], tuple[ProjectExample, ...]]) -> None:
+        self._make = make
+        self._made: tuple[ProjectExample, ...] | None = None
+
+    def __get__(self, owner: object, owner_type: type | None = None) -> tuple[ProjectExample, ...]:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+
 @dataclass(frozen=True)
 class ProjectFix:
     """A change to the project: ``apply`` performs it on a workspace (which writes

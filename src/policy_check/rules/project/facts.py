@@ -8,7 +8,6 @@ Every fact is computed on first use, so a run that selects only PC7 never parses
 
 from __future__ import annotations
 
-import configparser
 import logging
 import os
 import re
@@ -18,11 +17,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-import tomlkit.exceptions
-
-from policy_check.config import DEFAULT_EXCLUDE, Settings
+from policy_check.config import DEFAULT_EXCLUDE, Settings, TomlError, parse_toml
 from policy_check.discovery import is_excluded
+from policy_check.git_repo import GitError, GitRepo, decode
 
 logger = logging.getLogger(__name__)
 
@@ -59,32 +56,23 @@ def has_build_file(folder: Path) -> bool:
 
 @dataclass(frozen=True)
 class TrackedFile:
-    """A file in the git index: its size as the index records it, and its blob."""
+    """A file in the git index: its path from the git top, the size of its blob as
+    git stores it (a git-lfs pointer's), and the blob's id."""
 
     path: str
     size: int
     binsha: bytes
 
 
-def find_root(start: Path) -> tuple[Path, Any]:
+def find_root(start: Path) -> tuple[Path, GitRepo | None]:
     """The project root for a run that starts in ``start``: the nearest folder holding
     a build file (inside the git work tree, if any), else the git top level, else
-    ``start`` itself; with the ``git.Repo`` when inside git."""
+    ``start`` itself; with the ``GitRepo`` when inside a work tree."""
     start = start.resolve()
     folder = start if start.is_dir() else start.parent
-    repo = None
-    top: Path | None = None
-    try:
-        if not _inside_git(folder):
-            raise LookupError("no .git here or above")  # and gitpython (0.2 s) not imported
-        import git
-
-        repo = git.Repo(folder, search_parent_directories=True)
-        top = Path(repo.working_tree_dir).resolve() if repo.working_tree_dir else None
-    except Exception:  # noqa: BLE001 - not a repository, git missing, or a broken one
-        logger.debug("no git repository at %s", folder)
-    if top is None:
-        repo = None
+    # No git started for a folder that no .git is near (git would say the same).
+    repo = GitRepo.find(folder) if _inside_git(folder) else None
+    top = repo.top if repo is not None else None
     for candidate in (folder, *folder.parents):
         if top is not None and candidate != top and top not in candidate.parents:
             break
@@ -95,7 +83,7 @@ def find_root(start: Path) -> tuple[Path, Any]:
 
 def _inside_git(folder: Path) -> bool:
     """Whether a ``.git`` (a folder, or the file of a work tree or submodule) is in
-    ``folder`` or above, or ``GIT_DIR`` names one: where gitpython could find a repository."""
+    ``folder`` or above, or ``GIT_DIR`` names one: where git could find a repository."""
     if os.environ.get("GIT_DIR"):
         return True
     return any(os.path.lexists(os.path.join(candidate, ".git")) for candidate in (folder, *folder.parents))
@@ -137,28 +125,25 @@ class PythonProject:
             return None
 
     @cached_property
-    def _parsed_pyproject(self) -> tuple[tomlkit.TOMLDocument | None, str | None]:
-        """The document and the parse error, from one parse (tomlkit is slow)."""
+    def _parsed_pyproject(self) -> tuple[dict[str, Any], str | None]:
+        """The values and the parse error, from one parse (the configuration's own,
+        when the run read this file for its settings)."""
         if self.pyproject_text is None:
-            return None, None
+            return {}, None
         try:
-            return tomlkit.parse(self.pyproject_text), None
-        except tomlkit.exceptions.ParseError as error:
-            return None, str(error)
+            return parse_toml(self.pyproject_text), None
+        except TomlError as error:
+            return {}, str(error)
 
     @cached_property
     def pyproject_error(self) -> str | None:
+        """Why ``pyproject.toml`` is not valid TOML (None when it is, or is missing)."""
         return self._parsed_pyproject[1]
 
     @cached_property
-    def pyproject(self) -> tomlkit.TOMLDocument | None:
-        """The parsed ``pyproject.toml`` (None when missing or not valid TOML)."""
-        return self._parsed_pyproject[0]
-
-    @cached_property
     def config(self) -> dict[str, Any]:
-        """``pyproject.toml`` as plain Python values ({} when missing)."""
-        return self.pyproject.unwrap() if self.pyproject is not None else {}
+        """``pyproject.toml`` as plain Python values ({} when missing); not to be changed."""
+        return self._parsed_pyproject[0]
 
     def table(self, *keys: str) -> dict[str, Any]:
         value: Any = self.config
@@ -311,6 +296,8 @@ class PythonProject:
 def _ini_testpaths(path: Path, section: str, required: bool) -> list[str] | None:
     if not path.is_file():
         return None
+    import configparser  # ~10 ms of patterns to compile: only for a project with such a file
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")
@@ -325,7 +312,7 @@ def _ini_testpaths(path: Path, section: str, required: bool) -> list[str] | None
 class ProjectFacts:
     """Everything the project rules ask about, each computed once on first use."""
 
-    def __init__(self, root: Path, repo: Any, settings: Settings) -> None:
+    def __init__(self, root: Path, repo: GitRepo | None, settings: Settings) -> None:
         self.root = root
         self.repo = repo
         self.settings = settings
@@ -337,9 +324,7 @@ class ProjectFacts:
 
     @cached_property
     def git_top(self) -> Path:
-        if self.repo is None:
-            return self.root
-        return Path(self.repo.working_tree_dir).resolve()
+        return self.root if self.repo is None else self.repo.top
 
     @cached_property
     def git_prefix(self) -> str:
@@ -358,31 +343,32 @@ class ProjectFacts:
         return self.is_git or has_build_file(self.root)
 
     @cached_property
+    def head(self) -> str | None:
+        """The commit HEAD names; None outside git and on an unborn branch."""
+        return self.repo.head() if self.repo is not None else None
+
+    @property
     def has_commits(self) -> bool:
-        if self.repo is None:
-            return False
-        try:
-            self.repo.head.commit  # noqa: B018 - raises ValueError on an unborn branch
-        except ValueError:
-            return False
-        return True
+        return self.head is not None
 
     @cached_property
     def tracked(self) -> dict[str, TrackedFile]:
-        """The files in the git index, with the sizes the index records (not the
-        working tree's); {} outside git."""
+        """The files in the git index (merged entries), with the sizes git stores
+        their blobs at; {} outside git."""
         if self.repo is None:
             return {}
-        try:
-            entries = self.repo.index.entries
-        except Exception:  # noqa: BLE001 - no index yet (nothing ever added) or unreadable
-            return {}
-        tracked = {}
         prefix = self.git_prefix
-        for (path, stage), entry in entries.items():
-            if stage == 0 and path.startswith(prefix):
-                tracked[path[len(prefix) :]] = TrackedFile(path, entry.size, entry.binsha)
-        return tracked
+        try:
+            entries = [entry for entry in self.repo.index() if entry.path.startswith(prefix)]
+            # Submodules (mode 160000) are commits of another repository: no blob here.
+            sizes = self.repo.object_sizes(entry.sha for entry in entries if not entry.mode.startswith("16"))
+        except (GitError, ValueError):  # an unreadable index: nothing to say
+            logger.debug("could not read the git index of %s", self.git_top, exc_info=True)
+            return {}
+        return {
+            entry.path[len(prefix) :]: TrackedFile(entry.path, sizes.get(entry.sha, 0), bytes.fromhex(entry.sha))
+            for entry in entries
+        }
 
     @cached_property
     def files(self) -> list[str]:
@@ -391,13 +377,11 @@ class ProjectFacts:
         names: Iterable[str]
         if self.repo is not None:
             try:
-                output = self.repo.git.ls_files(
-                    "-z", "--cached", "--others", "--exclude-standard", "--", self.git_prefix or "."
-                )
+                output = self.repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", self.git_prefix or ".")
                 prefix = self.git_prefix
-                names = [name[len(prefix) :] for name in dict.fromkeys(output.split("\0")) if name]
+                names = [decode(name)[len(prefix) :] for name in dict.fromkeys(output.split(b"\0")) if name]
                 names = [name for name in names if os.path.lexists(self.root / name)]
-            except Exception:  # noqa: BLE001 - fall back to a walk
+            except GitError:  # fall back to a walk
                 names = self._walk()
         else:
             names = self._walk()

@@ -20,7 +20,8 @@ from policy_check.cache import enabled as cache_enabled
 from policy_check.diagnostics import Applicability, Severity
 from policy_check.discovery import is_excluded
 from policy_check.rules.base import FixSafety
-from policy_check.rules.project.base import Finding, ProjectExample, ProjectFix, ProjectRule
+from policy_check.git_repo import GitError, GitRepo
+from policy_check.rules.project.base import Finding, LazyExamples, ProjectExample, ProjectFix, ProjectRule
 from policy_check.rules.project.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -31,11 +32,11 @@ _DASHES = "-" * 5
 # cloud service-account JSON file, a Python literal: `"...KEY-----\\nMIIE..."`),
 # possibly where one string literal ends and the next begins (`"...-----\\n" "MIIE..."`).
 _LINE_BREAK = rb"(?:[ \t]*(?:\r?\n|(?:\\r)?\\n)(?:[\"'][ \t]*\+?[ \t]*\\?\r?\n?[ \t]*[bBrRuU]{0,2}[\"'])?)"
-PRIVATE_KEY_PATTERN = re.compile(
+PRIVATE_KEY_SOURCE = (
     rb"(?:^|[\"'\s=:(])" + _DASHES.encode() + rb"BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?" + _DASHES.encode()
     + _LINE_BREAK + rb"(?:[A-Za-z-]+:[^\n\\]*" + _LINE_BREAK + rb")*\s*[A-Za-z0-9+/=]{20,}"
 )
-PUTTY_PATTERN = re.compile(rb"^PuTTY-User-Key-File-\d+: ", re.MULTILINE)
+PUTTY_SOURCE = rb"^PuTTY-User-Key-File-\d+: "
 KEY_FILE_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"})
 # Larger files are not read for keys: a key is a few kB, a PEM bundle a few dozen.
 MAX_KEY_SCAN_BYTES = 1024 * 1024
@@ -47,7 +48,11 @@ MEGABYTE = 1024 * 1024
 
 
 def holds_private_key(content: bytes) -> bool:
-    return bool(PRIVATE_KEY_PATTERN.search(content) or PUTTY_PATTERN.search(content))
+    # Each pattern holds its literal: most files hold neither, and the patterns are
+    # compiled only for one that does (the key pattern takes ~10 ms to compile).
+    if b"PRIVATE KEY" in content and re.search(PRIVATE_KEY_SOURCE, content):
+        return True
+    return b"PuTTY-User-Key-File-" in content and re.search(PUTTY_SOURCE, content, re.MULTILINE) is not None
 
 
 def _fake_key() -> str:
@@ -150,56 +155,63 @@ class CommittedPrivateKey(ProjectRule):
         yield from self._deleted_keys()
 
     def _content(self, path: str, binsha: bytes) -> bytes | None:
+        """The working tree's file (None when it has grown past what is scanned: a
+        git-lfs file's pointer is small, the file is not), else the staged blob."""
         try:
-            return self.facts.path(path).read_bytes()
+            with open(self.facts.path(path), "rb") as stream:
+                content = stream.read(MAX_KEY_SCAN_BYTES + 1)
+            return content if len(content) <= MAX_KEY_SCAN_BYTES else None
         except OSError:
             pass
+        assert self.facts.repo is not None
         try:
-            return self.facts.repo.odb.stream(binsha).read()
-        except Exception:  # noqa: BLE001 - a missing object is not our finding
+            return self.facts.repo.blobs([binsha.hex()], MAX_KEY_SCAN_BYTES)[binsha.hex()]
+        except GitError:  # a missing object is not our finding
             return None
 
     def _deleted_keys(self) -> Iterator[Finding]:
         """Keys deleted on the current branch: gone from HEAD, still in its history."""
         facts = self.facts
-        if not facts.has_commits:
+        if facts.repo is None or not facts.has_commits:
             return
         try:
-            log = facts.repo.git.log(
-                "--diff-filter=D", "--no-renames", "--name-only", "--format=%x00%H", "HEAD", "--", facts.git_prefix or "."
-            )
-        except Exception:  # noqa: BLE001 - a shallow or odd repository: nothing to say
+            # A huge history: the newest deletions are the likely leaks.
+            deletions = facts.repo.deletions(facts.git_prefix or ".", limit=5000)
+        except GitError:  # a shallow or odd repository: nothing to say
             return
-        seen: set[str] = set()
-        for record in log.split("\0"):
-            lines = [line for line in record.splitlines() if line.strip()]
-            if len(lines) < 2:
-                continue
-            commit, paths = lines[0], lines[1:]
-            for git_path in paths:
+        candidates: dict[str, tuple[str, str]] = {}  # path -> (commit, path from the git top)
+        for commit, git_paths in deletions:
+            for git_path in git_paths:
                 path = git_path[len(facts.git_prefix) :]
-                if path in seen or path in facts.tracked:
-                    continue
-                seen.add(path)
-                if self._was_key(commit, git_path):
-                    what = f"{path} held a private key; deleted in {commit[:8]} but still in the history of this branch"
-                    yield Finding(facts.path(path), self.MESSAGE.format(what=what))
-            if len(seen) > 5000:
-                break  # a huge history: the newest deletions are the likely leaks
+                if path not in candidates and path not in facts.tracked:
+                    candidates[path] = (commit, git_path)
+        for path in _keys_among(facts.repo, candidates):
+            commit = candidates[path][0]
+            what = f"{path} held a private key; deleted in {commit[:8]} but still in the history of this branch"
+            yield Finding(facts.path(path), self.MESSAGE.format(what=what))
 
-    def _was_key(self, commit: str, path: str) -> bool:
-        name = path.rpartition("/")[2]
-        if Path(name).suffix.lower() in BINARY_SUFFIXES:
-            return False
-        try:
-            blob = self.facts.repo.commit(commit).parents[0].tree / path
-        except Exception:  # noqa: BLE001 - not found in the parent (merge oddities)
-            return False
-        if name in KEY_FILE_NAMES:
-            return True
-        if blob.size > MAX_KEY_SCAN_BYTES:
-            return False
-        return holds_private_key(blob.data_stream.read())
+
+def _keys_among(repo: GitRepo, candidates: dict[str, tuple[str, str]]) -> list[str]:
+    """The deleted files (path -> (deleting commit, path from the top)) that held a
+    key as the deleting commit's first parent had them."""
+    named = {
+        path: f"{commit}^:{git_path}" for path, (commit, git_path) in candidates.items()
+        if Path(git_path.rpartition("/")[2]).suffix.lower() not in BINARY_SUFFIXES
+    }
+    try:
+        contents = repo.blobs(list(named.values()), MAX_KEY_SCAN_BYTES)
+    except GitError:
+        return []
+    keys = []
+    for path, name in named.items():
+        content = contents.get(name)
+        if path.rpartition("/")[2] in KEY_FILE_NAMES:
+            # Named like a key: a key file, whatever it holds (if it was a blob at all).
+            if content is not None or repo.blobs([name])[name] is not None:
+                keys.append(path)
+        elif content is not None and holds_private_key(content):
+            keys.append(path)
+    return keys
 
 
 class LargeDataFile(ProjectRule):
@@ -218,27 +230,21 @@ class LargeDataFile(ProjectRule):
     fix_safety = FixSafety.SUGGESTION
     fix_note = "Moving a file to git-lfs or DVC changes how everyone fetches it, so there is no automatic fix."
     references = ("https://git-lfs.com/", "https://dvc.org/")
-    INVALID = (ProjectExample({"data/fields.npy": b"\x93NUMPY" + bytes(6 * MEGABYTE)}),)
-    VALID = (
+    # Built when read (the documentation, the tests): 6 MB is not made on every run.
+    INVALID = LazyExamples(lambda: (ProjectExample({"data/fields.npy": b"\x93NUMPY" + bytes(6 * MEGABYTE)}),))
+    VALID = LazyExamples(lambda: (
         ProjectExample({"data/small.csv": "a,b\n1,2\n"}),
         ProjectExample({"data/fields.npy": b"\x93NUMPY" + bytes(6 * MEGABYTE)}, config={"max-file-mb": 10}),
-    )
+    ))
 
     def check(self) -> Iterator[Finding]:
         facts = self.facts
         limit = facts.settings.max_file_mb
         for path, entry in facts.tracked.items():
+            # The size git stores (a git-lfs pointer is a few hundred bytes).
             if entry.size <= limit * MEGABYTE or is_excluded(path, facts.settings):
                 continue
-            # The index records the working-tree size; the blob is what git stores
-            # (a git-lfs pointer is a few hundred bytes).
-            try:
-                stored = facts.repo.odb.info(entry.binsha).size
-            except Exception:  # noqa: BLE001 - staged object missing: trust the index
-                stored = entry.size
-            if stored <= limit * MEGABYTE:
-                continue
-            message = self.MESSAGE.format(path=path, size=stored / MEGABYTE, limit=limit)
+            message = self.MESSAGE.format(path=path, size=entry.size / MEGABYTE, limit=limit)
             yield Finding(facts.path(path), message)
 
 

@@ -61,7 +61,7 @@ def init_command(argv: Sequence[str]) -> int:
     parser.add_argument("--force", action="store_true", help="replace an existing [tool.policy-check] table")
     args = parser.parse_args(argv)
     root, repo = find_root(args.path)
-    top = Path(repo.working_tree_dir).resolve() if repo is not None else root
+    top = repo.top if repo is not None else root
     workspace = Workspace(root, dry_run=False)
     pyproject = root / "pyproject.toml"
     try:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from policy_check.diffs import unified_diff
+from policy_check.git_repo import GitRepo
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ class Workspace:
     applied one after the other compose."""
 
     def __init__(
-        self, root: Path, dry_run: bool, git_repo: object | None = None, overlay: Mapping[str, str] | None = None
+        self, root: Path, dry_run: bool, git_repo: GitRepo | None = None, overlay: Mapping[str, str] | None = None
     ) -> None:
         self.root = root
         self.dry_run = dry_run
@@ -80,7 +81,7 @@ class Workspace:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         if tracked and self.git_repo is not None:
-            self.git_repo.git.mv(str(source), str(target))  # type: ignore[attr-defined]
+            self.git_repo.run("mv", "--", str(source), str(target))
         else:
             shutil.move(str(source), str(target))
 

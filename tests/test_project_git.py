@@ -1,0 +1,107 @@
+"""The project rules read git through the `git` command (git_repo.py): file names
+git and Python spell differently (spaces, newlines, bytes that are not UTF-8), a
+linked work tree, a bare repository, no git installed, and a file whose blob is
+small while the file in the work tree is not (git-lfs's case)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from policy_check.config import settings_from_table
+from policy_check.git_repo import GitRepo
+from policy_check.rules.project.facts import find_root
+from policy_check.rules.project.runner import check_project
+
+from _project_repos import GIT_ENV, git, make_repo
+
+KEY = "-" * 5 + "BEGIN RSA PRIVATE KEY" + "-" * 5 + "\nMIIEowIBAAKCAQEAexampleexampleexampleexample\n" + "-" * 5 + "END RSA PRIVATE KEY" + "-" * 5 + "\n"
+OUTPUTS = '{"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1"]}], "source": ["print(1)"]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n'
+# A name that is not UTF-8: git stores the bytes, Python spells them with surrogates.
+LATIN1 = os.fsdecode(b"cl\xe9.pem")
+
+
+def findings(root: Path, *codes: str) -> list[tuple[str, str]]:
+    settings = settings_from_table({}, root, None)
+    return [(code, finding.path.relative_to(root).as_posix()) for code, finding in check_project(root, settings, codes)]
+
+
+def test_unusual_file_names_are_read_as_git_spells_them(tmp_path: Path) -> None:
+    files = {
+        "keys/deploy key.pem": KEY,
+        "keys/two\nlines.pem": KEY,
+        f"keys/{LATIN1}": KEY,
+        "data/big file.npy": bytes(6 * 1024 * 1024),
+        "notes/run 1.ipynb": OUTPUTS,
+        "README.md": "# lab\n",
+    }
+    root = make_repo(tmp_path / "lab", files)
+    assert sorted(findings(root, "PC701")) == sorted(
+        [("PC701", "keys/deploy key.pem"), ("PC701", f"keys/{LATIN1}"), ("PC701", "keys/two\nlines.pem")]
+    )
+    assert findings(root, "PC702") == [("PC702", "data/big file.npy")]
+    assert findings(root, "PC703") == [("PC703", "notes/run 1.ipynb")]
+
+
+def test_keys_deleted_under_unusual_names_are_found_in_the_history(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "lab", {"old key.pem": KEY, f"{LATIN1}": KEY, "a\nb.txt": KEY, "README.md": "# lab\n"})
+    git(root, "rm", "-q", "old key.pem", LATIN1, "a\nb.txt")
+    git(root, "commit", "-q", "-m", "remove the keys")
+    found = sorted(findings(root, "PC701"))
+    assert found == sorted([("PC701", LATIN1), ("PC701", "a\nb.txt"), ("PC701", "old key.pem")])
+    messages = [finding.message for _, finding in check_project(root, settings_from_table({}, root, None), ["PC701"])]
+    assert all("deleted in" in message and "still in the history" in message for message in messages)
+
+
+def test_a_linked_work_tree_is_a_repository_of_its_own(tmp_path: Path) -> None:
+    main = make_repo(tmp_path / "main", {"README.md": "# lab\n", "ops/server.key": KEY})
+    linked = tmp_path / "linked"
+    git(main, "worktree", "add", "-q", str(linked))
+    assert (linked / ".git").is_file()
+    root, repo = find_root(linked)
+    assert root == linked.resolve() and repo is not None and repo.top == linked.resolve()
+    assert findings(linked, "PC701") == [("PC701", "ops/server.key")]
+
+
+def test_a_bare_repository_and_a_folder_outside_git_have_no_work_tree(tmp_path: Path) -> None:
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True, env=GIT_ENV)
+    assert GitRepo.find(bare) is None
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    assert GitRepo.find(loose) is None
+    assert find_root(loose) == (loose.resolve(), None)
+
+
+def test_without_git_installed_the_project_is_checked_as_a_plain_folder(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "lab", {"pyproject.toml": '[project]\nname = "lab"\nversion = "1"\n', "lab/__init__.py": "", "ops/server.key": KEY})
+    empty = tmp_path / "bin"  # nothing on PATH: no git
+    empty.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--scope", "project", "--output-format", "concise", "."],
+        cwd=root, capture_output=True, text=True, timeout=120, env={**os.environ, "PATH": str(empty)},
+    )
+    assert result.returncode == 1, result.stderr
+    assert "PC101" in result.stdout  # the layout is still checked
+    assert "PC701" not in result.stdout and "Traceback" not in result.stderr  # no index to read keys from
+
+
+def test_sizes_are_the_blobs_and_a_grown_work_tree_file_is_not_read_whole(tmp_path: Path) -> None:
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "b" * 64 + "\nsize 900000000\n"
+    root = make_repo(tmp_path / "lab", {"data/dem.tif": pointer, "data/fields.bin": pointer, "README.md": "# lab\n"})
+    # git-lfs's smudged files: megabytes in the work tree, a pointer in git.
+    (root / "data/fields.bin").write_bytes(bytes(3 * 1024 * 1024) + KEY.encode())
+    assert findings(root, "PC702", "PC701") == []
+    repo = GitRepo.find(root)
+    assert repo is not None
+    sizes = repo.object_sizes(entry.sha for entry in repo.index())
+    assert sorted(sizes.values()) == [len("# lab\n"), len(pointer)]  # one pointer blob for both files
+
+
+def test_a_subfolder_project_sees_only_its_own_tracked_files(tmp_path: Path) -> None:
+    files = {"README.md": "# mono\n", "ops/server.key": KEY, "lab/pyproject.toml": '[project]\nname = "lab"\nversion = "1"\n',
+             "lab/src/lab/__init__.py": "", "lab/conf/site.key": KEY}
+    root = make_repo(tmp_path / "mono", files)
+    assert findings(root / "lab", "PC701") == [("PC701", "conf/site.key")]
