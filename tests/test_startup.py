@@ -104,3 +104,45 @@ def test_a_check_keeps_ruffs_cache_in_ours_unless_no_cache(tmp_path: Path) -> No
         run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
         assert "script.py:1:8: F401" in run.stdout and "PC301" in run.stdout, run.stderr
     assert (tmp_path / ".policy_check_cache" / "ruff").is_dir()
+
+
+ONE_FILE_HEAVY = {"git", "tomlkit", "multiprocessing", "concurrent.futures.process", "configparser"}
+
+
+def _lab_in_git(root: Path, pre_commit: bool) -> Path:
+    """pre-commit's setting: a small project in git, checked from its root."""
+    from _project_repos import make_repo
+
+    files = {
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "lab"\nversion = "1.0"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        "src/lab/__init__.py": "",
+        "src/lab/model.py": "import numpy as np\n\n\ndef fit(x):\n    return np.polyfit(x, x, 1)\n",
+        "tests/test_model.py": "def test_fit():\n    pass\n",
+    }
+    if pre_commit:
+        files[".pre-commit-config.yaml"] = "repos:\n  - repo: local\n    hooks:\n      - id: policy-check\n"
+    return make_repo(root, files)
+
+
+def test_the_file_hook_on_one_module_imports_no_project_rule_git_yaml_tomlkit_or_pool(tmp_path: Path) -> None:
+    lab = _lab_in_git(tmp_path / "lab", pre_commit=True)
+    modules = loaded_by_a_check("--no-cache", "--exit-zero", "-q", "--scope", "files", "src/lab/model.py", cwd=lab)
+    assert "libcst" in modules
+    assert not (ONE_FILE_HEAVY | {"yaml", "policy_check.rules.project"}) & modules
+
+
+def test_one_module_with_the_project_rules_imports_yaml_only_for_a_pre_commit_config(tmp_path: Path) -> None:
+    for pre_commit in (True, False):
+        lab = _lab_in_git(tmp_path / f"lab-{pre_commit}", pre_commit)
+        modules = loaded_by_a_check("--no-cache", "--exit-zero", "-q", "src/lab/model.py", cwd=lab)
+        assert "policy_check.rules.project.hygiene" in modules and "policy_check.git_repo" in modules
+        assert not ONE_FILE_HEAVY & modules
+        assert ("yaml" in modules) == pre_commit
+
+
+def test_the_project_hook_imports_no_parser(tmp_path: Path) -> None:
+    lab = _lab_in_git(tmp_path / "lab", pre_commit=False)
+    modules = loaded_by_a_check("--no-cache", "--exit-zero", "-q", "--scope", "project", cwd=lab)
+    assert "policy_check.rules.project.layout" in modules
+    assert not {"libcst", "policy_check.engine", "radon", "yaml"} & modules and not ONE_FILE_HEAVY & modules

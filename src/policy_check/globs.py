@@ -69,7 +69,18 @@ def check_glob(pattern: str) -> None:
         raise ValueError(f"bad glob {pattern!r}: {error}") from None
 
 
+@functools.cache
+def _plain_name(pattern: str) -> str | None:
+    """The name a pattern without wildcards or slashes stands for (``build``,
+    ``.venv``): it matches a path holding that name as a part, no expression needed."""
+    name = pattern.strip().replace("\\", "/")
+    return name if name and not any(char in name for char in "/*?[") else None
+
+
 def matches(relative_path: str, pattern: str) -> bool:
+    name = _plain_name(pattern)
+    if name is not None:
+        return name in relative_path.replace("\\", "/").split("/")
     return _compile(pattern).match(relative_path.replace("\\", "/")) is not None
 
 

@@ -17,6 +17,8 @@ from policy_check.run_context import RunCheck, RunContext
 
 
 def _ruff(context: RunContext) -> Sequence[Diagnostic]:
+    if not context.settings.ruff or not context.files:
+        return []  # `--scope project` (the project hook): no engine imported for ruff
     from policy_check.integrations import ruff_catalogue
     from policy_check.integrations.ruff import check_with_ruff
 
@@ -48,6 +50,11 @@ def _ruff_identity(context: RunContext) -> str | None:
 
 
 def _project(context: RunContext) -> Sequence[Diagnostic]:
+    from policy_check.rules.catalogue import entries
+
+    # `--scope files` (the file hook) selects no project rule: their modules stay unread.
+    if not any(entry.project_level for code, entry in entries().items() if code in context.selected_codes):
+        return []
     from policy_check.rules.project.runner import run_project_checks
 
     return run_project_checks(context)

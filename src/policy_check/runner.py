@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import gc
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +25,8 @@ from policy_check.jobs import FileJob, FileResult, FixOptions, Mode
 from policy_check.source import UnreadableSource, read_source
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from policy_check.config import Settings
     from policy_check.rules.base import Rule
 
@@ -166,6 +165,10 @@ def _cached(job: FileJob, cache: ResultCache) -> list[Diagnostic] | None:
 
 
 def _pool(setup: _WorkerSetup, workers: int) -> ProcessPoolExecutor:
+    # Imported here: a handful of files is checked in this process, without them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork is the cheapest start on Linux; elsewhere (spawn) the worker imports us again.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and os.name == "posix" else None
     context = multiprocessing.get_context(method)
@@ -178,6 +181,8 @@ def _run_in_pool(
     workers: int,
     progress: Callable[[int], None] | None,
 ) -> list[FileResult]:
+    from concurrent.futures.process import BrokenProcessPool
+
     results: list[FileResult] = []
     pending = chunks
     isolate = False
@@ -212,6 +217,8 @@ def _run_in_pool(
 
 
 def _run_alone(job: FileJob, setup: _WorkerSetup) -> list[FileResult]:
+    from concurrent.futures.process import BrokenProcessPool
+
     with _pool(setup, 1) as pool:
         try:
             return pool.submit(_check_chunk, [job]).result()

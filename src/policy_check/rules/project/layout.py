@@ -10,8 +10,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from policy_check.diagnostics import Applicability, Severity
 from policy_check.rules.base import FixSafety
 from policy_check.rules.project import precommit
@@ -210,6 +208,8 @@ def _project_name(project: PythonProject) -> str:
 
 
 def complete_pyproject(project: PythonProject, workspace: Workspace) -> None:
+    import tomlkit  # only when a fix or a message needs it
+
     text = workspace.read(project.pyproject_path)
     needs_metadata = not (project.has_setup_py or project.has_setup_cfg)
     document = tomlkit.parse(text or "")
@@ -294,6 +294,8 @@ def _one_line(toml_text: str) -> str:
 
 def equivalent_pyproject(setup_py: Path) -> str:
     """The ``pyproject.toml`` tables for the literal arguments of ``setup(...)``."""
+    import tomlkit  # only when a fix or a message needs it
+
     keywords = _setup_keywords(setup_py)
     if not keywords:
         return ""
@@ -341,6 +343,8 @@ def _setup_keywords(setup_py: Path) -> dict[str, Any]:
 
 def _console_scripts(entry_points: Any) -> Any:
     """``entry_points={"console_scripts": [...]}`` as a ``[project.scripts]`` table."""
+    import tomlkit  # only when a fix or a message needs it
+
     if not isinstance(entry_points, dict) or not isinstance(entry_points.get("console_scripts"), list):
         return None
     table = tomlkit.table()
@@ -429,6 +433,8 @@ class MissingTests(ProjectRule):
 
 
 def add_testpaths(project: PythonProject, tests: list[str], workspace: Workspace) -> None:
+    import tomlkit  # only when a fix or a message needs it
+
     text = workspace.read(project.pyproject_path) or ""
     document = tomlkit.parse(text)
     tool: Any = document.get("tool")
