@@ -212,3 +212,61 @@ def test_list_bodies_that_are_not_elementwise_stay_silent(body: str) -> None:
 )
 def test_lists_that_stay_lists_stay_silent(source: str) -> None:
     assert _findings(source, "PC504") == []
+
+
+# -- a row read through a name -----------------------------------------------------
+
+CELLS = (
+    "import numpy as np\n\ndef f(v: np.ndarray, a=1.5):\n    x = np.empty((len(v), 3))\n    x[:, 0] = v\n    x[:, 2] = v * v\n"
+    "    out = np.zeros(len(x))\n    for i in range(len(x)):\n        X = x[i, :]\n        out[i] = X[0] * a + X[2]\n    return out\n"
+)
+PIECEWISE = (
+    "import numpy as np\n\ndef f(v, kx=None):\n    x = np.stack([v, v[::-1] * 0.5], axis=1)\n    y = np.zeros((len(v), 1))\n"
+    "    for i in range(len(v)):\n        X = x[i, :]\n        if kx is None:\n            y[i, 0] = X[0] * X[0] - X[1]\n"
+    "            if X[1] > 0.5:\n                y[i, 0] += 3.0 * X[0]\n            else:\n                y[i, 0] += 1.0\n"
+    "        elif kx == 0:\n            y[i, 0] = 2.0 * X[0]\n            y[i, 0] += X[1]\n        elif kx == 1:\n            y[i, 0] = -1.0\n"
+    "    return y\n"
+)
+
+
+def test_cells_of_a_row_alias_are_columns() -> None:
+    (finding,) = _findings(CELLS, "PC501")
+    assert "`out[:] = x[:, 0] * a + x[:, 2]`" in finding.message
+    _fix_runs_the_same(CELLS)
+
+
+def test_a_piecewise_function_of_a_row_under_an_invariant_chain() -> None:
+    (finding,) = _findings(PIECEWISE, "PC501")
+    assert finding.message.startswith(
+        "elementwise loop over arrays: write `y[:, 0] = np.where(x[:, 1] > 0.5, (x[:, 0] * x[:, 0] - x[:, 1]) + (3.0 * x[:, 0]), "
+        "(x[:, 0] * x[:, 0] - x[:, 1]) + 1.0) if kx is None else (2.0 * x[:, 0]) + x[:, 1] if kx == 0 else -1.0 if kx == 1 else y[:, 0]`"
+    )
+    assert finding.fix is None
+    for kx in (None, 0, 1, 2):
+        source = PIECEWISE.replace("kx=None", f"kx={kx}")
+        before, after = _load(source, "f"), _load(_with_suggestion(source, "PC501"), "f")
+        for values in _inputs():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                # float32: the loop rounds to y's float64 between the two writes of a branch.
+                np.testing.assert_allclose(after(values.copy()), before(values.copy()), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Another array written between two writes of `y`: the order matters.
+        "        y[i, 0] = X[0]\n        z[i] = y[i, 0] * 2\n        y[i, 0] += X[1]\n",
+        # A write through the alias changes the array the loop reads.
+        "        X[0] = X[1] * 2\n        y[i, 0] = X[0]\n",
+        # The alias is read at an index the loop moves.
+        "        y[i, 0] = X[i]\n",
+    ],
+)
+def test_row_aliases_that_are_not_elementwise_stay_silent(body: str) -> None:
+    source = (
+        "import numpy as np\n\ndef f(v, kx=None):\n    x = np.stack([v, v * 0.5], axis=1)\n    y = np.zeros((len(v), 1))\n    z = np.zeros(len(v))\n"
+        "    for i in range(len(v)):\n        X = x[i, :]\n        if kx is None:\n" + body.replace("\n        ", "\n            ").replace("        ", "            ", 1)
+        + "        else:\n            y[i, 0] = 0.0\n    return y, z\n"
+    )
+    assert _findings(source, "PC501") == []

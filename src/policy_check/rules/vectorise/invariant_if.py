@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from policy_check.rules.vectorise.loops import parenthesise, statements_of
+from policy_check.rules.vectorise.loops import code, parenthesise, statements_of
 from policy_check.rules.vectorise.scope_walk import walk_local
 from policy_check.rules.vectorise.vectoriser import Vectoriser
 
@@ -89,13 +89,46 @@ def _planned_branches(branches: list, vec: Vectoriser, plan_branch: Callable[[li
     planned = []
     for test, body in branches:
         vec.temporaries = dict(saved)
-        writes = plan_branch(body) if body else None
+        writes = _folded(plan_branch(body), vec) if body else None
         if writes is None or any(w.mask is not None for w in writes):
             planned = None
             break
         planned.append((test, writes))
     vec.temporaries = saved
     return planned
+
+
+def _folded(writes: list | None, vec: Vectoriser) -> list | None:
+    """Consecutive writes to one target as one (`y[i] = a[i]; y[i] += b[i]` →
+    `y[:] = (a) + b`): the later value's read of the target is the earlier value.
+    Not an edit: the loop rounded to the target's dtype between the two writes.
+    ``None`` when a write still reads its target some other way."""
+    if writes is None:
+        return None
+    folded: list = []
+    for write in writes:
+        if folded and folded[-1].target == write.target:
+            earlier = folded.pop()
+            vec.exact = False
+            write = write.__class__(write.array, write.target, _substituted(write.value, write.target, earlier.value), write.node)
+        folded.append(write)
+    for write in folded:
+        if any(isinstance(node, cst.Name) and node.value == write.array for node in walk_local(write.value)):
+            return None  # reads the array it writes (its old values, or another element)
+    return folded
+
+
+class _Substitute(cst.CSTTransformer):
+    def __init__(self, target: str, value: cst.BaseExpression) -> None:
+        super().__init__()
+        self.target, self.value = target, parenthesise(value)
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.BaseExpression) -> cst.BaseExpression:
+        return self.value if code(original) == self.target else updated
+
+
+def _substituted(value: cst.BaseExpression, target: str, earlier: cst.BaseExpression) -> cst.BaseExpression:
+    return value.visit(_Substitute(target, earlier))  # type: ignore[return-value]
 
 
 def _chosen(planned: list, position: int) -> object:

@@ -17,6 +17,7 @@ import libcst as cst
 
 from policy_check.rules.vectorise.invariant_if import invariant_test, plan_invariant_if
 from policy_check.rules.vectorise.loops import parenthesise, statements_of
+from policy_check.rules.vectorise.row_alias import row_of
 from policy_check.rules.vectorise.scope_walk import walk_local
 from policy_check.rules.vectorise.vectoriser import Vectoriser
 from policy_check.syntax_tree import child_nodes
@@ -141,10 +142,8 @@ def _plan_assign(statement: cst.Assign, vec: Vectoriser, plan: ElementwisePlan) 
         return False
     target = statement.targets[0].target
     if isinstance(target, cst.Name):
-        value = vec.expr(statement.value)
-        if value is None:
+        if not _bind(target.value, statement.value, vec):
             return False
-        vec.temporaries[target.value] = value
         plan.temporaries.append(target.value)
         return True
     written = vec.target(target)
@@ -152,6 +151,22 @@ def _plan_assign(statement: cst.Assign, vec: Vectoriser, plan: ElementwisePlan) 
     if written is None or value is None:
         return False
     plan.writes.append(Write(written[0], written[1], value, target, uniform=_uniform(statement.value, vec)))
+    return True
+
+
+def _bind(name: str, value: cst.BaseExpression, vec: Vectoriser) -> bool:
+    """A temporary; a row of an array (`X = x[i, :]`) is remembered as an alias, its
+    cells read as `x[i, k]`, and counts as read whole only where it is used whole."""
+    vec.aliases.pop(name, None)
+    row = row_of(value, set(vec.axis_of))
+    state = (vec.trailing_seen, vec.shapes_known, dict(vec.reads))
+    converted = vec.expr(row if row is not None else value)
+    if converted is None:
+        return False
+    vec.temporaries[name] = converted
+    if row is not None:
+        vec.aliases[name] = row
+        vec.trailing_seen, vec.shapes_known, vec.reads = state
     return True
 
 

@@ -34,6 +34,7 @@ from policy_check.rules.vectorise.loops import (
     np_attr,
     parenthesise,
 )
+from policy_check.rules.vectorise.row_alias import cell_of
 
 _COMPARISONS = (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual, cst.Equal, cst.NotEqual)
 _ARRAY_SCALAR_ATTRIBUTES = frozenset({"size", "shape", "ndim", "dtype"})
@@ -132,6 +133,8 @@ class Vectoriser:
         self.trailing_seen = 0
         # Temporaries bound earlier in the body: name → array expression.
         self.temporaries: dict[str, cst.BaseExpression] = {}
+        # Temporaries that name the loop's row of an array (`X = x[i, :]`): name → `x[i]`.
+        self.aliases: dict[str, cst.Subscript] = {}
         # False when the rewrite may differ from the loop (NaN order, …): suggestion only.
         self.exact = True
         # False when operand shapes are guessed (unknown dimensions next to known ones).
@@ -508,6 +511,8 @@ class Vectoriser:
 
     def _name(self, node: cst.Name) -> cst.BaseExpression | None:
         value = node.value
+        if value in self.aliases and value in self.temporaries:
+            return self.expr(self.aliases[value])  # a row used whole: its dimensions count here
         if value in self.temporaries:
             self.varies = True
             return parenthesise(self.temporaries[value])
@@ -549,6 +554,9 @@ class Vectoriser:
         return self._broadcast(cst.Call(func=np_attr(self.np, "arange"), args=args), [axis], 0)
 
     def _subscript(self, node: cst.Subscript) -> cst.BaseExpression | None:
+        if isinstance(node.value, cst.Name) and node.value.value in self.aliases and node.value.value in self.temporaries:
+            cell = cell_of(node, self.aliases)  # `X[0]` with `X = x[i, :]`: `x[i, 0]`
+            return self.element(cell) if cell is not None else None
         converted = self.element(node)
         if converted is not None:
             return converted
