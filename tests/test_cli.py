@@ -20,7 +20,12 @@ from policy_check.cache import ResultCache
 from policy_check.testing import check_snippet
 
 PRINTS = 'import sys\n\n\ndef f(x):\n    print("x", x)\n    print("oops", file=sys.stderr)\n'
-ROOT_LOG = 'import logging\n\n\ndef f(x):\n    logging.info("x %s", x)\n'
+# Configured first thing, in a format without the logger's name: PC302's fix keeps the
+# text shown, so it is safe (tests/test_root_logger_output.py runs both kinds).
+ROOT_LOG = (
+    'import logging\n\n\ndef f(x):\n    logging.info("x %s", x)\n\n\n'
+    'if __name__ == "__main__":\n    logging.basicConfig(level=logging.INFO, format="%(message)s")\n    f(1)\n'
+)
 
 
 def run_cli(*args: str, cwd: Path, isolated: bool = True) -> subprocess.CompletedProcess[str]:
@@ -54,8 +59,9 @@ def test_exit_codes(tmp_path: Path) -> None:
 
 
 def test_text_output_has_location_code_fix_hint_and_summary(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text(ROOT_LOG + PRINTS.replace("import sys\n", "import sys\n", 1))
-    result = run_cli("a.py", cwd=tmp_path)
+    (tmp_path / "a.py").write_text(ROOT_LOG)
+    (tmp_path / "b.py").write_text(PRINTS)
+    result = run_cli("a.py", "b.py", cwd=tmp_path)
     assert "a.py:5:5: PC302 [*] Root logger call" in result.stdout
     assert "    fix: Log through `logger.info`" in result.stdout
     assert "unsafe fix (--unsafe-fixes): Replace `print` with `logger.info`" in result.stdout
@@ -101,21 +107,20 @@ def test_diff_applies_with_git_apply_and_changes_nothing(tmp_path: Path) -> None
 
 
 def test_fix_applies_safe_fixes_only_unless_unsafe_allowed(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text(PRINTS + ROOT_LOG.replace("import logging\n", "").replace("def f", "def g"))
-    (tmp_path / "a.py").write_text("import logging\n" + (tmp_path / "a.py").read_text())
-    result = run_cli("--fix", "--show-fixes", "a.py", cwd=tmp_path)
-    text = (tmp_path / "a.py").read_text()
-    assert "logger.info(\"x %s\", x)" in text
-    assert 'print("x", x)' in text, "unsafe print fix held back"
+    (tmp_path / "a.py").write_text(PRINTS)
+    (tmp_path / "b.py").write_text(ROOT_LOG)
+    result = run_cli("--fix", "--show-fixes", "a.py", "b.py", cwd=tmp_path)
+    assert "logger.info(\"x %s\", x)" in (tmp_path / "b.py").read_text()
+    assert 'print("x", x)' in (tmp_path / "a.py").read_text(), "unsafe print fix held back"
     assert result.returncode == 1
     assert "Fixed 1 findings" in result.stdout
-    result = run_cli("--fix", "--unsafe-fixes", "a.py", cwd=tmp_path)
+    result = run_cli("--fix", "--unsafe-fixes", "a.py", "b.py", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
     assert "print(" not in (tmp_path / "a.py").read_text()
     compile((tmp_path / "a.py").read_text(), "a.py", "exec")
-    before = (tmp_path / "a.py").read_bytes()
-    run_cli("--fix", "--unsafe-fixes", "a.py", cwd=tmp_path)
-    assert (tmp_path / "a.py").read_bytes() == before, "a second --fix changes nothing"
+    before = (tmp_path / "a.py").read_bytes(), (tmp_path / "b.py").read_bytes()
+    run_cli("--fix", "--unsafe-fixes", "a.py", "b.py", cwd=tmp_path)
+    assert ((tmp_path / "a.py").read_bytes(), (tmp_path / "b.py").read_bytes()) == before, "a second --fix changes nothing"
 
 
 def test_fix_keeps_file_mode_and_crlf_line_endings(tmp_path: Path) -> None:
@@ -145,7 +150,7 @@ def test_config_selection_per_file_ignores_and_allow_print(tmp_path: Path) -> No
     )
     for folder in ("scripts", "legacy", "lab"):
         (tmp_path / folder).mkdir()
-        (tmp_path / folder / "mod.py").write_text(ROOT_LOG + "print('x')\n")
+        (tmp_path / folder / "mod.py").write_text('import logging\n\n\ndef f(x):\n    logging.info("x %s", x)\n' + "print('x')\n")
     result = run_cli("--output-format", "concise", ".", cwd=tmp_path, isolated=False)
     lines = [line for line in result.stdout.splitlines() if ": PC" in line]
     assert lines == ["lab/mod.py:6:1: PC301 `print` call: log through a module logger (`logger.info(...)`) that users can silence, redirect and timestamp"]

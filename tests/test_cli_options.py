@@ -16,7 +16,11 @@ import pytest
 from policy_check.cli import SUBCOMMANDS
 
 PRINTS = 'def f(x):\n    print("x", x)\n'
-ROOT_LOG = 'import logging\n\n\ndef f(x):\n    logging.info("x %s", x)\n'
+# Configured first thing, in a format without the logger's name: PC302's fix is safe.
+ROOT_LOG = (
+    'import logging\n\n\ndef f(x):\n    logging.info("x %s", x)\n\n\n'
+    'if __name__ == "__main__":\n    logging.basicConfig(level=logging.INFO, format="%(message)s")\n    f(1)\n'
+)
 OLD_TYPING = "from typing import List\n\n\ndef f(x: List[int]) -> List[int]:\n    return x\n"
 
 
@@ -169,7 +173,7 @@ def test_a_nested_pyproject_governs_the_files_below_it(tmp_path: Path) -> None:
 
 def test_stdin_filename_checks_and_fixes_standard_input(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.policy-check]\nselect = ["PC3", "F401"]\n\n[tool.policy-check.per-file-ignores]\n"scripts/*" = ["PC301"]\n')
-    source = 'import logging\nimport os\n\n\ndef f(x):\n    logging.info("x %s", x)\n    print(x)\n'
+    source = 'import logging\nimport os\n\n\ndef f(x):\n    logging.info("x %s", x)\n    print(x)\n\n\n' + ROOT_LOG[ROOT_LOG.index("if __name__"):]
 
     def piped(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -182,7 +186,7 @@ def test_stdin_filename_checks_and_fixes_standard_input(tmp_path: Path) -> None:
     ignored = piped("--stdin-filename", "scripts/run.py", "--output-format", "concise")
     assert "PC301" not in ignored.stdout and "PC302" in ignored.stdout  # the file's per-file-ignores
     fixed = piped("--stdin-filename", "analysis.py", "--fix")
-    assert fixed.returncode == 1  # the print is left (unsafe fix)
+    assert fixed.returncode == 1  # the print is left (its output would move to stderr: no edit)
     assert "import os" not in fixed.stdout and 'logger.info("x %s", x)' in fixed.stdout
     assert "analysis.py:" in fixed.stderr and "PC301" in fixed.stderr
     compile(fixed.stdout, "analysis.py", "exec")

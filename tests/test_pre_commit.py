@@ -86,7 +86,11 @@ def _run_pre_commit(project: Path, home: Path) -> subprocess.CompletedProcess[st
 
 MESSY = 'def calibrate(gain):\n    print("gain", gain)\n    return gain * 2\n'
 CLEAN = 'import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef calibrate(gain):\n    logger.info("gain %s", gain)\n    return gain * 2\n'
-ROOT_LOGGING = 'import logging\n\n\ndef calibrate(gain):\n    logging.info("gain %s", gain)\n    return gain * 2\n'
+# Configured first thing, in a format without the logger's name: PC302's fix is safe.
+ROOT_LOGGING = (
+    'import logging\n\n\ndef calibrate(gain):\n    logging.info("gain %s", gain)\n    return gain * 2\n\n\n'
+    'if __name__ == "__main__":\n    logging.basicConfig(level=logging.INFO, format="%(message)s")\n    calibrate(1.5)\n'
+)
 
 
 def test_hook_fails_on_a_messy_file(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:

@@ -106,12 +106,13 @@ def test_fix_replacements_reproduce_what_fix_writes(tmp_path: Path) -> None:
     stats = root / "src" / "lab" / "stats.py"
     (root / "src" / "lab" / "broken.py").unlink()
     original = stats.read_text()
-    results = json_output(root, "sarif", "--select", "PC302")["runs"][0]["results"]
+    # PC302's fix is unsafe here (nothing configures logging first): shown and applied with --unsafe-fixes.
+    results = json_output(root, "sarif", "--select", "PC302", "--unsafe-fixes")["runs"][0]["results"]
     (result,) = results
     (change,) = result["fixes"][0]["artifactChanges"]
     assert change["artifactLocation"]["uri"] == "src/lab/stats.py"
     from_sarif = _apply(original, change["replacements"])
-    assert run_policy_check(root, "--select", "PC302", "--fix").returncode == 0
+    assert run_policy_check(root, "--select", "PC302", "--fix", "--unsafe-fixes").returncode == 0
     assert from_sarif == stats.read_text() != original
 
 

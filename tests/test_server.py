@@ -305,6 +305,7 @@ async def test_disable_for_this_line_merges_with_an_existing_noqa(client: Langua
     assert "PC301" not in codes(await published(client, uri, 2))
 
 
+# Configured first thing, in a format without the logger's name: PC302's fix is safe.
 FIXABLE = """\
 import logging
 import os
@@ -315,6 +316,11 @@ logger = logging.getLogger(__name__)
 def report(value):
     logging.info("start")
     logger.info(f"value={value}")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    report(1)
 """
 
 
