@@ -25,6 +25,42 @@ _PLACEHOLDER = re.compile(r"^(\s*)pass  # policy-check: magic ([0-9a-f]+)-(\d+)$
 # `from __future__ import ...` in a later cell: valid there (IPython compiles cell by
 # cell), not in the joined module; stood in for like a magic.
 _FUTURE_IMPORT = re.compile(r"^from\s+__future__\s+import\b")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# The start of a notebook's JSON: whether a line break and what indentation come before
+# its first key, and the separator after that key.
+_FIRST_KEY = re.compile(r'\{(\r?\n)?([ \t]*)"(?:[^"\\]|\\.)*"(\s*:\s*)')
+
+
+@dataclass(frozen=True)
+class JsonLayout:
+    """The indentation, separators, escaping and final newline of a notebook's JSON
+    (nbformat's: ``indent=1``, ``ensure_ascii=False``, a final newline; keys sorted,
+    and the order read is kept)."""
+
+    indent: int | str | None = 1
+    separators: tuple[str, str] = (",", ": ")
+    ensure_ascii: bool = False
+    line_break: str = "\n"
+    final_newline: bool = True
+
+    @classmethod
+    def of(cls, text: str) -> JsonLayout:
+        opening = _FIRST_KEY.match(text)
+        if opening is None:
+            return cls()
+        line_break, indent, colon = opening.groups()
+        escaped = text.isascii() and "\\u" in text  # written with ensure_ascii=True
+        final_newline = text.endswith("\n")
+        if not line_break:  # all on one line
+            return cls(None, (",", colon) if colon == ":" else (", ", colon), escaped, "\n", final_newline)
+        width: int | str = len(indent) if indent.strip(" ") == "" else indent
+        return cls(width, (",", colon), escaped, line_break, final_newline)
+
+    def dumps(self, notebook: dict[str, Any]) -> str:
+        text = json.dumps(notebook, indent=self.indent, separators=self.separators, ensure_ascii=self.ensure_ascii)
+        if self.line_break != "\n":
+            text = text.replace("\n", self.line_break)  # only the layout's: strings hold `\\n`
+        return text + self.line_break if self.final_newline else text
 
 
 @dataclass
@@ -38,6 +74,8 @@ class NotebookModule:
     # Code cells that are not Python (a pasted shell command, a path, prose): their
     # 1-based number, the row and column of the problem in the cell, and Python's message.
     not_python: list[tuple[int, int, int, str]] = field(default_factory=list)
+    # How the file's JSON was laid out, kept when fixes are written back.
+    layout: JsonLayout = field(default_factory=JsonLayout)
 
 
 def _cell_source(cell: dict[str, Any]) -> str:
@@ -53,7 +91,9 @@ def read_notebook(text: str) -> NotebookModule:
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise UnreadableSource("not a valid notebook: no list of cells")
     # A digest of the notebook itself: no line of it can hold its own digest.
-    module = NotebookModule(notebook, "", token=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16])
+    module = NotebookModule(
+        notebook, "", token=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16], layout=JsonLayout.of(text)
+    )
     if not _python_kernel(notebook):
         return module  # an R or Julia notebook: no cell of it is Python (ruff skips these too)
     pieces: list[str] = []
@@ -147,19 +187,33 @@ def to_cell_locations(module: NotebookModule, diagnostic: Diagnostic) -> Diagnos
 
 
 def write_back(module: NotebookModule, fixed_text: str) -> str:
-    """The notebook's JSON with the fixed code in its cells; everything else as it was."""
-    cell_texts = fixed_text.rstrip("\n").split("\n" + CELL_SEPARATOR + "\n") if fixed_text else []
+    """The notebook's JSON with the fixed code in its cells; everything else as it was
+    (a cell no fix changed keeps its source as read; a changed one its line endings,
+    final newline and form), laid out as the file was."""
+    cell_texts = _cell_texts(fixed_text)
     if len(cell_texts) != len(module.cells):
         raise ValueError("the fixed code no longer has one part per cell")
-    for (index, _), text in zip(module.cells, cell_texts):
+    for (index, _), text, before in zip(module.cells, cell_texts, _cell_texts(module.text)):
+        if text == before:
+            continue
         lines = []
         for line in text.split("\n"):
             placeholder = _PLACEHOLDER.match(line)
             ours = placeholder is not None and placeholder.group(2) == module.token
             lines.append(module.magics[int(placeholder.group(3))] if ours and placeholder else line)
-        source = "\n".join(lines)
         cell = module.notebook["cells"][index]
-        if source == _cell_source(cell):
+        original = _cell_source(cell)
+        newline = _LINE_BREAK.search(original)
+        line_break = newline.group() if newline else "\n"
+        source = line_break.join(lines) + (line_break if original.endswith(("\n", "\r")) else "")
+        if source == original:
             continue
-        cell["source"] = [line for line in source.splitlines(keepends=True)]
-    return json.dumps(module.notebook, indent=1, ensure_ascii=False) + "\n"
+        cell["source"] = source.splitlines(keepends=True) if isinstance(cell.get("source"), list) else source
+    return module.layout.dumps(module.notebook)
+
+
+def _cell_texts(joined: str) -> list[str]:
+    """The joined module's code, one text per cell (its last line break taken off)."""
+    if not joined:
+        return []
+    return joined.removesuffix("\n").split("\n" + CELL_SEPARATOR + "\n")
