@@ -34,6 +34,9 @@ MAX_INDEX_BYTES = 64 * 1024 * 1024
 # A file changed less than this long before it was looked at is not indexed: a second
 # change in the same time-stamp tick would look like no change.
 RACY_SECONDS = 2.0
+# The index forgets deleted files when a run looked at most of it: at least this many
+# entries it did not look at are always checked (a small project's whole index).
+PRUNE_FLOOR = 64
 
 # --no-cache turns off what project rules keep in the cache folder as well as the
 # result cache (which the command line simply does not create); each run sets it.
@@ -158,6 +161,8 @@ class FileIndex:
         self.path = folder / INDEX_FILE
         self._entries = self._read()
         self._changed = False
+        # The paths this run asked about: the others may have been deleted.
+        self._seen: set[str] = set()
 
     def _read(self) -> dict[str, list[object]]:
         try:
@@ -170,6 +175,7 @@ class FileIndex:
 
     def digest(self, relative_path: str, stat: Stat | None) -> str | None:
         """The digest recorded for this exact stat, or None (read the file)."""
+        self._seen.add(relative_path)
         entry = self._entries.get(relative_path)
         if stat is None or not isinstance(entry, list) or len(entry) != 5:
             return None
@@ -179,6 +185,7 @@ class FileIndex:
     def record(self, relative_path: str, stat: Stat | None, digest: str) -> None:
         """Remember ``digest`` for the stat taken before the text was read; not for a
         file changed within ``RACY_SECONDS`` of now."""
+        self._seen.add(relative_path)
         if stat is None or stat[0] > time.time_ns() - RACY_SECONDS * 1e9:
             self._entries.pop(relative_path, None)
             self._changed = True
@@ -189,7 +196,9 @@ class FileIndex:
             self._changed = True
 
     def save(self) -> None:
-        """Write the index if it changed (atomically; a failure costs a re-read)."""
+        """Write the index if it changed (atomically; a failure costs a re-read),
+        without the files that no longer exist."""
+        self._forget_deleted()
         if not self._changed:
             return
         try:
@@ -200,6 +209,19 @@ class FileIndex:
             self._changed = False
         except OSError as error:
             logger.debug("cannot write the file index: %s", error)
+
+
+    def _forget_deleted(self) -> None:
+        """Drop the entries of deleted files. Only the paths this run did not ask about
+        are looked up, and only when they are few beside those it did (a run over the
+        project; a pre-commit run on one file leaves a large index as it is)."""
+        if len(self._entries) - len(self._seen) > max(len(self._seen), PRUNE_FLOOR):
+            return
+        root = self.path.parent.parent
+        for relative in [path for path in self._entries if path not in self._seen]:
+            if not os.path.lexists(os.path.join(root, relative)):
+                del self._entries[relative]
+                self._changed = True
 
 
 def _well_typed(diagnostic: Diagnostic) -> bool:

@@ -5,6 +5,7 @@ without importing the engine; running ruff is ``ruff.py``'s job."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -14,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +116,8 @@ def failures() -> int:
 
 # What the cache file holds: bump when the rows' shape or their summaries change.
 CATALOGUE_FORMAT = 2
+# Rule lists kept in the cache folder, newest first (one per ruff binary).
+KEPT_CATALOGUES = 8
 
 
 def _catalogue_cache_file(binary: str) -> Path | None:
@@ -129,6 +133,25 @@ def _catalogue_cache_file(binary: str) -> Path | None:
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:20]
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "policy-check" / f"ruff-catalogue-{digest}.json"
+
+
+def _prune_catalogues(folder: Path) -> None:
+    """Keep the ``KEPT_CATALOGUES`` newest rule lists (one per ruff binary: each virtual
+    environment has its own); remove the older ones, those of an earlier format
+    (``ruff-rules-*.json``, ~1.5 MB each) and temporary files left for an hour."""
+    catalogues = sorted(folder.glob("ruff-catalogue-*.json"), key=_modified, reverse=True)
+    stale = [*catalogues[KEPT_CATALOGUES:], *folder.glob("ruff-rules-*.json")]
+    stale += [path for path in folder.glob("ruff-*.tmp") if _modified(path) < time.time() - 3600]
+    for path in stale:
+        with contextlib.suppress(OSError):  # gone already, or another's: it costs space only
+            path.unlink()
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _ruff_rule_rows(binary: str) -> list[dict[str, Any]]:
@@ -171,6 +194,7 @@ def _stable_rules(binary: str) -> list[RuffRule]:
             kept_rows = [[rule.code, rule.name, rule.summary, rule.linter, rule.fixable] for rule in rules]
             temporary.write_text(json.dumps(kept_rows), encoding="utf-8")
             os.replace(temporary, cache_file)
+            _prune_catalogues(cache_file.parent)
         except OSError:
             logger.debug("cannot cache ruff's rule list in %s", cache_file)
     return rules
