@@ -5,6 +5,8 @@ offered on a rewritten text, and statements no rule saw said (PC002), never skip
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import libcst as cst
@@ -98,3 +100,20 @@ def test_fix_mode_leaves_a_rewritten_file_as_written(tmp_path: Path) -> None:
     assert fixed == TAB_AFTER_SPACES
     assert applied == []
     assert [d.code for d in remaining] == ["PC201"]
+
+
+def test_the_run_summary_says_which_fixes_a_rewritten_file_could_not_take(tmp_path: Path) -> None:
+    # A parenthesised target (libcst cannot parse it) and two findings with fixes: F401
+    # (ruff's, applied) and PC304 (ours, withheld: an edit of the rewrite would write it back).
+    text = "import logging\nimport os\n\n(y): int = 1\nlogger = logging.getLogger(__name__)\n\n\ndef f(x):\n    logger.info(f'x {x}')\n"
+    (tmp_path / "script.py").write_text(text)
+    command = [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--select", "PC304,F401"]
+    checked = subprocess.run([*command, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "[*] 1 fixable with `--fix`." in checked.stdout
+    assert "1 fix not offered: libcst cannot parse script.py as written" in checked.stdout
+    fixed = subprocess.run([*command, "--fix", "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "Fixed 1 finding." in fixed.stdout
+    assert "1 fix not offered: libcst cannot parse script.py as written" in fixed.stdout
+    assert (tmp_path / "script.py").read_text() == text.replace("import os\n", "")
+    as_json = subprocess.run([*command, "--output-format", "json", "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "fix_withheld" not in as_json.stdout, "the JSON keeps ruff's shape"

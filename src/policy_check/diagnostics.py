@@ -146,3 +146,6 @@ SYNTAX_ERROR = "E999"
 # a statement libcst cannot parse): said, so that nothing is skipped silently.
 NOT_ANALYSED = "PC002"
 UNUSED_NOQA = "PC001"
+# `Diagnostic.extra` key: the finding's fix was withheld because libcst read a rewrite
+# of the file (``parse_fallback``); the value says what was rewritten.
+FIX_WITHHELD = "fix_withheld"

@@ -23,6 +23,7 @@ from policy_check.cache import ResultCache
 from policy_check.cst_parse import parse_module
 from policy_check.config import Settings
 from policy_check.diagnostics import (
+    FIX_WITHHELD,
     INTERNAL_ERROR,
     IO_ERROR,
     NOT_ANALYSED,
@@ -292,11 +293,13 @@ def _check_parsed(
 def _as_read_through_fallback(diagnostics: list[Diagnostic], fallback: Readable, display_path: str) -> list[Diagnostic]:
     """Findings in a rewritten text offer no fix (an edit computed on the rewrite would
     write the rewrite back); statements no rule saw are said, never skipped silently."""
-    reason = "no fix offered: libcst cannot parse this file as written (" + "; ".join(fallback.rewrites) + ")"
+    rewrites = "; ".join(fallback.rewrites)
+    reason = f"no fix offered: libcst cannot parse this file as written ({rewrites})"
     for diagnostic in diagnostics:
         if diagnostic.fix is not None:
             diagnostic.fix = None
             diagnostic.message += f" ({reason})"
+            diagnostic.extra[FIX_WITHHELD] = rewrites  # the run's summary counts them
     for first, last in fallback.skipped:
         lines = f"line {first}" if first == last else f"lines {first}-{last}"
         diagnostics.append(

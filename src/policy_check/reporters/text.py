@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from policy_check.diagnostics import FIX_WITHHELD
 from policy_check.printable import printable
 from policy_check.report import RunReport
 from policy_check.reporters import style, volume
@@ -48,3 +49,17 @@ def write_summary(report: RunReport, stream: TextIO, color: bool) -> None:
         stream.write(f"[*] {fixable} fixable with {option}.\n")
     elif hidden:
         stream.write(f"No safe fixes ({held_back}).\n")
+    _write_withheld(report, stream)
+
+
+def _write_withheld(report: RunReport, stream: TextIO) -> None:
+    """Fixes the rules had but a file libcst cannot parse as written could not take."""
+    withheld = [d for d in report.diagnostics if FIX_WITHHELD in d.extra]
+    if not withheld:
+        return
+    files = sorted({d.path for d in withheld})
+    named = printable(files[0]) if len(files) == 1 else _plural(len(files), "file")
+    stream.write(
+        f"{_plural(len(withheld), 'fix')} not offered: libcst cannot parse {named} as written "
+        "(Python can; each finding says what it could not read).\n"
+    )
