@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from _commands import run_cli
 from _privileges import folder_owned_by, other_user, run_as
 
 GOOD = 'def f(x):\n    print("x", x)\n'
@@ -23,16 +24,6 @@ BAD_FILES: dict[str, bytes] = {
     "nested_parens.py": b"x = " + b"(" * 3000 + b"1" + b")" * 3000 + b"\n",
     "long_expression.py": b"x = " + b"+".join([b"1"] * 200_000) + b"\n",
 }
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture()

@@ -15,20 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from _commands import run_cli
 from _privileges import folder_owned_by, other_user, run_as
 
 PRINTS = 'def f(x):\n    print("x", x)\n\n\nf(1)\n'
 UNUSED_IMPORT = "import os\n\n\ndef f(x):\n    return x\n"
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def fix(*paths: str, cwd: Path) -> subprocess.CompletedProcess[str]:

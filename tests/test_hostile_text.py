@@ -11,18 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from _commands import run_cli
+
 HOSTILE_NAME = "x\n::error file=app.py,line=1::forged\x1b[2J\x07.py"
 HOSTILE_VALUE = 'data = open("/home/me/run\\n::error::forged\\x1b]0;owned\\x07.npy")\n'
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _assert_clean(output: str) -> None:

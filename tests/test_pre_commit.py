@@ -12,25 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from _commands import git, init_repo
+
 REPO = Path(__file__).resolve().parents[1]
 # What a hook repository needs: the package and the hook manifest (the working
 # tree, not HEAD, so uncommitted work is tested too).
 HOOK_REPO_FILES = ("src", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE")
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is required")
-
-
-def _git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return result.stdout.strip()
-
-
-def _init_repo(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    _git(path, "init", "-q", "-b", "main")
-    _git(path, "config", "user.email", "lab@example.org")
-    _git(path, "config", "user.name", "Lab")
-    _git(path, "config", "commit.gpgsign", "false")
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +31,10 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         elif source.exists():
             shutil.copy2(source, root / name)
-    _init_repo(root)
-    _git(root, "add", "-A")
-    _git(root, "commit", "-qm", "hook repo snapshot")
-    return root, _git(root, "rev-parse", "HEAD")
+    init_repo(root)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "hook repo snapshot")
+    return root, git(root, "rev-parse", "HEAD")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +46,7 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _project(tmp_path: Path, hook_repo: tuple[Path, str], hook_id: str) -> Path:
     path, rev = hook_repo
     project = tmp_path / "lab"
-    _init_repo(project)
+    init_repo(project)
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {path.as_posix()}\n    rev: {rev}\n    hooks:\n      - id: {hook_id}\n"
     )
@@ -96,7 +85,7 @@ ROOT_LOGGING = (
 def test_hook_fails_on_a_messy_file(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
     project = _project(tmp_path, hook_repo, "policy-check")
     (project / "calibration.py").write_text(MESSY)
-    _git(project, "add", "-A")
+    git(project, "add", "-A")
     result = _run_pre_commit(project, pre_commit_home)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "calibration.py:2:5: PC301" in result.stdout
@@ -105,7 +94,7 @@ def test_hook_fails_on_a_messy_file(tmp_path: Path, hook_repo: tuple[Path, str],
 def test_hook_passes_on_a_clean_file(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
     project = _project(tmp_path, hook_repo, "policy-check")
     (project / "calibration.py").write_text(CLEAN)
-    _git(project, "add", "-A")
+    git(project, "add", "-A")
     result = _run_pre_commit(project, pre_commit_home)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed" in result.stdout
@@ -114,7 +103,7 @@ def test_hook_passes_on_a_clean_file(tmp_path: Path, hook_repo: tuple[Path, str]
 def test_fix_hook_rewrites_the_file(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
     project = _project(tmp_path, hook_repo, "policy-check-fix")
     (project / "calibration.py").write_text(ROOT_LOGGING)
-    _git(project, "add", "-A")
+    git(project, "add", "-A")
     result = _run_pre_commit(project, pre_commit_home)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "files were modified by this hook" in result.stdout
@@ -122,7 +111,7 @@ def test_fix_hook_rewrites_the_file(tmp_path: Path, hook_repo: tuple[Path, str],
     assert "logger.info(\"gain %s\", gain)" in fixed or "logger.info('gain %s', gain)" in fixed
     assert "logger = logging.getLogger(__name__)" in fixed
     # Second run: nothing left to fix, the hook passes.
-    _git(project, "add", "-A")
+    git(project, "add", "-A")
     again = _run_pre_commit(project, pre_commit_home)
     assert again.returncode == 0, again.stdout + again.stderr
 
@@ -134,14 +123,14 @@ def test_file_hook_checks_only_the_files_and_the_project_hook_the_project(
     project = _project(tmp_path, hook_repo, "policy-check")
     shutil.rmtree(project / "tests")
     (project / "calibration.py").write_text(CLEAN)
-    _git(project, "add", "-A")
+    git(project, "add", "-A")
     files_only = _run_pre_commit(project, pre_commit_home)
     assert files_only.returncode == 0, files_only.stdout + files_only.stderr
     path, rev = hook_repo
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {path.as_posix()}\n    rev: {rev}\n    hooks:\n      - id: policy-check-project\n"
     )
-    _git(project, "add", "-A")
+    git(project, "add", "-A")
     project_run = _run_pre_commit(project, pre_commit_home)
     assert project_run.returncode == 1, project_run.stdout + project_run.stderr
     assert "PC104" in project_run.stdout and "PC301" not in project_run.stdout

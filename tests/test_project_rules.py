@@ -16,6 +16,7 @@ from policy_check.rules.project.migrate import update_pyproject
 from policy_check.rules.project.precommit import add_hooks, hook_ids
 from policy_check.rules.project.runner import check_project
 
+from _commands import run_cli
 from _project_repos import git, make_repo
 
 KEY_HEADER = "-" * 5 + "BEGIN OPENSSH PRIVATE KEY" + "-" * 5
@@ -29,13 +30,6 @@ CLEAN = {"pyproject.toml": SETUPTOOLS, ".pre-commit-config.yaml": PRECOMMIT, "te
 def codes(root: Path, settings: Settings | None = None, select: tuple[str, ...] | None = None) -> list[str]:
     settings = settings or settings_from_table({}, root, None)
     return sorted(code for code, _ in check_project(root, settings, select))
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
-    )
 
 
 def test_clean_src_layout_reports_nothing(tmp_path: Path) -> None:

@@ -22,6 +22,8 @@ import policy_check
 from policy_check import HOME_URL, __version__
 from policy_check.rules.project import precommit
 
+from _commands import git, init_repo
+
 REPO = Path(__file__).resolve().parents[1]
 # What a source checkout needs to build (the working tree, so uncommitted work counts).
 SOURCE_FILES = ("src", "pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md")
@@ -30,22 +32,9 @@ ACTION_USE = re.compile(r"uses: ([\w.-]+)/policy-check/hooks/github@(\S+)")
 MESSY = 'def calibrate(gain):\n    print("gain", gain)\n    return gain * 2\n'
 
 
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
-
-
-def _init_repo(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    _git(path, "init", "-q", "-b", "main")
-    _git(path, "config", "user.email", "lab@example.org")
-    _git(path, "config", "user.name", "Lab")
-    _git(path, "config", "commit.gpgsign", "false")
-    _git(path, "config", "tag.gpgsign", "false")
-
-
 def _texts() -> dict[str, str]:
     """Every tracked text file that could name the project's home."""
-    names = _git(REPO, "ls-files", "--cached", "--others", "--exclude-standard").splitlines()
+    names = git(REPO, "ls-files", "--cached", "--others", "--exclude-standard").splitlines()
     texts = {}
     for name in names:
         path = REPO / name
@@ -87,22 +76,22 @@ def test_version_flags_and_subcommand(args: list[str]) -> None:
 
 def test_tag_script_tags_the_version_once(tmp_path: Path) -> None:
     clone = tmp_path / "clone"
-    _init_repo(clone)
+    init_repo(clone)
     (clone / ".ci").mkdir()
     shutil.copy2(REPO / ".ci" / "tag", clone / ".ci" / "tag")
     (clone / "src" / "policy_check").mkdir(parents=True)
     shutil.copy2(Path(policy_check.__file__), clone / "src" / "policy_check" / "__init__.py")
-    _git(clone, "add", "-A")
-    _git(clone, "commit", "-qm", "release")
+    git(clone, "add", "-A")
+    git(clone, "commit", "-qm", "release")
     first = subprocess.run([str(clone / ".ci" / "tag")], capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
-    assert _git(clone, "rev-parse", f"v{__version__}^{{commit}}") == _git(clone, "rev-parse", "HEAD")
+    assert git(clone, "rev-parse", f"v{__version__}^{{commit}}") == git(clone, "rev-parse", "HEAD")
     again = subprocess.run([str(clone / ".ci" / "tag")], capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "already tags HEAD" in again.stdout
     # A new commit without a version bump must not move the tag.
     (clone / "notes.txt").write_text("more\n")
-    _git(clone, "add", "-A")
-    _git(clone, "commit", "-qm", "more")
+    git(clone, "add", "-A")
+    git(clone, "commit", "-qm", "more")
     moved = subprocess.run([str(clone / ".ci" / "tag")], capture_output=True, text=True, timeout=60)
     assert moved.returncode == 1 and "bump __version__" in moved.stderr
 
@@ -182,10 +171,10 @@ def _readme_local_hooks(requirement: str) -> str:
 def test_readme_repo_local_recipe_runs_with_the_real_pre_commit(dist: Path, tmp_path: Path) -> None:
     [wheel] = dist.glob("policy_check-*.whl")
     project = tmp_path / "lab"
-    _init_repo(project)
+    init_repo(project)
     (project / ".pre-commit-config.yaml").write_text(_readme_local_hooks(str(wheel)))
     (project / "calibration.py").write_text(MESSY)
-    _git(project, "add", "-A")
+    git(project, "add", "-A")
     env = {**_environment(), "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
     result = subprocess.run(
         [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
