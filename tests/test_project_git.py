@@ -105,3 +105,46 @@ def test_a_subfolder_project_sees_only_its_own_tracked_files(tmp_path: Path) -> 
              "lab/src/lab/__init__.py": "", "lab/conf/site.key": KEY}
     root = make_repo(tmp_path / "mono", files)
     assert findings(root / "lab", "PC701") == [("PC701", "conf/site.key")]
+
+
+def _git_commands(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The git subcommands the project rules run from now on."""
+    asked: list[str] = []
+    run = GitRepo.run
+
+    def recording(self: GitRepo, *args: str, stdin: bytes | None = None) -> bytes:
+        asked.append(args[0])
+        return run(self, *args, stdin=stdin)
+
+    monkeypatch.setattr(GitRepo, "run", recording)
+    return asked
+
+
+def test_an_unchanged_repository_is_not_read_again_and_a_changed_one_is(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    root = make_repo(tmp_path / "lab", {"README.md": "# lab\n", "ops/server.key": KEY, ".pre-commit-config.yaml": "repos: []\n"})
+    first = findings(root, "PC701", "PC702", "PC106")
+    assert first == [("PC106", ".pre-commit-config.yaml"), ("PC701", "ops/server.key")]
+    asked = _git_commands(monkeypatch)
+    assert findings(root, "PC701", "PC702", "PC106") == first
+    # The index, the blobs and the history come from the cache; only HEAD is asked.
+    assert "ls-files" not in asked and "cat-file" not in asked and "log" not in asked
+    # Staging changes the index: a big file is seen; deleting the key moves it to the history.
+    (root / "data.bin").write_bytes(bytes(6 * 1024 * 1024))
+    git(root, "add", "data.bin")
+    git(root, "rm", "-q", "ops/server.key")
+    git(root, "commit", "-q", "-m", "data, no key")
+    after = check_project(root, settings_from_table({}, root, None), ["PC701", "PC702"])
+    assert [(code, finding.path.name) for code, finding in after] == [("PC701", "server.key"), ("PC702", "data.bin")]
+    assert "still in the history" in after[0][1].message
+
+
+def test_no_cache_reads_and_writes_no_project_facts(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "lab", {"pyproject.toml": '[project]\nname = "lab"\nversion = "1"\n', "lab/__init__.py": ""})
+    result = subprocess.run(
+        [sys.executable, "-m", "policy_check", "--isolated", "--no-cache", "--scope", "project", "."],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )
+    assert "PC101" in result.stdout, result.stderr
+    assert not (root / ".policy_check_cache" / "project-facts").exists()
+    subprocess.run([sys.executable, "-m", "policy_check", "--isolated", "--scope", "project", "."], cwd=root, capture_output=True, timeout=120)
+    assert (root / ".policy_check_cache" / "project-facts").is_file()

@@ -44,22 +44,25 @@ class IndexEntry:
 
 
 class GitRepo:
-    """The work tree at ``top`` (a resolved path)."""
+    """The work tree at ``top`` (a resolved path); ``index_path``: its index file."""
 
-    def __init__(self, top: Path) -> None:
+    def __init__(self, top: Path, index_path: Path | None = None) -> None:
         self.top = top
+        self.index_path = index_path
 
     @classmethod
     def find(cls, folder: Path) -> GitRepo | None:
         """The work tree holding ``folder``; None outside git, for a bare repository
         and when git cannot run."""
         try:
-            found = _run(["rev-parse", "--show-toplevel"], folder)
+            found = _run(["rev-parse", "--show-toplevel", "--git-path", "index"], folder).split(b"\n")
         except GitError as error:
             logger.debug("no git work tree at %s: %s", folder, error)
             return None
-        top = decode(found.rstrip(b"\n"))
-        return cls(Path(top).resolve()) if top else None
+        if len(found) < 2 or not found[0]:
+            return None
+        # --git-path answers relative to the folder asked from (or absolute).
+        return cls(Path(decode(found[0])).resolve(), folder / decode(found[1]))
 
     def run(self, *args: str, stdin: bytes | None = None) -> bytes:
         """What ``git ARGS`` prints, run at the top; GitError when it fails."""

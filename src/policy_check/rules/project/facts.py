@@ -8,6 +8,7 @@ Every fact is computed on first use, so a run that selects only PC7 never parses
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -19,7 +20,8 @@ from typing import Any
 
 from policy_check.config import DEFAULT_EXCLUDE, Settings, TomlError, parse_toml
 from policy_check.discovery import is_excluded
-from policy_check.git_repo import GitError, GitRepo, decode
+from policy_check.git_repo import GitError, GitRepo, IndexEntry, decode
+from policy_check.rules.project.facts_cache import FactsCache
 
 logger = logging.getLogger(__name__)
 
@@ -309,6 +311,14 @@ def _ini_testpaths(path: Path, section: str, required: bool) -> list[str] | None
     return parser.get(section, "testpaths", fallback="").split()
 
 
+def _index_rows(repo: GitRepo) -> list[tuple[str, int, str]]:
+    """(path from the top, stored size, blob id) of each merged entry of the index."""
+    entries: list[IndexEntry] = repo.index()
+    # Submodules (mode 160000) are commits of another repository: no blob here.
+    sizes = repo.object_sizes(entry.sha for entry in entries if not entry.mode.startswith("16"))
+    return [(entry.path, sizes.get(entry.sha, 0), entry.sha) for entry in entries]
+
+
 class ProjectFacts:
     """Everything the project rules ask about, each computed once on first use."""
 
@@ -316,6 +326,8 @@ class ProjectFacts:
         self.root = root
         self.repo = repo
         self.settings = settings
+        # What earlier runs learnt from the same index, history and files.
+        self.memo = FactsCache(root)
 
     @classmethod
     def gather(cls, start: Path, settings: Settings) -> ProjectFacts:
@@ -352,22 +364,34 @@ class ProjectFacts:
         return self.head is not None
 
     @cached_property
+    def index_key(self) -> str | None:
+        """The git index file's identity (None outside git or before a first ``add``)."""
+        if self.repo is None or self.repo.index_path is None:
+            return None
+        try:
+            info = os.stat(self.repo.index_path)
+        except OSError:
+            return None
+        return f"{self.git_top}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+
+    @cached_property
     def tracked(self) -> dict[str, TrackedFile]:
         """The files in the git index (merged entries), with the sizes git stores
         their blobs at; {} outside git."""
         if self.repo is None:
             return {}
+        key = f"tracked:{self.index_key}" if self.index_key else None
+        rows = self.memo.get(key)
+        if rows is None:
+            try:
+                rows = _index_rows(self.repo)
+            except (GitError, ValueError):  # an unreadable index: nothing to say
+                logger.debug("could not read the git index of %s", self.git_top, exc_info=True)
+                return {}
+            self.memo.put(key, rows)
         prefix = self.git_prefix
-        try:
-            entries = [entry for entry in self.repo.index() if entry.path.startswith(prefix)]
-            # Submodules (mode 160000) are commits of another repository: no blob here.
-            sizes = self.repo.object_sizes(entry.sha for entry in entries if not entry.mode.startswith("16"))
-        except (GitError, ValueError):  # an unreadable index: nothing to say
-            logger.debug("could not read the git index of %s", self.git_top, exc_info=True)
-            return {}
         return {
-            entry.path[len(prefix) :]: TrackedFile(entry.path, sizes.get(entry.sha, 0), bytes.fromhex(entry.sha))
-            for entry in entries
+            path[len(prefix) :]: TrackedFile(path, size, bytes.fromhex(sha)) for path, size, sha in rows if path.startswith(prefix)
         }
 
     @cached_property
@@ -428,6 +452,18 @@ class ProjectFacts:
             if is_build_file(self.root / name):
                 homes.append(folder)
         return homes
+
+    def runs_policy_check(self, pre_commit_text: str) -> bool:
+        """Whether a pre-commit config runs a policy-check hook (kept by its text: the
+        YAML parser's import is most of the question's cost)."""
+        from policy_check.rules.project import precommit
+
+        key = "pre-commit:" + hashlib.sha256(pre_commit_text.encode("utf-8", "surrogateescape")).hexdigest()
+        known = self.memo.get(key)
+        if known is None:
+            known = precommit.runs_policy_check(pre_commit_text)
+            self.memo.put(key, known)
+        return bool(known)
 
     @property
     def pre_commit_config(self) -> Path:

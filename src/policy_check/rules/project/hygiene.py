@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -174,21 +174,31 @@ class CommittedPrivateKey(ProjectRule):
         facts = self.facts
         if facts.repo is None or not facts.has_commits:
             return
-        try:
-            # A huge history: the newest deletions are the likely leaks.
-            deletions = facts.repo.deletions(facts.git_prefix or ".", limit=5000)
-        except GitError:  # a shallow or odd repository: nothing to say
-            return
-        candidates: dict[str, tuple[str, str]] = {}  # path -> (commit, path from the git top)
-        for commit, git_paths in deletions:
-            for git_path in git_paths:
-                path = git_path[len(facts.git_prefix) :]
-                if path not in candidates and path not in facts.tracked:
-                    candidates[path] = (commit, git_path)
-        for path in _keys_among(facts.repo, candidates):
-            commit = candidates[path][0]
+        # The history from HEAD, less what the index still holds.
+        key = f"deleted-keys:{facts.head}:{facts.git_prefix}:{facts.index_key}" if facts.index_key else None
+        found = facts.memo.get(key)
+        if found is None:
+            found = _deleted_keys(facts.repo, facts.git_prefix, facts.tracked.keys())
+            facts.memo.put(key, found)
+        for path, commit in found:
             what = f"{path} held a private key; deleted in {commit[:8]} but still in the history of this branch"
             yield Finding(facts.path(path), self.MESSAGE.format(what=what))
+
+
+def _deleted_keys(repo: GitRepo, prefix: str, tracked: Collection[str]) -> list[tuple[str, str]]:
+    """(path under ``prefix``, deleting commit) of each key deleted on HEAD's history."""
+    try:
+        # A huge history: the newest deletions are the likely leaks.
+        deletions = repo.deletions(prefix or ".", limit=5000)
+    except GitError:  # a shallow or odd repository: nothing to say
+        return []
+    candidates: dict[str, tuple[str, str]] = {}  # path -> (commit, path from the git top)
+    for commit, git_paths in deletions:
+        for git_path in git_paths:
+            path = git_path[len(prefix) :]
+            if path not in candidates and path not in tracked:
+                candidates[path] = (commit, git_path)
+    return [(path, candidates[path][0]) for path in _keys_among(repo, candidates)]
 
 
 def _keys_among(repo: GitRepo, candidates: dict[str, tuple[str, str]]) -> list[str]:

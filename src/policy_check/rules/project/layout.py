@@ -546,7 +546,7 @@ class MissingPreCommit(ProjectRule):
     def check(self) -> Iterator[Finding]:
         path = self.facts.pre_commit_config
         text = path.read_text(encoding="utf-8") if path.is_file() else None
-        if text is not None and precommit.runs_policy_check(text):
+        if text is not None and self.facts.runs_policy_check(text):
             return
         problem = "no .pre-commit-config.yaml" if text is None else ".pre-commit-config.yaml does not run policy-check"
         fix = None

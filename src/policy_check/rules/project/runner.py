@@ -38,6 +38,7 @@ def run_project_checks(context: RunContext) -> list[Diagnostic]:
     if not facts.is_project:
         return []
     found, crashes = collect(facts, rules)
+    facts.memo.save()
     mode = context.options.mode
     allowed = [(rule, finding) for rule, finding in found if finding.fix and context.options.allows(finding.fix.applicability)]
     if mode is Mode.DIFF and allowed:
@@ -47,6 +48,7 @@ def run_project_checks(context: RunContext) -> list[Diagnostic]:
         # Look again: what is left is what the fixes did not (or could not) resolve.
         facts = ProjectFacts.gather(start, context.settings)
         found, crashes = collect(facts, rules)
+        facts.memo.save()
     return [*crashes, *(_diagnostic(rule, finding, facts, context) for rule, finding in found)]
 
 
@@ -161,6 +163,7 @@ def check_project(start: Path, settings: Settings, codes: Sequence[str] | None =
     facts = ProjectFacts.gather(start, settings)
     rules = [rule for rule in PROJECT_RULES if codes is None or rule.code in codes]
     found, crashes = collect(facts, rules)
+    facts.memo.save()
     if crashes:
         raise RuntimeError(crashes[0].message)
     return [(rule.code, finding) for rule, finding in found]
