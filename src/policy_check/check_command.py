@@ -8,6 +8,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -235,16 +236,27 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
     from policy_check.selection import LazyRules
     from policy_check.selection import selected_codes
     from policy_check.selection import selected_file_codes
+    from policy_check.cache import set_enabled as set_cache_enabled
+    from policy_check.runner import IN_PROCESS_LIMIT
 
+    # Before the run-level checks start: what they keep in the cache folder obeys it too.
+    set_cache_enabled(not args.no_cache)
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.CHECK
     options = FixOptions(mode=mode, unsafe=args.unsafe_fixes)
     scopes = ConfigScopes(settings, lambda nested: _with_options(args, nested), enabled=not (args.config or args.isolated))
+    checked = adoption.restrict(files)
+    run_context = RunContext(
+        settings, tuple(args.paths or [Path(".")]), tuple(files), frozenset(selected_codes(settings)), options
+    )
+    # pre-commit's few files are checked in this process: ruff's and git's runs for the
+    # run-level checks meanwhile go on in a thread (a pool's fork waits for them).
+    run_level = _RunLevel(run_context, scopes, early=mode is Mode.CHECK and (len(checked) <= IN_PROCESS_LIMIT or args.jobs == 1))
     results: list[FileResult] = []
     ruff_fixed: list[Diagnostic] = []
     rule_codes: list[str] = []
     jobs_count = 0
     # Each folder with its own [tool.policy-check] is checked with it (as ruff does).
-    for group_settings, group_files in scopes.groups(adoption.restrict(files)):
+    for group_settings, group_files in scopes.groups(checked):
         # Imported only if a file is checked (not when the cache has them all).
         group_rules = LazyRules(selected_file_codes(group_settings))
         jobs = [FileJob(f.path, f.relative_path, display_path(f.path), f.is_test_code) for f in group_files]
@@ -254,15 +266,10 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
         rule_codes += group_rules.codes
         jobs_count += len(jobs)
     results.sort(key=lambda result: result.display_path)
-    run_context = RunContext(
-        settings,
-        tuple(args.paths or [Path(".")]),
-        tuple(files),
-        frozenset(selected_codes(settings)),
-        options,
-        fixed_sources={r.source_path: r.fixed_text for r in results if r.fixed_text is not None},
-    )
-    diagnostics, adoption_exit = adoption.process(_all_diagnostics(results, run_context, scopes), files)
+    # Fixes change what the run-level checks read: then they run after the files.
+    run_level_found = run_level.found({r.source_path: r.fixed_text for r in results if r.fixed_text is not None})
+    run_context = run_level.context
+    diagnostics, adoption_exit = adoption.process(_all_diagnostics(results, run_level_found), files)
     if adoption_exit is not None:
         return adoption_exit
     report = RunReport(
@@ -278,14 +285,52 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
     return _write_outputs(report, args)
 
 
-def _all_diagnostics(results: Sequence[FileResult], run_context: RunContext, scopes: ConfigScopes) -> list[Diagnostic]:
-    """The file findings and the run-level checks' (project rules, ruff), in order;
-    a run-level finding in a folder with its own configuration stands if that allows it."""
-    from policy_check.diagnostics import SYNTAX_ERROR
-    from policy_check.run_checks import RUN_CHECKS
-    from policy_check.selection import selected_codes
+class _RunLevel:
+    """The run-level checks' findings (project rules, ruff); a run-level finding in a
+    folder with its own configuration stands if that allows it.  ``early``: they
+    start now in a thread, beside the file check, and ``found`` waits for them."""
 
-    run_level = [d for check in RUN_CHECKS for d in check(run_context) if scopes.keeps(d, selected_codes)]
+    def __init__(self, context: RunContext, scopes: ConfigScopes, early: bool) -> None:
+        self.context = context
+        self.scopes = scopes
+        self._found: list[Diagnostic] | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if early:
+            self._thread = threading.Thread(target=self._run_guarded, name="run-level-checks", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        from policy_check.run_checks import RUN_CHECKS
+        from policy_check.selection import selected_codes
+
+        self._found = [d for check in RUN_CHECKS for d in check(self.context) if self.scopes.keeps(d, selected_codes)]
+
+    def _run_guarded(self) -> None:
+        try:
+            self._run()
+        except BaseException as error:  # noqa: BLE001 - raised again in the main thread
+            self._error = error
+
+    def found(self, fixed_sources: dict[str, str]) -> list[Diagnostic]:
+        """The findings (``fixed_sources``: the files' text after the file rules' fixes)."""
+        if self._thread is None:
+            from dataclasses import replace
+
+            self.context = replace(self.context, fixed_sources=fixed_sources)
+            self._run()
+        else:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._found is not None
+        return self._found
+
+
+def _all_diagnostics(results: Sequence[FileResult], run_level: list[Diagnostic]) -> list[Diagnostic]:
+    """The file findings and the run-level checks', in order."""
+    from policy_check.diagnostics import SYNTAX_ERROR
+
     # A file Python cannot parse gets its E999 alone: ruff's parser accepts some of
     # them (3,000 nested parentheses) and its findings there could never be fixed.
     unparsable = {d.path for r in results for d in r.diagnostics if d.code == SYNTAX_ERROR}
@@ -316,14 +361,12 @@ def _check_files(
     """Every file through ruff's fixes (in fix and diff mode), the engine, and a
     settling ruff pass; the results and what ruff fixed."""
     from policy_check.cache import ResultCache
-    from policy_check.cache import set_enabled as set_cache_enabled
     from policy_check.jobs import Mode
     from policy_check.progress import progress_for_run
     from policy_check.runner import run_jobs
     from policy_check.selection import selected_codes
 
     codes = selected_codes(settings)
-    set_cache_enabled(not args.no_cache)
     checking = options.mode is Mode.CHECK  # ruff's fix passes (and their imports) only when fixing
     if checking:
         pending, done, ruff_fixed = jobs, [], []
