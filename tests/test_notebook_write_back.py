@@ -96,3 +96,19 @@ def test_a_cell_held_as_one_string_stays_one_string(tmp_path: Path) -> None:
     for cell in expected["cells"]:
         cell["source"] = "".join(cell["source"])
     assert path.read_text(encoding="utf-8") == json.dumps(expected, indent=1, ensure_ascii=False) + "\n"
+
+
+def test_characters_python_keeps_inside_a_line_stay_there(tmp_path: Path) -> None:
+    # U+2028 in a string literal and a form feed are inside a line for Python (str.splitlines
+    # breaks at both): the cell is Python, its finding on its row, the characters kept.
+    source = ['import logging\n', 'label = "north\u2028south"\x0c\n', "def f():\n", "    logging.warning('%s', label)\n"]
+    notebook = json.loads(ORIGINAL.read_text(encoding="utf-8"))
+    notebook["cells"] = [{**notebook["cells"][1], "source": source}]
+    path = tmp_path / "separators.ipynb"
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    job = FileJob(path, path.name, path.name, False)
+    found = check_file(job, Settings(root=path.parent), logs.RULES, FixOptions(Mode.CHECK)).diagnostics
+    assert [(d.code, d.extra["cell"], d.start.row) for d in found] == [("PC302", 1, 4)]
+    assert fix(path) == ["PC302"]
+    fixed = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"])
+    assert 'label = "north\u2028south"\x0c\n' in fixed and "    logger.warning('%s', label)\n" in fixed

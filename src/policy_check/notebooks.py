@@ -125,13 +125,23 @@ def _as_python(source: str, module: NotebookModule, later_cell: bool) -> list[st
     """The cell's lines with magics (and a later cell's ``__future__`` import) stood in
     for by numbered ``pass`` placeholders, remembered in ``module.magics``."""
     lines = []
-    for line in source.splitlines():
+    for line in _python_lines(source):
         if _MAGIC_LINE.match(line) or (later_cell and _FUTURE_IMPORT.match(line)):
             indentation = line[: len(line) - len(line.lstrip())]
             lines.append(f"{indentation}pass  # policy-check: magic {module.token}-{len(module.magics)}")
             module.magics.append(line)
         else:
             lines.append(line)
+    return lines
+
+
+def _python_lines(source: str) -> list[str]:
+    """The cell's lines as Python reads them: broken at ``\\n``, ``\\r\\n`` and ``\\r``
+    only (``str.splitlines`` also breaks at a form feed, U+2028 and others, which
+    Python keeps inside a line, in a string literal too)."""
+    lines = _LINE_BREAK.split(source)
+    if lines[-1] == "":
+        lines.pop()  # the break that ends the last line
     return lines
 
 
