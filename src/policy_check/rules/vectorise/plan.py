@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from policy_check.rules.vectorise.invariant_if import invariant_test, plan_invariant_if
-from policy_check.rules.vectorise.loops import parenthesise, statements_of
+from policy_check.rules.vectorise.loops import names_assigned, parenthesise, statements_of
 from policy_check.rules.vectorise.row_alias import row_of
 from policy_check.rules.vectorise.scope_walk import walk_local
 from policy_check.rules.vectorise.vectoriser import Vectoriser
@@ -163,7 +163,7 @@ def _bind(name: str, value: cst.BaseExpression, vec: Vectoriser) -> bool:
     converted = vec.expr(row if row is not None else value)
     if converted is None:
         return False
-    vec.temporaries[name] = converted
+    vec.bind(name, value, converted)
     if row is not None:
         vec.aliases[name] = row
         vec.trailing_seen, vec.shapes_known, vec.reads = state
@@ -191,6 +191,16 @@ def _plan_aug_assign(statement: cst.AugAssign, vec: Vectoriser, plan: Elementwis
 
 
 def _plan_if(statement: cst.If, vec: Vectoriser, plan: ElementwisePlan) -> bool:
+    """An `if` statement; a temporary it binds (in either branch) holds a value per
+    branch afterwards, so it is forgotten: a later read refuses rather than reading
+    the value from before the `if`."""
+    planned = _plan_if_branches(statement, vec, plan)
+    for name in names_assigned(statement):
+        vec.temporaries.pop(name, None)
+    return planned
+
+
+def _plan_if_branches(statement: cst.If, vec: Vectoriser, plan: ElementwisePlan) -> bool:
     if invariant_test(statement, vec):
         chosen = plan_invariant_if(statement, vec, lambda body: _branch_writes(body, vec))
         plan.writes.extend(chosen or [])

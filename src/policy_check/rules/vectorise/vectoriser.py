@@ -23,6 +23,7 @@ from policy_check.rules.vectorise.evidence import (
     call_site_passes_non_array,
     walk_local,
 )
+from policy_check.rules.vectorise.index_terms import Affine, affine, loop_index, written_as
 from policy_check.rules.vectorise.loops import (
     _MATH_INT_RESULT,
     MATH_CONSTANTS,
@@ -135,6 +136,8 @@ class Vectoriser:
         self.temporaries: dict[str, cst.BaseExpression] = {}
         # Temporaries that name the loop's row of an array (`X = x[i, :]`): name → `x[i]`.
         self.aliases: dict[str, cst.Subscript] = {}
+        # Temporaries that are an index (`k = 2 * i + 1`): name → (its array expression, the term).
+        self.index_temporaries: dict[str, tuple[cst.BaseExpression, Affine]] = {}
         # False when the rewrite may differ from the loop (NaN order, …): suggestion only.
         self.exact = True
         # False when operand shapes are guessed (unknown dimensions next to known ones).
@@ -154,13 +157,50 @@ class Vectoriser:
 
     def enable_windows(self, statements: list) -> None:
         """Let offset reads become windows; when the body has one, every read of a loop
-        axis names its stop, so that the operands have the loop's length."""
+        axis names its stop, so that the operands have the loop's length (index
+        temporaries bound at the top of the body count: `k = i + 1` … `a[k]`)."""
         self.offsets_ok = True
+        aliases = _index_assignments(statements, self.axis_of)
         self.explicit_stops = any(
-            isinstance(node, cst.SubscriptElement) and isinstance(node.slice, cst.Index) and self._shifted_index(node.slice.value) is not None
+            isinstance(node, cst.SubscriptElement)
+            and isinstance(node.slice, cst.Index)
+            and (self._shifted_index(node.slice.value) is not None or _offset_term(affine(node.slice.value, self.axis_of, aliases)))
             for statement in statements
             for node in walk_local(statement)
         )
+
+    def bind(self, name: str, source: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``name = source`` in the body, ``value`` its array expression; an integer
+        affine function of the index (`k = 2 * i + 1`) is kept as an index too."""
+        self.temporaries[name] = value
+        term = affine(source, self.axis_of, self._index_aliases())
+        if term is not None and term[0] is not None:
+            self.index_temporaries[name] = (value, term)
+        else:
+            self.index_temporaries.pop(name, None)
+
+    def _index_aliases(self) -> dict[str, Affine]:
+        """The index temporaries still bound to the value they were given."""
+        return {name: term for name, (value, term) in self.index_temporaries.items() if self.temporaries.get(name) is value}
+
+    def flatten(self, node: cst.Subscript) -> Access | None:
+        """``flatten_access``, with each index that reads an index temporary written as
+        the term it stands for (`a[k - 1]` with `k = 2 * i + 1` → `a[2 * i]`)."""
+        access = flatten_access(node)
+        if access is None or not self.index_temporaries:
+            return access
+        aliases = self._index_aliases()
+        if not aliases:
+            return access
+        indices = []
+        for index in access.indices:
+            if any(isinstance(n, cst.Name) and n.value in aliases for n in walk_local(index)):
+                term = loop_index(affine(index, self.axis_of, aliases))
+                if term is None:
+                    return None  # `a[k * k]`: not an element of the loop's axis
+                index = written_as(term, self.headers[term[0]].index or "")
+            indices.append(index)
+        return Access(access.base, indices)
 
     # -- loop axes -------------------------------------------------------------
 
@@ -195,7 +235,7 @@ class Vectoriser:
     def access_parts(self, node: cst.Subscript) -> tuple[Access, list[int]] | None:
         """The access and the loop axes of its indices, when it reads or writes the
         current element (every other index fixed), else ``None``."""
-        access = flatten_access(node)
+        access = self.flatten(node)
         if access is None:
             return None
         axes: list[int] = []
@@ -270,7 +310,7 @@ class Vectoriser:
     def offset_parts(self, node: cst.Subscript) -> tuple[Access, list[int], dict[int, tuple[int, int, cst.BaseExpression]]] | None:
         """``a[i + 1]``, ``a[161 + i]``, ``a[i - 2, j]``: the access, its loop axes and,
         per indexed position, the axis and offset (sign and amount) from the loop's index."""
-        access = flatten_access(node)
+        access = self.flatten(node)
         if access is None:
             return None
         axes: list[int] = []
@@ -336,7 +376,7 @@ class Vectoriser:
             lower = code(amount) if first == 0 else f"{first} + {code(amount)}"
             upper = f"{_shifted_code(stop, 0, stride)} + {code(amount)}"
         step = cst.Integer(str(stride)) if stride != 1 else None
-        return cst.SubscriptElement(cst.Slice(lower=cst.parse_expression(lower), upper=cst.parse_expression(upper), step=step))
+        return cst.SubscriptElement(cst.Slice(lower=None if lower == "0" else cst.parse_expression(lower), upper=cst.parse_expression(upper), step=step))
 
     def _offset_element(self, node: cst.Subscript) -> tuple[Access, list[int], cst.BaseExpression] | None:
         parts = self.offset_parts(node) if self.offsets_ok else None
@@ -664,8 +704,31 @@ class Vectoriser:
         return f"if {listed} {verb} ({reasons})"
 
 
+def _index_assignments(statements: list, axis_of: dict[str, int]) -> dict[str, Affine]:
+    """The body's top-level `k = <affine in i>` bindings, in order (a first look,
+    before planning; a name bound twice is dropped)."""
+    aliases: dict[str, Affine] = {}
+    bound: set[str] = set()
+    for statement in statements:
+        if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0].target, cst.Name):
+            name = statement.targets[0].target.value
+            term = affine(statement.value, axis_of, aliases)
+            if name in bound or term is None or term[0] is None:
+                aliases.pop(name, None)
+            else:
+                aliases[name] = term
+            bound.add(name)
+    return aliases
+
+
+def _offset_term(term: Affine | None) -> bool:
+    """A loop index read at an offset or stride (not the index itself)."""
+    return term is not None and term[0] is not None and (term[1], term[2]) != (1, 0)
+
+
 # NumPy functions that map their first argument element by element, the others fixed.
 _FIRST_ARGUMENT_ELEMENTWISE = frozenset({"interp"})
+
 
 _BUILTIN_CALLS = {
     "abs": Vectoriser._abs, "min": Vectoriser._min_max, "max": Vectoriser._min_max, "len": Vectoriser._len,

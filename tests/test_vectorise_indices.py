@@ -1,0 +1,129 @@
+"""PC5 on indices research loops compute before they read: a loop-local temporary
+(`k = 2 * i + 1`, then `a[k] - a[k - 1]`).  Unannotated, devset-style; each
+suggestion is run in place of the loop on random arrays (sizes 0, 1, 7, 1000;
+float64, float32, int64; NaN) and must give the loop's values.  Next to each shape,
+the loops that must stay silent: a list, a recurrence, an element-dependent offset,
+a temporary carried from an earlier iteration."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from test_vectorise_differential import SIZES, _arrays, _load, _same, _with_suggestion
+
+from policy_check.rules import vectorise
+from policy_check.testing import check_snippet
+
+
+def _findings(source: str, code: str = "PC501") -> list:
+    return [d for d in check_snippet(source, vectorise.RULES) if d.code == code]
+
+
+def _assert_suggestion_runs(source: str, code: str = "PC501", name: str = "f") -> None:
+    """The message's expression, run in place of the loop, gives the loop's values."""
+    suggested = _with_suggestion(source, code)
+    before, after = _load(source, name), _load(suggested, name)
+    for seed, size in enumerate(SIZES):
+        for dtype in ("float64", "float32", "int64"):
+            for with_nan in (False, True):
+                rng = np.random.default_rng(100 * seed + len(dtype))
+                (values,) = _arrays(rng, "any", size, dtype, 1, with_nan)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    expected = before(values.copy())
+                    got = after(values.copy())
+                _same(expected, got, dtype, 1e-9)
+
+
+# -- indices through a loop-local temporary -----------------------------------------
+
+PAIRS = (
+    "import numpy as np\n\ndef f(samples):\n    half = len(samples) // 2\n    gap = np.zeros(half)\n"
+    "    for i in range(half):\n        k = 2 * i + 1\n        gap[i] = samples[k] - samples[k - 1]\n    return gap\n"
+)
+
+
+def test_an_index_temporary_reads_a_strided_window() -> None:
+    (finding,) = _findings(PAIRS)
+    assert "`gap[:half] = samples[1:2 * half + 1:2] - samples[:2 * half:2]`" in finding.message
+    assert "if `samples` is a NumPy array" in finding.message
+    assert finding.fix is None
+
+
+def test_the_strided_suggestion_gives_the_loops_values() -> None:
+    _assert_suggestion_runs(PAIRS)
+
+
+CHAINED = (
+    "import numpy as np\n\ndef f(level):\n    level = np.asarray(level, dtype=float)\n    n = max(len(level) - 3, 0)\n"
+    "    rise = np.zeros(n)\n    for t in range(n):\n        lo = t + 1\n        hi = lo + 2\n"
+    "        rise[t] = (level[hi] - level[lo]) * 0.5 + lo\n    return rise\n"
+)
+
+
+def test_a_temporary_built_on_another_is_followed() -> None:
+    (finding,) = _findings(CHAINED)
+    assert "`rise[:n] = (level[3:n + 3] - level[1:n + 1]) * 0.5 + (np.arange(n) + 1)`" in finding.message
+
+
+def test_the_chained_suggestion_gives_the_loops_values() -> None:
+    _assert_suggestion_runs(CHAINED)
+
+
+def test_masked_writes_through_an_edge_index() -> None:
+    # Layer edges interleaved with centres: edge k of centre `lev` is at 2*lev + 1 ± 1.
+    source = (
+        "import numpy as np\n\ndef f(edges):\n    edges = np.asarray(edges, dtype=float)\n    nlev = max((len(edges) - 1) // 2, 0)\n"
+        "    frac = np.full(nlev, 0.5)\n    for lev in range(nlev):\n        e = 2 * lev + 1\n"
+        "        if edges[e - 1] < 0.2:\n            frac[lev] = 1.0\n        if edges[e + 1] > 0.8:\n            frac[lev] = 0.0\n"
+        "    return frac\n"
+    )
+    (finding,) = _findings(source)
+    assert "mask = edges[:2 * nlev:2] < 0.2; frac[:nlev][mask] = 1.0" in finding.message
+    _assert_suggestion_runs(source)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Carried from the previous iteration.
+        "        k = k + 2\n        out[i] = a[k]\n",
+        # Not affine in the index.
+        "        k = i * i\n        out[i] = a[k]\n",
+        # An element-dependent offset (a gather).
+        "        k = lag[i]\n        out[i] = a[k]\n",
+        # From 0, `2 * i - 1` first reads `a[-1]` (the loop starts at 0 here).
+        "        k = 2 * (i - 1) - 1\n        out[i] = a[k]\n",
+        # The temporary changes under a condition.
+        "        k = i + 1\n        if a[i] > 0:\n            k = i\n        out[i] = a[k]\n",
+        # A strided write is not an elementwise write.
+        "        k = 2 * i\n        a[k] = out[i]\n",
+        # A recurrence through the temporary.
+        "        k = i - 1\n        out[i] = out[k] * 0.5\n",
+    ],
+)
+def test_index_temporaries_that_are_not_windows_stay_silent(body: str) -> None:
+    source = (
+        "import numpy as np\n\ndef f(a, n):\n    a = np.asarray(a, dtype=float)\n    lag = np.zeros(n, dtype=int)\n"
+        f"    out = np.zeros(n)\n    k = 0\n    for i in range(1, n):\n{body}    return out\n"
+    )
+    assert _findings(source) == []
+
+
+def test_a_list_read_through_a_temporary_stays_silent() -> None:
+    source = (
+        "import numpy as np\n\ndef f(n):\n    vals = [1.0] * (2 * n + 2)\n    out = np.zeros(n)\n    for i in range(n):\n"
+        "        k = 2 * i + 1\n        out[i] = vals[k] - vals[k - 1]\n    return out\n"
+    )
+    assert _findings(source) == []
+
+
+def test_a_temporary_rebound_in_a_branch_is_not_read_as_before() -> None:
+    # `t` after the `if` is 0.0 where a[i] > 0: not `a * 2` everywhere.
+    source = (
+        "import numpy as np\n\ndef f(a):\n    a = np.asarray(a, dtype=float)\n    out = np.zeros(len(a))\n    for i in range(len(a)):\n"
+        "        t = a[i]\n        if a[i] > 0:\n            t = 0.0\n        out[i] = t * 2\n    return out\n"
+    )
+    assert _findings(source) == []
