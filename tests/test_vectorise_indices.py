@@ -21,11 +21,11 @@ def _findings(source: str, code: str = "PC501") -> list:
     return [d for d in check_snippet(source, vectorise.RULES) if d.code == code]
 
 
-def _assert_suggestion_runs(source: str, code: str = "PC501", name: str = "f") -> None:
+def _assert_suggestion_runs(source: str, code: str = "PC501", name: str = "f", sizes: tuple[int, ...] = SIZES) -> None:
     """The message's expression, run in place of the loop, gives the loop's values."""
     suggested = _with_suggestion(source, code)
     before, after = _load(source, name), _load(suggested, name)
-    for seed, size in enumerate(SIZES):
+    for seed, size in enumerate(sizes):
         for dtype in ("float64", "float32", "int64"):
             for with_nan in (False, True):
                 rng = np.random.default_rng(100 * seed + len(dtype))
@@ -125,5 +125,97 @@ def test_a_temporary_rebound_in_a_branch_is_not_read_as_before() -> None:
     source = (
         "import numpy as np\n\ndef f(a):\n    a = np.asarray(a, dtype=float)\n    out = np.zeros(len(a))\n    for i in range(len(a)):\n"
         "        t = a[i]\n        if a[i] > 0:\n            t = 0.0\n        out[i] = t * 2\n    return out\n"
+    )
+    assert _findings(source) == []
+
+
+# -- a first-element special case: `if i == 0` guarding `a[i - 1]` --------------------
+
+RINGS = (
+    "import math\nimport numpy as np\n\ndef f(radii):\n    area = np.zeros(len(radii))\n    for i in range(0, len(area)):\n"
+    "        if i == 0:\n            area[i] = math.pi * math.pow(radii[0], 2)\n        else:\n"
+    "            area[i] = math.pi * (math.pow(radii[i], 2) - math.pow(radii[i - 1], 2))\n    return area\n"
+)
+
+
+def test_the_first_element_apart_and_the_rest_as_windows() -> None:
+    (finding,) = _findings(RINGS)
+    assert (
+        "`area[0] = math.pi * math.pow(radii[0], 2); area[1:] = math.pi * (np.power(radii[1:], 2) - np.power(radii[:len(area) - 1], 2))`"
+        in finding.message
+    )
+    assert "the loop did nothing on an empty array" in finding.message
+    assert finding.fix is None
+
+
+def test_the_first_element_suggestion_gives_the_loops_values() -> None:
+    _assert_suggestion_runs(RINGS, sizes=(1, 2, 7, 1000))
+
+
+def test_the_first_element_suggestion_raises_on_an_empty_array_as_its_message_says() -> None:
+    suggested = _load(_with_suggestion(RINGS, "PC501"), "f")
+    assert _load(RINGS, "f")(np.zeros(0)).size == 0
+    with pytest.raises(IndexError):
+        suggested(np.zeros(0))
+
+
+SHELLS = (
+    "import numpy as np\n\ndef f(flux):\n    flux = np.asarray(flux, dtype=float)\n    sub = np.zeros(len(flux))\n"
+    "    for j in range(len(flux)):\n        if j > 0:\n            sub[j] = flux[j] - flux[j - 1]\n        else:\n"
+    "            sub[j] = flux[0]\n    return sub\n"
+)
+
+
+def test_a_later_element_test_swaps_the_branches() -> None:
+    (finding,) = _findings(SHELLS)
+    assert "`sub[0] = flux[0]; sub[1:] = flux[1:] - flux[:len(flux) - 1]`" in finding.message
+    _assert_suggestion_runs(SHELLS, sizes=(1, 2, 7, 1000))
+
+
+@pytest.mark.parametrize(
+    ("test", "first", "rest"),
+    [
+        # A recurrence in the rest.
+        ("j == 0", "sub[j] = flux[0]", "sub[j] = sub[j - 1] + flux[j]"),
+        # Not the first element.
+        ("j == 1", "sub[j] = flux[0]", "sub[j] = flux[j] - flux[j - 1]"),
+        # The first element's branch is not plain assignments.
+        ("j == 0", "sub[j] = flux[0]\n            del flux", "sub[j] = flux[j] - flux[j - 1]"),
+        # An element-dependent offset in the rest.
+        ("j == 0", "sub[j] = flux[0]", "sub[j] = flux[j] - flux[lag[j]]"),
+    ],
+)
+def test_first_element_loops_that_are_not_windows_stay_silent(test: str, first: str, rest: str) -> None:
+    source = (
+        "import numpy as np\n\ndef f(flux):\n    flux = np.asarray(flux, dtype=float)\n    lag = np.zeros(len(flux), dtype=int)\n"
+        f"    sub = np.zeros(len(flux))\n    for j in range(len(flux)):\n        if {test}:\n            {first}\n        else:\n"
+        f"            {rest}\n    return sub\n"
+    )
+    assert _findings(source) == []
+
+
+def test_a_list_with_a_first_element_case_stays_silent() -> None:
+    source = (
+        "import numpy as np\n\ndef f(n):\n    flux = [1.0] * n\n    sub = np.zeros(n)\n    for j in range(n):\n"
+        "        if j == 0:\n            sub[j] = flux[0]\n        else:\n            sub[j] = flux[j] - flux[j - 1]\n    return sub\n"
+    )
+    assert _findings(source) == []
+
+
+# -- values computed from the index alone ---------------------------------------------
+
+def test_values_from_the_index_alone_are_a_suggestion() -> None:
+    source = "import numpy as np\n\ndef f(a):\n    w = np.zeros(len(a))\n    for k in range(len(w)):\n        w[k] = 1.0 / (k + 1) ** 1.5\n    return w\n"
+    (finding,) = _findings(source)
+    assert "`w[:] = 1.0 / (np.arange(len(w)) + 1) ** 1.5`" in finding.message
+    assert "fixed-width integers" in finding.message
+    assert finding.fix is None
+    _assert_suggestion_runs(source)
+
+
+def test_a_row_fill_with_one_value_for_every_row_stays_silent() -> None:
+    source = (
+        "import numpy as np\n\ndef f(a):\n    rows = np.zeros((3, len(a)))\n    for r in range(3):\n        row = np.log1p(np.abs(a))\n"
+        "        rows[r] = row\n    return rows\n"
     )
     assert _findings(source) == []

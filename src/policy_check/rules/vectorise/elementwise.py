@@ -14,6 +14,7 @@ from policy_check.rules.base import (
     Rule,
 )
 from policy_check.rules.vectorise.evidence import walk_local
+from policy_check.rules.vectorise.first_element import rest_header, split_first
 from policy_check.rules.vectorise.loops import blocked
 from policy_check.rules.vectorise.nested import nested_message
 from policy_check.rules.vectorise.plan import ElementwisePlan, plan_with_broadcasting
@@ -26,7 +27,7 @@ def _may_alias_fixed_reads(site: LoopSite, plan: ElementwisePlan) -> bool:
     the loop reads at a fixed index (`lam = np.asarray(cum)`; `lam[j] /= cum[1] ** j`):
     then an early write changes a later read, a dependency the names hide."""
     evidence = site.evidence
-    if all(evidence.arrays[name].fresh for name in plan.written):
+    if all(getattr(evidence.arrays.get(name), "fresh", False) for name in plan.written):
         return False
     index = site.header.index
     for statement in site.statements:
@@ -89,9 +90,13 @@ class ElementwiseLoop(Rule):
     (NumPy, SciPy, pandas `.values`, netCDF4/h5py reads…) or used (`a.shape`); where
     the evidence is only likely (a parameter indexed like an array), the finding
     is a suggestion that says "if `a` is a NumPy array".
+    Arrays held in `self.attr` count when the class assigns them arrays
+    (`self.x = np.zeros(n)` in `__init__`): likely, as code outside may rebind them.
     Also suggested, never edited: reads at a fixed offset or stride (`a[i + 1] - a[i]` →
-    `a[1:n + 1] - a[:n]`), `if`/`elif` chains without `else` (`np.select`), and
-    branches that write different arrays (one mask each).
+    `a[1:n + 1] - a[:n]`, also through a temporary `k = 2 * i + 1`), `if`/`elif` chains
+    without `else` (`np.select`), branches that write different arrays (one mask each),
+    a first-element case (`if i == 0: … else: … a[i - 1]` → the first element, then
+    the rest as windows), and values computed from the index alone (`np.arange`).
     An `if` whose test the loop never changes (`if mode == "lin":`) chooses a whole-array
     expression once: `out[:] = <then> if mode == "lin" else <else>`.
     It stays silent when an iteration depends on another one (`y[i-1]`), when the
@@ -233,12 +238,22 @@ class ElementwiseLoop(Rule):
         if isinstance(parent, cst.For) and nested_message(self.context, parent) is not None:
             return  # the enclosing loop's PC505 finding covers both axes
         planned = plan_with_broadcasting(site.statements, lambda trailing: _with_windows(site.vectoriser(self.context, trailing), site.statements))
+        first: list[str] = []
+        if planned is None:
+            planned, first = self._first_element_apart(site)
         if planned is None:
             return
         vec, plan = planned
-        if not vec.varies or not vec.reads or _may_alias_fixed_reads(site, plan):
+        if not vec.varies or _may_alias_fixed_reads(site, plan):
             return
-        lines = plan.lines()
+        if not vec.reads:
+            if not vec.index_read:
+                return  # a value that does not change from row to row
+            # Computed from the index alone (`w[k] = 1 / (k + 1) ** p`): `np.arange` has a
+            # fixed-width dtype where Python's ints do not overflow, so a suggestion.
+            vec.exact = False
+            vec.note("`np.arange` gives fixed-width integers where Python's ints do not overflow")
+        lines = first + plan.lines()
         message = f"elementwise loop over arrays: write `{'; '.join(lines)}`"
         if vec.notes:
             message += " (" + "; ".join(vec.notes) + ")"
@@ -246,6 +261,23 @@ class ElementwiseLoop(Rule):
         if evidence:
             message += f"; {evidence}"
         self.report(node, message, self._fix(site, plan, vec, lines))
+
+    def _first_element_apart(self, site: LoopSite) -> tuple[tuple[Vectoriser, ElementwisePlan] | None, list[str]]:
+        """`if i == 0: … else: …`: the first element on its own, the rest planned as a loop from 1."""
+        split = split_first(site.statements, site.header.index or "", site.header.start) if not site.header.elements else None
+        if split is None:
+            return None, []
+        header = rest_header(site.header)
+
+        def make(trailing: int) -> Vectoriser:
+            return _with_windows(Vectoriser(self.context, site.evidence, header, site.assigned, trailing), split.rest)
+
+        planned = plan_with_broadcasting(split.rest, make)
+        if planned is None or not planned[0].reads:
+            return None, []
+        planned[0].exact = False
+        planned[0].note("the first element on its own: the loop did nothing on an empty array")
+        return planned, split.first
 
     def _fix(self, site: LoopSite, plan: ElementwisePlan, vec: Vectoriser, lines: list[str]) -> NodeFix | None:
         if plan.masked or not vec.exact or vec.likely or not vec.shapes_known or site.is_while:

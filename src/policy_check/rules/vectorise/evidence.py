@@ -26,6 +26,7 @@ import libcst as cst
 from policy_check.analysis.names import dotted_name
 from policy_check.rules.base import FileContext
 from policy_check.rules.vectorise import makers
+from policy_check.rules.vectorise.attributes import attribute_facts
 from policy_check.rules.vectorise.scope_walk import (
     ScopeWalk,
     annotation_is_array,
@@ -361,7 +362,7 @@ class ArrayEvidence:
         if attr == "T":
             source = self.expression_facts(value.value)
             return ArrayFacts(ndim=source.ndim, why=source.why, likely=source.likely) if source else None
-        return None
+        return attribute_facts(self, value, evidence_for_scope)
 
     def _subscript_value(self, value: cst.Subscript, bound_name: str) -> ArrayFacts | None:
         item = self._container_item(value, bound_name)

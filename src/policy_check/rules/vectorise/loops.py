@@ -28,6 +28,7 @@ MATH_TO_NUMPY = {
     "atan": "arctan", "atan2": "arctan2", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "fabs": "fabs",
     "hypot": "hypot", "degrees": "degrees", "radians": "radians", "floor": "floor", "ceil": "ceil",
     "trunc": "trunc", "isnan": "isnan", "isinf": "isinf", "isfinite": "isfinite", "cbrt": "cbrt",
+    "pow": "power",
 }
 # math functions whose Python result is an int where NumPy gives floats: values equal, dtype not.
 _MATH_INT_RESULT = frozenset({"floor", "ceil", "trunc"})

@@ -108,11 +108,18 @@ def reads_other_elements(statements: list, written: set[str], vec: Vectoriser) -
             if isinstance(node, cst.Subscript):
                 parts = vec.access_parts(node)
                 base = parts[0].base if parts else _innermost_base(node)
-                if isinstance(base, cst.Name) and base.value in written and (parts is None or parts[1] != full):
+                if _written_name(base, written) and (parts is None or parts[1] != full):
                     return True
-            elif isinstance(node, cst.Name) and node.value in written and not _is_base_position(node, statement):
+            elif _written_name(node, written) and not _is_base_position(node, statement):
                 return True
     return False
+
+
+def _written_name(node: cst.CSTNode, written: set[str]) -> bool:
+    """A name or attribute (`out`, `self.out`) of a written array."""
+    if isinstance(node, cst.Name):
+        return node.value in written
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and code(node) in written
 
 
 def _innermost_base(node: cst.Subscript) -> cst.BaseExpression:
@@ -122,7 +129,7 @@ def _innermost_base(node: cst.Subscript) -> cst.BaseExpression:
     return base
 
 
-def _is_base_position(name: cst.Name, statement: cst.CSTNode) -> bool:
+def _is_base_position(name: cst.CSTNode, statement: cst.CSTNode) -> bool:
     for node in outer_subscripts(statement):
         if isinstance(node, cst.Subscript) and _innermost_base(node) is name:
             return True

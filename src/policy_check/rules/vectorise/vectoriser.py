@@ -66,6 +66,11 @@ def flatten_access(node: cst.Subscript) -> Access | None:
     return Access(current, indices)
 
 
+def _written_base(base: cst.BaseExpression) -> bool:
+    """A name or an attribute of a name (`out`, `self.out`) can be a written array."""
+    return isinstance(base, cst.Name) or (isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name))
+
+
 def _string_indexed(node: cst.Subscript) -> bool:
     return any(isinstance(e.slice, cst.Index) and isinstance(e.slice.value, (cst.SimpleString, cst.FormattedString)) for e in node.slice)
 
@@ -149,6 +154,8 @@ class Vectoriser:
         # Every array touched, with its evidence (for the message).
         self.seen: dict[str, str] = {}
         self.varies = False
+        # The loop's index itself is a value (`np.arange`), not only a position.
+        self.index_read = False
         # Read windows at a fixed offset (`a[i + 1]` → `a[1:n + 1]`): only PC501 asks,
         # and only as a suggestion (the loop raises where a short slice would broadcast).
         self.offsets_ok = False
@@ -444,14 +451,15 @@ class Vectoriser:
         if parts is None:
             return None
         access, axes = parts
-        if not isinstance(access.base, cst.Name) or axes != list(range(len(self.headers))):
+        if not _written_base(access.base) or axes != list(range(len(self.headers))):
             return None
-        facts = self.evidence.facts(access.base)
+        facts = self.evidence.facts(access.base) if isinstance(access.base, cst.Name) else self.evidence.expression_facts(access.base)
         if facts is None:
             return None
-        self.seen.setdefault(access.base.value, facts.why)
+        name = code(access.base)
+        self.seen.setdefault(name, facts.why)
         if facts.likely:
-            self.likely.setdefault(access.base.value, facts.why)
+            self.likely.setdefault(name, facts.why)
         trailing = self._trailing_of(facts, len(access.indices))
         if trailing < 0:
             return None
@@ -460,7 +468,7 @@ class Vectoriser:
             self._axis_slice(self.axis_of[i.value]) if isinstance(i, cst.Name) and i.value in self.axis_of else cst.SubscriptElement(cst.Index(i))
             for i in access.indices
         ]
-        return access.base.value, code(_subscript(access.base, elements)), trailing
+        return name, code(_subscript(access.base, elements)), trailing
 
     # -- expressions -----------------------------------------------------------
 
@@ -480,6 +488,8 @@ class Vectoriser:
             return None
         if isinstance(base, cst.Name) and self.evidence.is_array(base) and node.attr.value not in _ARRAY_SCALAR_ATTRIBUTES:
             return None
+        if self.evidence.expression_facts(node) is not None:
+            return None  # a whole array (`self.w`) inside an elementwise expression broadcasts differently
         return node
 
     def _unary(self, node: cst.UnaryOperation) -> cst.BaseExpression | None:
@@ -588,6 +598,7 @@ class Vectoriser:
         if stop is None:
             return None
         self.varies = True
+        self.index_read = True
         if header.elements and stop in header.elements.values():
             stop = cst.Call(func=cst.Name("len"), args=[cst.Arg(stop)])
         args = [cst.Arg(stop)] if header.start == 0 else [cst.Arg(cst.Integer(str(header.start))), cst.Arg(stop)]
@@ -665,6 +676,9 @@ class Vectoriser:
             return None
         if name in _MATH_INT_RESULT:
             self.exact = False
+        if name == "pow":
+            self.exact = False
+            self.note("`np.power` of integers gives integers where `math.pow` gives floats")
         converted = [self.expr(arg) for arg in args]
         if any(c is None for c in converted):
             return None
