@@ -219,3 +219,28 @@ def test_a_row_fill_with_one_value_for_every_row_stays_silent() -> None:
         "        rows[r] = row\n    return rows\n"
     )
     assert _findings(source) == []
+
+
+# -- PC505's message for per-pair bodies says which broadcast is meant --------------
+
+
+def test_a_distance_per_pair_names_its_arrays_and_cdist() -> None:
+    source = (
+        "import numpy as np\n\ndef f(pts, cell):\n    pts = np.asarray(pts, dtype=float).reshape(-1, 3)\n    n = pts.shape[0]\n"
+        "    d = np.zeros((n, n))\n    for a in range(n):\n        for b in range(n):\n            delta = pts[a] - pts[b]\n"
+        "            d[a, b] = np.sqrt(np.sum((delta @ cell) ** 2))\n    return d\n"
+    )
+    (finding,) = _findings(source, "PC505")
+    assert "with a distance per pair: broadcast `pts[:, None]` against `pts[None, :]`" in finding.message
+    assert "cdist" in finding.message
+
+
+def test_a_reduction_per_pair_is_not_called_a_distance() -> None:
+    source = (
+        "import numpy as np\n\ndef f(t, sig):\n    t = np.asarray(t, dtype=float)\n    tau = np.linspace(0.0, 1.0, 5)\n"
+        "    omega = np.linspace(1.0, 2.0, 4)\n    out = np.zeros((len(omega), len(tau)))\n    for i in range(len(omega)):\n"
+        "        for j in range(len(tau)):\n            out[i, j] = (np.exp(-(t - tau[j]) ** 2 / sig) * np.cos(omega[i] * t)).sum()\n    return out\n"
+    )
+    (finding,) = _findings(source, "PC505")
+    assert "with a reduction per pair: broadcast `omega[:, None, None]` against `tau[None, :, None]`" in finding.message
+    assert "cdist" not in finding.message

@@ -128,11 +128,65 @@ def _broadcast_message(context: FileContext, site: LoopSite, headers: list[LoopH
     written = _single_written_array(body, vec)
     if written is None or _reads_array(body, written, vec):
         return None
+    rows, columns = (_read_at(body, h.index) for h in headers)
+    if any(_distance_like(s) for s in body):
+        pair = f"`{rows[0]}[:, None]` against `{columns[0]}[None, :]`" if rows and columns else "the rows against the columns"
+        return (
+            f"nested index loops fill `{written}` with a distance per pair: broadcast {pair} "
+            f"(for points in D dimensions the temporary is N×N×D, `scipy.spatial.distance.cdist` avoids it)"
+        )
     return (
-        f"nested index loops fill `{written}` element by element: broadcast over both axes "
-        f"(`x[:, None] - x[None, :]`; for points in D dimensions the temporary is N×N×D, "
-        f"`scipy.spatial.distance.cdist` avoids it)"
+        f"nested index loops fill `{written}` with a reduction per pair: broadcast {_reduction_pair(site, rows, columns)} "
+        f"and reduce the per-pair axis (`.sum(axis=-1)`; `np.einsum` or a matrix product avoids the N×M×K temporary)"
     )
+
+
+def _reduction_pair(site: LoopSite, rows: list[str], columns: list[str]) -> str:
+    """The broadcast operands of a reduction per pair: scalars per index (1-D arrays)
+    meet the per-pair axis (a whole array) last."""
+    if not rows or not columns:
+        return "the row reads against the column reads"
+    scalars = all(getattr(site.evidence.arrays.get(name), "ndim", None) == 1 for name in (rows[0], columns[0]))
+    extra = ", None" if scalars else ""
+    return f"`{rows[0]}[:, None{extra}]` against `{columns[0]}[None, :{extra}]`"
+
+
+_ROOTS = frozenset({"sqrt", "norm", "hypot", "cdist", "pdist"})
+
+
+def _distance_like(statement: object) -> bool:
+    """A square root or norm of something (`np.sqrt(np.sum(d ** 2))`, `norm(delta)`, `** 0.5`)."""
+    value = getattr(statement, "value", None)
+    if value is None:
+        return False
+    for node in outer_subscripts(value):
+        if isinstance(node, cst.Call):
+            func = node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+            if name in _ROOTS:
+                return True
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power) and isinstance(node.right, cst.Float) and node.right.value == "0.5":
+            return True
+    return False
+
+
+def _read_at(body: list, index: str | None) -> list[str]:
+    """The arrays read with ``index`` as their first and only loop index (`x[i]`, `x[i, :]`), in order."""
+    found: list[str] = []
+    for statement in body:
+        value = getattr(statement, "value", None)
+        for node in outer_subscripts(value) if value is not None else ():
+            if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and _first_index(node) == index and node.value.value not in found:
+                found.append(node.value.value)
+    return found
+
+
+def _first_index(node: cst.Subscript) -> str | None:
+    first = node.slice[0].slice if node.slice else None
+    if not isinstance(first, cst.Index) or not isinstance(first.value, cst.Name):
+        return None
+    others = [e.slice for e in node.slice[1:]]
+    return first.value.value if all(isinstance(o, cst.Slice) for o in others) else None
 
 
 _REDUCTIONS = frozenset({"sum", "mean", "norm", "dot", "max", "min", "std", "prod", "inner", "vdot", "einsum"})
