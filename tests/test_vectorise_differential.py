@@ -326,10 +326,18 @@ SUGGESTIONS = [
 
 @pytest.mark.parametrize(("code", "name", "source"), [pytest.param(*case[1:], id=case[0]) for case in SUGGESTIONS])
 def test_suggested_expression_gives_identical_results(code: str, name: str, source: str) -> None:
+    assert_suggestion_runs(source, code, name)
+
+
+def assert_suggestion_runs(
+    source: str, code: str = "PC501", name: str = "f", sizes: tuple[int, ...] = SIZES, dtypes: tuple[str, ...] = ("float64", "float32")
+) -> None:
+    """The message's expression, run in place of the loop, gives the loop's values
+    (one array argument; with and without NaN)."""
     suggested = _with_suggestion(source, code)
     before, after = _load(source, name), _load(suggested, name)
-    for seed, size in enumerate(SIZES):
-        for dtype in ("float64", "float32"):
+    for seed, size in enumerate(sizes):
+        for dtype in dtypes:
             for with_nan in (False, True):
                 rng = np.random.default_rng(1000 * seed + len(dtype))
                 (values,) = _arrays(rng, "any", size, dtype, 1, with_nan)
