@@ -43,7 +43,7 @@ from policy_check.parse_fallback import Readable, readable
 from policy_check.positions import SourcePositions
 from policy_check.rules.base import FileContext, Report, Rule
 from policy_check.analysis.names import ImportNames
-from policy_check.syntax_tree import child_nodes
+from policy_check.syntax_tree import CHILDREN, leaf_types
 from policy_check.source import NotWritten, SourceText, UnreadableSource, read_source, write_fixed
 from policy_check.suppression import filter_suppressed
 from policy_check.test_code import is_script_named_like_a_test
@@ -132,6 +132,10 @@ def parse_source(text: str, display_path: str) -> Parsed:
 # The traversal
 
 
+_Handler = tuple[Rule, Callable[[cst.CSTNode], object]]
+_Plan = tuple[list[_Handler] | None, list[_Handler] | None, Callable[[cst.CSTNode], list[cst.CSTNode]]]
+
+
 class _Dispatcher:
     """Walks the tree once and calls each active rule's handlers for each node.
 
@@ -140,8 +144,8 @@ class _Dispatcher:
     and costs a tenth.  ``context_stack`` holds the ancestors of the current node."""
 
     def __init__(self, rules: Sequence[Rule], context: FileContext, on_crash: Callable[[Rule, cst.CSTNode, BaseException], None]) -> None:
-        self.visit_handlers: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]] = {}
-        self.leave_handlers: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]] = {}
+        self.visit_handlers: dict[str, list[_Handler]] = {}
+        self.leave_handlers: dict[str, list[_Handler]] = {}
         for rule in rules:
             for attribute in dir(type(rule)):
                 if attribute.startswith("visit_"):
@@ -152,8 +156,19 @@ class _Dispatcher:
         self.names = context.names
         self.on_crash = on_crash
         self.crashed: set[int] = set()
+        # Node type → its handlers and children.  Tokens (`.`, `(`, `+`) have no children;
+        # those no rule handles are passed by without being entered.
+        self.plans: dict[type, _Plan] = {}
+        handled = self.visit_handlers.keys() | self.leave_handlers.keys()
+        self.skipped = {node_type for node_type in leaf_types() if node_type.__name__ not in handled}
 
-    def _call(self, handlers: list[tuple[Rule, Callable[[cst.CSTNode], object]]], node: cst.CSTNode) -> None:
+    def _plan(self, node_type: type) -> _Plan:
+        kind = node_type.__name__
+        plan = (self.visit_handlers.get(kind), self.leave_handlers.get(kind), CHILDREN[node_type])
+        self.plans[node_type] = plan
+        return plan
+
+    def _call(self, handlers: list[_Handler], node: cst.CSTNode) -> None:
         for rule, handler in handlers:
             if id(rule) in self.crashed:
                 continue
@@ -164,19 +179,20 @@ class _Dispatcher:
                 self.on_crash(rule, node, error)
 
     def walk(self, node: cst.CSTNode) -> None:
-        kind = type(node).__name__
-        if kind in ("Import", "ImportFrom"):
+        node_type = node.__class__
+        visit, leave, children_of = self.plans.get(node_type) or self._plan(node_type)
+        if node_type is cst.Import or node_type is cst.ImportFrom:
             self.names.add_import(node)  # type: ignore[arg-type]
         stack = self.context.stack
         stack.append(node)
-        handlers = self.visit_handlers.get(kind)
-        if handlers:
-            self._call(handlers, node)
-        for child in child_nodes(node):
-            self.walk(child)
-        handlers = self.leave_handlers.get(kind)
-        if handlers:
-            self._call(handlers, node)
+        if visit:
+            self._call(visit, node)
+        skipped = self.skipped
+        for child in children_of(node):
+            if child.__class__ not in skipped:
+                self.walk(child)
+        if leave:
+            self._call(leave, node)
         stack.pop()
 
 

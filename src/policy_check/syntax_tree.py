@@ -4,20 +4,35 @@ libcst's ``node.children`` and ``node.visit`` rebuild nodes as they go (they run
 transformer underneath) and cost about half a parse per full traversal; reading
 the dataclass fields directly costs a tenth.  Whitespace and comment fields are
 skipped: no rule looks at them.
+
+libcst nodes are dataclasses with fixed fields, so each node type gets its own
+small function, written once from its fields, that reads them in order (fields
+typed ``str``, ``bool`` or a ``Literal`` never hold a node and are not read).  A
+walk over research code meets each node two or three times (the engine's
+traversal, PC5, finding positions), and this costs about half of a loop over the
+field names.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
-from collections.abc import Iterator
+import typing
+from collections.abc import Callable, Iterator
 
 import libcst as cst
 
 _SKIPPED_FIELDS = re.compile(r"^(whitespace|leading_lines|lines_after|trailing_whitespace|header|footer|comma|semicolon)")
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-# type → 1 for a node, 2 for a list or tuple of children, 0 for anything else.
-_KIND: dict[type, int] = {list: 2, tuple: 2}
+# Field annotations whose values are never nodes.
+_NEVER_NODES = (str, bool)
+
+NODE = 1
+SEQUENCE = 2
+OTHER = 3
+# type → NODE, SEQUENCE (a list or tuple of children) or OTHER.
+_KIND: dict[type, int] = {list: SEQUENCE, tuple: SEQUENCE}
 
 
 def child_fields(node_type: type) -> tuple[str, ...]:
@@ -28,36 +43,95 @@ def child_fields(node_type: type) -> tuple[str, ...]:
     return names
 
 
-def _kind(value: object) -> int:
-    value_type = type(value)
-    kind = _KIND.get(value_type)
-    if kind is None:
-        # isinstance against libcst's abstract base classes is slow; ask once per type.
-        kind = 1 if isinstance(value, cst.CSTNode) else 0
-        _KIND[value_type] = kind
+def _classify(value: object) -> int:
+    # isinstance against libcst's abstract base classes is slow; ask once per type.
+    kind = NODE if isinstance(value, cst.CSTNode) else OTHER
+    _KIND[type(value)] = kind
     return kind
 
 
-def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def _may_hold_nodes(annotation: object) -> bool:
+    if annotation in _NEVER_NODES:
+        return False
+    return typing.get_origin(annotation) is not typing.Literal
+
+
+# One field read: a node is a child; a list or tuple gives its nodes.
+_FIELD_SOURCE = """\
+    value = node.{name}
+    kind = kind_of(value.__class__) or classify(value)
+    if kind == 1:
+        children.append(value)
+    elif kind == 2 and value:
+        for child in value:
+            if (kind_of(child.__class__) or classify(child)) == 1:
+                children.append(child)
+"""
+
+
+def _node_fields(node_type: type) -> list[str]:
+    """The child fields that can hold a node."""
+    annotations = {f.name: f.type for f in dataclasses.fields(node_type)}
+    return [name for name in child_fields(node_type) if _may_hold_nodes(annotations[name])]
+
+
+def _children_function(node_type: type) -> Callable[[cst.CSTNode], list[cst.CSTNode]]:
+    """The function that lists a ``node_type`` node's children, written from its fields."""
+    names = _node_fields(node_type)
+    if not names:
+        return _no_children
+    source = "def children(node, kind_of=kind_of, classify=classify):\n    children = []\n"
+    source += "".join(_FIELD_SOURCE.format(name=name) for name in names)
+    source += "    return children\n"
+    namespace: dict[str, object] = {"kind_of": _KIND.get, "classify": _classify}
+    exec(compile(source, f"<children of {node_type.__name__}>", "exec"), namespace)  # noqa: S102 - our own text, from dataclass field names
+    return namespace["children"]  # type: ignore[return-value]
+
+
+def _no_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    return []
+
+
+class _ChildrenFunctions(dict):
+    """node type → the function listing a node's children."""
+
+    def __missing__(self, node_type: type) -> Callable[[cst.CSTNode], list[cst.CSTNode]]:
+        function = _children_function(node_type)
+        self[node_type] = function
+        return function
+
+
+CHILDREN = _ChildrenFunctions()
+
+
+@functools.cache
+def leaf_types() -> frozenset[type]:
+    """libcst's node types whose nodes never have children (tokens: ``.``, ``(``, ``+``, ``=``)."""
+    found = set()
+    pending = [cst.CSTNode]
+    while pending:
+        node_type = pending.pop()
+        pending.extend(node_type.__subclasses__())
+        if dataclasses.is_dataclass(node_type) and not _node_fields(node_type):
+            found.add(node_type)
+    return frozenset(found)
+
+
+def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The node's children (not whitespace or comments), in field order."""
-    for name in child_fields(type(node)):
-        value = getattr(node, name)
-        kind = _kind(value)
-        if kind == 1:
-            yield value  # type: ignore[misc]
-        elif kind == 2:
-            for child in value:  # type: ignore[union-attr]
-                if _kind(child) == 1:
-                    yield child
+    return CHILDREN[node.__class__](node)
 
 
 def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """``node`` and every node below it, in the order a visitor meets them (parents
     first, then children in source order) - without the cost of ``node.visit``."""
+    children_of = CHILDREN
     stack = [node]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
-        children = list(child_nodes(current))
-        children.reverse()
-        stack.extend(children)
+        children = children_of[current.__class__](current)
+        if children:
+            children.reverse()
+            extend(children)
