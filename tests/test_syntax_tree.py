@@ -1,12 +1,18 @@
 """The fast tree walks: each node type's children function lists what reading its
-dataclass fields one by one lists, and the engine's traversal passes tokens by only
-when no rule handles them."""
+dataclass fields one by one lists, the engine's traversal passes tokens by only
+when no rule handles them, and a checked file's trees are freed when its check
+returns (not left in reference cycles for the garbage collector)."""
 
 from __future__ import annotations
 
+import gc
+from pathlib import Path
 
 import libcst as cst
 
+from policy_check.config import Settings
+from policy_check.engine import check_text
+from policy_check.rules import FILE_RULES
 from policy_check.rules.base import Rule
 from policy_check.syntax_tree import child_fields, child_nodes, descendants, leaf_types
 from policy_check.testing import check_snippet
@@ -123,3 +129,28 @@ def test_a_rule_handling_a_token_still_sees_every_one() -> None:
         ("a plus", 2, 28),
         ("a plus", 2, 32),
     ]
+
+
+def _live_modules() -> list[cst.Module]:
+    return [found for found in gc.get_objects() if isinstance(found, cst.Module)]
+
+
+def test_a_checked_files_trees_are_freed_without_a_garbage_collection(tmp_path: Path) -> None:
+    # PC5's per-file caches on the context refer back to it; the engine lets them go.
+    text = "import numpy as np\n\ndef f(a, b):\n    out = np.zeros(len(a))\n    for i in range(len(a)):\n        out[i] = a[i] * b[i]\n    print(out)\n    return out\n"
+    rules = [rule for rule in FILE_RULES if rule.default_enabled]
+    settings = Settings(root=tmp_path)
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = {id(module) for module in _live_modules()}
+        first = check_text(text, tmp_path / "a.py", "a.py", "a.py", settings, rules, False)
+        # Rules may keep the last module's facts (a single entry) until the next file.
+        second = check_text(text + "\n", tmp_path / "b.py", "b.py", "b.py", settings, rules, False)
+        after = [module for module in _live_modules() if id(module) not in before]
+    finally:
+        if enabled:
+            gc.enable()
+    assert {d.code for d in first} >= {"PC301", "PC501"} and len(first) == len(second)
+    assert all(module.code == text + "\n" for module in after), "the first file's tree is still alive"

@@ -285,6 +285,16 @@ def _check_parsed(
         names=names,
         python_ast=parsed.tree,
     )
+    try:
+        return _findings(context, rules, display_path, fix_edits)
+    finally:
+        # What rules keep on the context (PC5's caches) refers back to it, and the cycle
+        # would hold the file's trees until a garbage collection; let them go now.
+        vars(context).clear()
+
+
+def _findings(context: FileContext, rules: Sequence[type[Rule]], display_path: str, fix_edits: bool) -> list[Diagnostic]:
+    settings, text, relative_path = context.settings, context.source, context.relative_path
     active = [rule_class(context) for rule_class in rules if rule_class.applies_to(context)]
     try:
         crashes = _run_rules(active, context)
