@@ -203,14 +203,11 @@ def test_list_bodies_that_are_not_elementwise_stay_silent(body: str) -> None:
         "import numpy as np\n\ndef f(vals: list):\n    out = []\n    for i in range(len(vals)):\n        out.append(vals[i] * 2)\n    return out\n",
         # Only indexed here: lists and tuples are indexed the same way.
         "import numpy as np\n\ndef f(lo_hi, mid):\n    err = []\n    for i in range(len(lo_hi)):\n        err.append(abs(lo_hi[i] - mid[i]))\n    return err\n",
-        # Used as a list after the loop: extended, concatenated.
-        "import numpy as np\n\ndef f(a):\n    a = np.asarray(a)\n    out = []\n    for i in range(len(a)):\n        out.append(a[i] * 2)\n    out.extend([0.0])\n    return out\n",
-        "import numpy as np\n\ndef f(a):\n    a = np.asarray(a)\n    out = []\n    for i in range(len(a)):\n        out.append(a[i] * 2)\n    return out + [0.0]\n",
         # The list held values before the loop.
         "import numpy as np\n\ndef f(a):\n    a = np.asarray(a)\n    out = [0.0]\n    for i in range(len(a)):\n        out.append(a[i] * 2)\n    return out\n",
     ],
 )
-def test_lists_that_stay_lists_stay_silent(source: str) -> None:
+def test_lists_not_filled_only_from_arrays_stay_silent(source: str) -> None:
     assert _findings(source, "PC504") == []
 
 
@@ -270,3 +267,64 @@ def test_row_aliases_that_are_not_elementwise_stay_silent(body: str) -> None:
         + "        else:\n            y[i, 0] = 0.0\n    return y, z\n"
     )
     assert _findings(source, "PC501") == []
+
+
+# -- lists used as lists after the loop; block reductions ---------------------------
+
+EXTENDED = (
+    "import numpy as np\n\ndef f(a):\n    a = np.asarray(a)\n    out = []\n    for i in range(len(a)):\n        out.append(a[i] * 2)\n"
+    "    out.extend([0.0])\n    return out\n"
+)
+CONCATENATED = (
+    "import numpy as np\n\ndef f(a):\n    a = np.asarray(a)\n    out = []\n    for i in range(len(a)):\n        out.append(a[i] * 2)\n"
+    "    return out + [0.0]\n"
+)
+BLOCK_MEANS = (
+    "import numpy as np\n\ndef f(arr, n=3):\n    arr = np.asarray(arr)\n    means = []\n    for i in range(int(len(arr) / n)):\n"
+    "        x = np.mean(arr[n * i:n * (i + 1)])\n        means.append(x)\n    means.append(np.mean(arr[int(len(arr) / n) * n:]))\n    return means\n"
+)
+BLOCK_MAXIMA = (
+    "import numpy as np\n\ndef f(a, n=4):\n    a = np.asarray(a)\n    out = np.zeros(len(a) // n)\n    for k in range(len(a) // n):\n"
+    "        out[k] = np.max(a[k * n:(k + 1) * n]) - np.min(a[n * k:n * k + n])\n    return out\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "expected"),
+    [
+        (EXTENDED, "PC504", "`out = (a * 2).tolist()`"),
+        (CONCATENATED, "PC504", "`out = (a * 2).tolist()`"),
+        (BLOCK_MEANS, "PC504", "`means = np.mean(arr[:int(len(arr) / n) * n].reshape(-1, n), axis=1).tolist()`"),
+        (BLOCK_MAXIMA, "PC501", "`out[:len(a) // n] = np.max(a[:(len(a) // n) * n].reshape(-1, n), axis=1) - np.min(a[:(len(a) // n) * n].reshape(-1, n), axis=1)`"),
+    ],
+)
+def test_lists_kept_and_block_reductions_are_suggested(source: str, code: str, expected: str) -> None:
+    (finding,) = _findings(source, code)
+    assert expected in finding.message
+    assert finding.fix is None
+    before, after = _load(source, "f"), _load(_with_suggestion(source, code), "f")
+    for values in _inputs():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected_values, got = before(values.copy()), after(values.copy())
+        assert type(got) is type(expected_values)
+        np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected_values, dtype=float), rtol=1e-5, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A moving window, not consecutive blocks.
+        "        out.append(np.mean(a[i:i + n]))\n",
+        # Blocks of a 2-D array are blocks of rows.
+        "        out.append(np.mean(g[n * i:n * (i + 1)]))\n",
+        # Blocks whose size the loop changes.
+        "        out.append(np.mean(a[i * i:i * (i + 1)]))\n",
+    ],
+)
+def test_windows_that_are_not_blocks_stay_silent(body: str) -> None:
+    source = (
+        "import numpy as np\n\ndef f(a, n=3):\n    a = np.asarray(a)\n    g = np.zeros((len(a), 2))\n    out = []\n"
+        "    for i in range(len(a) // n):\n" + body + "    return out\n"
+    )
+    assert _findings(source, "PC504") == []

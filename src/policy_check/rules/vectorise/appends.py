@@ -8,10 +8,12 @@ Shapes beyond ``lists.py``'s single list turned into an array:
   ``lo.append(a[i])``): one boolean mask, ``hi = a[mask]; lo = a[~mask]``.
 
 The result is an array, not a list, so these are suggestions (no edit), and the
-message says so.  Silent when no array read is known from where it is made or
-how it is used (lists and tuples are indexed the same way), when a list is used as a list after the loop (appended to,
-extended, concatenated with ``+``), when it held anything before the loop, or
-when a value is the same for every element.
+message says so; a list the code goes on using as a list (appending, extending,
+``+``) is written ``(…).tolist()``.  A temporary before the appends
+(``x = np.mean(a[n*i:n*(i+1)]); means.append(x)``) is part of the expression.
+Silent when no array read is known from where it is made or how it is used
+(lists and tuples are indexed the same way), when a list held anything before
+the loop, or when a value is the same for every element.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ def _collect(statements: list) -> list[_Append] | None:
         if direct is not None:
             found.append(_Append(*direct))
             continue
+        if _temporary(statement) is not None and not found:
+            continue  # `x = np.mean(…)` before the appends: bound by `_bind_temporaries`
         if not isinstance(statement, cst.If) or isinstance(statement.orelse, cst.If):
             return None
         branches = [(statements_of(statement.body), False)]
@@ -72,22 +76,43 @@ def _collect(statements: list) -> list[_Append] | None:
     return found
 
 
-def planned_appends(context: FileContext, site: LoopSite, block: list[cst.CSTNode], position: int) -> tuple[list[str], list[str], Vectoriser] | None:
+def _temporary(statement: object) -> tuple[str, cst.BaseExpression] | None:
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0].target, cst.Name):
+        return statement.targets[0].target.value, statement.value
+    return None
+
+
+def _bind_temporaries(site: LoopSite, vec: Vectoriser) -> bool:
+    """The temporaries before the appends, as array expressions; none read after the loop."""
+    for statement in site.statements:
+        bound = _temporary(statement)
+        if bound is None:
+            continue
+        value = vec.expr(bound[1])
+        if value is None or site.used_outside(bound[0]):
+            return False
+        vec.temporaries[bound[0]] = value
+    return True
+
+
+def planned_appends(context: FileContext, site: LoopSite, block: list[cst.CSTNode], position: int) -> tuple[list[str], list[str], Vectoriser, bool] | None:
     """For a loop that fills lists from arrays: the lists, the array statements that
-    make them, and the vectoriser (its notes and evidence); ``None`` otherwise."""
+    make them, the vectoriser (its notes and evidence), and whether every list stays a
+    list (``.tolist()``); ``None`` otherwise."""
     appends = _collect(site.statements)
     if not appends:
         return None
     names = [a.name for a in appends]
-    if not _only_filled(context, site, names) or not all(_list_only_here(block, position, name) for name in names):
+    if not _only_filled(context, site, names) or not all(_fresh_list(block, position, name) for name in names):
         return None
     vec = site.vectoriser(context)
-    lines = _lines(appends, vec, site)
+    as_lists = {name for name in names if _used_as_list_after(block, position, name)}
+    lines = _lines(appends, vec, site, as_lists) if _bind_temporaries(site, vec) else None
     if lines is None or not vec.varies or not any(name in vec.seen for name in vec.reads):
         # Lists and tuples are indexed like arrays: one array read must be known from
         # where it is made or how it is used, not only from being indexed here.
         return None
-    return names, lines, vec
+    return names, lines, vec, as_lists == set(names)
 
 
 def _only_filled(context: FileContext, site: LoopSite, names: list[str]) -> bool:
@@ -99,11 +124,9 @@ def _only_filled(context: FileContext, site: LoopSite, names: list[str]) -> bool
     return len(mentioned) == len(names)
 
 
-def _list_only_here(block: list[cst.CSTNode], position: int, name: str) -> bool:
-    return _fresh_list(block, position, name) and not _used_as_list_after(block, position, name)
-
-
-def _lines(appends: list[_Append], vec: Vectoriser, site: LoopSite) -> list[str] | None:
+def _lines(appends: list[_Append], vec: Vectoriser, site: LoopSite, as_lists: set[str]) -> list[str] | None:
+    """``mask = …; kept = a[mask]`` per list; ``.tolist()`` for a list the code goes on
+    using as a list (appending, concatenating)."""
     lines: list[str] = []
     masks: dict[int, str] = {}
     np_name = site.evidence.numpy_alias or "np"
@@ -117,8 +140,14 @@ def _lines(appends: list[_Append], vec: Vectoriser, site: LoopSite) -> list[str]
         value = _varying(vec, append.value)
         if value is None:
             return None  # a value the same for every element: not a whole-array expression
-        lines.append(f"{append.name} = {_kept(append, value, masks, vec, np_name, site)}")
+        kept = _kept(append, value, masks, vec, np_name, site)
+        lines.append(f"{append.name} = {_as_list(kept) if append.name in as_lists else kept}")
     return lines
+
+
+def _as_list(expression: str) -> str:
+    node = cst.parse_expression(expression)
+    return f"{code(parenthesise(node))}.tolist()"
 
 
 def _varying(vec: Vectoriser, node: cst.BaseExpression) -> cst.BaseExpression | None:

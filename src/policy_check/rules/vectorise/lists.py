@@ -66,8 +66,9 @@ class ListThenArray(Rule):
     reported as a suggestion (the result is an array, not a list), and so are
     lists that stay lists (`vals.append(a[i] * b[i])` → `vals = a * b`), several
     lists filled side by side, and `if`/`else` bodies appending to different lists
-    (`hi = a[mask]; lo = a[~mask]`).  Silent where a list is used as a list after
-    the loop (appended to, extended, concatenated)."""
+    (`hi = a[mask]; lo = a[~mask]`); a list used as a list after the loop is kept
+    one with `.tolist()`.  Block reductions (`np.mean(a[n*i:n*(i+1)])`) are one
+    reduction along the rows of `a.reshape(-1, n)`."""
 
     code = "PC504"
     name = "list-then-array"
@@ -88,8 +89,8 @@ class ListThenArray(Rule):
     VALID = [
         # Strings, not numbers.
         "import numpy as np\n\ndef classes(h: np.ndarray, top):\n    out = []\n    for x in h:\n        out.append('dominant' if x > top else 'other')\n    return out\n",
-        # The list is used as a list after the loop (extended with more values).
-        "import numpy as np\n\ndef running(a: np.ndarray, tail):\n    out = []\n    for x in a:\n        out.append(x * 2)\n    out.extend(tail)\n    return out\n",
+        # The list held a value before the loop.
+        "import numpy as np\n\ndef running(a: np.ndarray):\n    out = [0.0]\n    for x in a:\n        out.append(x * 2)\n    return out\n",
         # The test does not change from element to element: not a mask.
         "import numpy as np\n\ndef kept(a: np.ndarray, on):\n    hi, lo = [], []\n    for x in a:\n        if on:\n            hi.append(x)\n        else:\n            lo.append(x)\n    return hi, lo\n",
         # The loop runs over a list.
@@ -129,6 +130,11 @@ class ListThenArray(Rule):
         Invalid(
             "import numpy as np\n\ndef split(a: np.ndarray, t):\n    hi = []\n    lo = []\n"
             "    for i in range(len(a)):\n        if a[i] > t:\n            hi.append(a[i])\n        else:\n            lo.append(a[i])\n    return hi, lo\n"
+        ),
+        # Block means, the list then used as a list: `.tolist()`.
+        Invalid(
+            "import numpy as np\n\ndef binned(a: np.ndarray, n):\n    means = []\n    for i in range(len(a) // n):\n"
+            "        m = np.mean(a[n * i:n * (i + 1)])\n        means.append(m)\n    means.append(np.mean(a[len(a) // n * n:]))\n    return means\n"
         ),
         # Keeping the indices: `np.flatnonzero`.
         Invalid(
@@ -208,9 +214,11 @@ class ListThenArray(Rule):
         self.report(site.loop, message)
 
 
-def _appends_message(names: list[str], lines: list[str], vec: Vectoriser) -> str:
+def _appends_message(names: list[str], lines: list[str], vec: Vectoriser, kept_lists: bool) -> str:
     listed = " and ".join(f"`{n}`" for n in names) if len(names) <= 2 else ", ".join(f"`{n}`" for n in names)
     kind = ("lists", "arrays, not lists") if len(names) > 1 else ("list", "an array, not a list")
+    if kept_lists:
+        return f"{kind[0]} {listed} built element by element from arrays: `{'; '.join(lines)}`" + _tail(vec)
     return f"{kind[0]} {listed} built element by element from arrays: `{'; '.join(lines)}` ({kind[1]}; `.tolist()` where a list is needed)" + _tail(vec)
 
 

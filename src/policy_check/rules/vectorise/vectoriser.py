@@ -35,6 +35,7 @@ from policy_check.rules.vectorise.loops import (
     np_attr,
     parenthesise,
 )
+from policy_check.rules.vectorise.blocks import BLOCK_REDUCTIONS, block_reduction
 from policy_check.rules.vectorise.row_alias import cell_of
 
 _COMPARISONS = (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual, cst.Equal, cst.NotEqual)
@@ -540,6 +541,9 @@ class Vectoriser:
     def where(self, test: cst.BaseExpression, body: cst.BaseExpression, orelse: cst.BaseExpression) -> cst.Call:
         return cst.Call(func=np_attr(self.np, "where"), args=[cst.Arg(test), cst.Arg(body), cst.Arg(orelse)])
 
+    def invariant(self, node: cst.BaseExpression) -> bool:
+        return self._invariant(node)
+
     def _invariant(self, node: cst.BaseExpression) -> bool:
         """Whether the expression does not change from one iteration to the next (calls
         are invariant only where ``blocked`` let them through as loop-invariant)."""
@@ -685,6 +689,10 @@ class Vectoriser:
         return cst.Call(func=np_attr(self.np, numpy_name), args=[cst.Arg(c) for c in converted])  # type: ignore[arg-type]
 
     def _numpy_call(self, name: str, node: cst.Call, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+        if name in BLOCK_REDUCTIONS:
+            reduced = block_reduction(self, name, args)  # `np.mean(a[n*i:n*(i+1)])`: one value per block
+            if reduced is not None:
+                return reduced
         if name in _FIRST_ARGUMENT_ELEMENTWISE and args and all(self._invariant(arg) for arg in args[1:]):
             # `np.interp(x[i], xp, fp)`: elementwise in its first argument only.
             first = self.expr(args[0])
