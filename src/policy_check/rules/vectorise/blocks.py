@@ -10,14 +10,14 @@ short last block; ``reshape`` raises).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import libcst as cst
 
 from policy_check.rules.vectorise.loops import code, parenthesise
 
-if TYPE_CHECKING:
-    from policy_check.rules.vectorise.vectoriser import Vectoriser
+# The vectoriser calls in here: typed loosely to keep the import one way.
+Vectoriser = Any
 
 BLOCK_REDUCTIONS = frozenset({"mean", "sum", "max", "min", "std", "var", "median", "nanmean", "nansum", "nanmax", "nanmin", "amax", "amin", "prod"})
 
