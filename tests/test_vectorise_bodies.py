@@ -95,21 +95,23 @@ def test_np_interp_over_a_varying_table_stays_silent() -> None:
 def _fix_runs_the_same(source: str) -> None:
     fixed, _, applied = fix_snippet(source, vectorise.RULES)
     assert [d.code for d in applied] == ["PC501"] and "for " not in fixed
-    before, after = _load(source, "f"), _load(fixed, "f")
-    for values in _inputs():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            expected, got = before(values.copy()), after(values.copy())
+    for expected, got in _results(source, fixed):
         assert expected.dtype == got.dtype
         np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True)
 
 
-def _inputs():
+def _results(source: str, changed: str):
+    """The loop's and the rewrite's results, side by side, on random arrays (sizes
+    0/1/7/1000; float64, float32, int64; with and without NaN)."""
+    before, after = _load(source, "f"), _load(changed, "f")
     for seed, size in enumerate(SIZES):
         for dtype in ("float64", "float32", "int64"):
             for with_nan in (False, True):
                 rng = np.random.default_rng(1000 * seed + len(dtype))
-                yield _arrays(rng, "any", size, dtype, 1, with_nan)[0]
+                values = _arrays(rng, "any", size, dtype, 1, with_nan)[0]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    yield before(values.copy()), after(values.copy())
 
 
 def test_the_invariant_if_fix_gives_the_loops_values() -> None:
@@ -160,12 +162,7 @@ def test_lists_filled_from_arrays_are_array_expressions(source: str, expected: s
 
 @pytest.mark.parametrize("source", [PRODUCTS, SPLIT, SIDE_BY_SIDE, INDICES, INTERP])
 def test_the_suggested_arrays_hold_the_lists_values(source: str) -> None:
-    suggested = _with_suggestion(source, "PC504")
-    before, after = _load(source, "f"), _load(suggested, "f")
-    for values in _inputs():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            expected, got = before(values.copy()), after(values.copy())
+    for expected, got in _results(source, _with_suggestion(source, "PC504")):
         for kept, made in zip(expected if isinstance(expected, tuple) else (expected,), got if isinstance(got, tuple) else (got,)):
             assert isinstance(kept, list) and isinstance(made, np.ndarray)
             assert made.tolist() == pytest.approx(kept, nan_ok=True, rel=1e-6)
@@ -241,12 +238,9 @@ def test_a_piecewise_function_of_a_row_under_an_invariant_chain() -> None:
     assert finding.fix is None
     for kx in (None, 0, 1, 2):
         source = PIECEWISE.replace("kx=None", f"kx={kx}")
-        before, after = _load(source, "f"), _load(_with_suggestion(source, "PC501"), "f")
-        for values in _inputs():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                # float32: the loop rounds to y's float64 between the two writes of a branch.
-                np.testing.assert_allclose(after(values.copy()), before(values.copy()), rtol=1e-6, equal_nan=True)
+        for expected, got in _results(source, _with_suggestion(source, "PC501")):
+            # float32: the loop rounds to y's float64 between the two writes of a branch.
+            np.testing.assert_allclose(got, expected, rtol=1e-6, equal_nan=True)
 
 
 @pytest.mark.parametrize(
@@ -302,11 +296,7 @@ def test_lists_kept_and_block_reductions_are_suggested(source: str, code: str, e
     (finding,) = _findings(source, code)
     assert expected in finding.message
     assert finding.fix is None
-    before, after = _load(source, "f"), _load(_with_suggestion(source, code), "f")
-    for values in _inputs():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            expected_values, got = before(values.copy()), after(values.copy())
+    for expected_values, got in _results(source, _with_suggestion(source, code)):
         assert type(got) is type(expected_values)
         np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected_values, dtype=float), rtol=1e-5, equal_nan=True)
 
