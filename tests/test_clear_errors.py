@@ -27,7 +27,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def _row_as_text(entry: list) -> list:
     # Rows of "1" and 3 end up compared when the findings are sorted.
     if entry:  # ruff's entry for a file it found nothing in is empty
-        entry[0]["start"]["row"] = str(entry[0]["start"]["row"])
+        entry[0][2] = str(entry[0][2])  # the start row (cache.py's row layout)
     return entry
 
 

@@ -223,3 +223,28 @@ def test_a_warm_command_line_run_imports_no_parser_rule_or_gitpython(tmp_path: P
     second, warm_imports = run()
     assert warm_imports == [] and second == first
     assert {row["code"] for row in second} >= {"PC301", "F401"}  # type: ignore[index]
+
+
+def test_an_entry_gives_back_each_finding_field_for_field_and_refuses_what_we_did_not_write(tmp_path: Path) -> None:
+    from policy_check.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
+
+    found = [
+        Diagnostic("PC301", "print → logger.info", "old/path.py", Location(3, 5), Location(3, 17), Severity.ERROR, "print-call",
+                   Fix("use logging", Applicability.UNSAFE, (Edit("logger.info", Location(3, 5), Location(3, 10)), Edit("", Location(1, 1), Location(2, 1)))),
+                   "print(x)", False, {"source": "ruff", "related_rows": [1, 2], "nested": {"a": None}}, "Model.fit"),
+        Diagnostic("PC101", "flat layout", "lab", Location(1, 1), Location(1, 1), project_level=True),
+    ]
+    cache = ResultCache.at_root(tmp_path, "salt")
+    assert cache is not None
+    cache.store("k" * 64, found)
+    loaded = cache.load("k" * 64, "shown/path.py")
+    assert loaded is not None
+    assert [d.to_dict() for d in loaded] == [{**d.to_dict(), "path": "shown/path.py"} for d in found]
+    entry = next((tmp_path / ".policy_check_cache").rglob("*.json"))
+    row = json.loads(entry.read_text())[0]
+    hostile = [row[:-1], [*row[:2], 0, *row[3:]], [*row[:2], True, *row[3:]], [*row[:6], "fatal", *row[7:]],
+               [*row[:8], ["m", "safe", [["x", 1, 1, 1]]], *row[9:]], [*row[:11], {"k": object.__name__, "deep": [[[[[[[[[[1]]]]]]]]]]}, row[12]],
+               [*row[:11], [], row[12]], [None, *row[1:]], "row", {"code": "PC301"}]
+    for bad in hostile:
+        entry.write_text(json.dumps([bad]))
+        assert cache.load("k" * 64, "shown/path.py") is None, bad
