@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -252,7 +252,8 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
         settings, tuple(args.paths or [Path(".")]), tuple(files), frozenset(selected_codes(settings)), options
     )
     # pre-commit's few files are checked in this process: ruff's and git's runs for the
-    # run-level checks meanwhile go on in a thread (a pool's fork waits for them).
+    # run-level checks meanwhile go on in a thread.  With workers, the thread starts
+    # once they are forked (``start``, called by the runner), none while it runs.
     run_level = _RunLevel(run_context, scopes, early=mode is Mode.CHECK and (len(checked) <= IN_PROCESS_LIMIT or args.jobs == 1))
     results: list[FileResult] = []
     ruff_fixed: list[Diagnostic] = []
@@ -263,7 +264,7 @@ def _run(args: argparse.Namespace, settings: Settings, files: list[SourceFile], 
         # Imported only if a file is checked (not when the cache has them all).
         group_rules = LazyRules(selected_file_codes(group_settings))
         jobs = [FileJob(f.path, f.relative_path, display_path(f.path), f.is_test_code) for f in group_files]
-        group_results, group_fixed = _check_files(jobs, group_settings, group_rules, options, args)
+        group_results, group_fixed = _check_files(jobs, group_settings, group_rules, options, args, run_level.start)
         results += group_results
         ruff_fixed += group_fixed
         rule_codes += group_rules.codes
@@ -300,6 +301,11 @@ class _RunLevel:
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         if early:
+            self.start()
+
+    def start(self) -> None:
+        """Start the checks in a thread (once); ``found`` then waits for them."""
+        if self._thread is None:
             self._thread = threading.Thread(target=self._run_guarded, name="run-level-checks", daemon=True)
             self._thread.start()
 
@@ -359,10 +365,16 @@ def _write_outputs(report: RunReport, args: argparse.Namespace) -> int:
 
 
 def _check_files(
-    jobs: list[FileJob], settings: Settings, rules: LazyRules, options: FixOptions, args: argparse.Namespace
+    jobs: list[FileJob],
+    settings: Settings,
+    rules: LazyRules,
+    options: FixOptions,
+    args: argparse.Namespace,
+    alongside: Callable[[], None] | None = None,
 ) -> tuple[list[FileResult], list[Diagnostic]]:
     """Every file through ruff's fixes (in fix and diff mode), the engine, and a
-    settling ruff pass; the results and what ruff fixed."""
+    settling ruff pass; the results and what ruff fixed.  ``alongside`` (starting the
+    run-level checks) is called once the file checks have begun, in check mode."""
     from policy_check.cache import ResultCache
     from policy_check.jobs import Mode
     from policy_check.progress import progress_for_run
@@ -384,7 +396,8 @@ def _check_files(
     cache = ResultCache.at_root(settings.root, _cache_salt(settings, rules)) if checking and not args.no_cache else None
     logger.debug("checking %d files with %d rules (root %s)", len(pending), len(rules.codes), settings.root)
     with progress_for_run(len(pending), args.quiet) as progress:
-        results: list[FileResult] = run_jobs(pending, settings, rules, options, cache, args.jobs, progress) + done
+        start = alongside if checking else None  # fixes change what the run-level checks read
+        results: list[FileResult] = run_jobs(pending, settings, rules, options, cache, args.jobs, progress, start) + done
     if not checking:
         from policy_check.integrations.ruff import settle_after_engine
 

@@ -113,7 +113,11 @@ def run_jobs(
     cache: ResultCache | None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    alongside: Callable[[], None] | None = None,
 ) -> list[FileResult]:
+    """The files' results (the cache's, then the checked ones).  ``alongside`` starts
+    work that runs beside the checks (on a thread): called once the worker processes
+    are started, so that none is forked while that thread runs."""
     results: list[FileResult] = []
     if cache is not None and options.mode is Mode.CHECK:
         results, jobs = cached_results(jobs, cache)
@@ -128,13 +132,15 @@ def run_jobs(
     if workers <= 1 or len(jobs) <= IN_PROCESS_LIMIT:
         raise_recursion_limit()
         tune_gc()
+        if alongside:
+            alongside()
         for job in jobs:
             results.append(check_file(job, settings, rules, options, cache))
             if progress:
                 progress(1)
         return results
     chunks = [list(jobs[i : i + CHUNK_SIZE]) for i in range(0, len(jobs), CHUNK_SIZE)]
-    return results + _run_in_pool(chunks, setup, workers, progress)
+    return results + _run_in_pool(chunks, setup, workers, progress, alongside)
 
 
 def cached_results(jobs: Sequence[FileJob], cache: ResultCache) -> tuple[list[FileResult], list[FileJob]]:
@@ -180,9 +186,8 @@ def _run_in_pool(
     setup: _WorkerSetup,
     workers: int,
     progress: Callable[[int], None] | None,
+    alongside: Callable[[], None] | None = None,
 ) -> list[FileResult]:
-    from concurrent.futures.process import BrokenProcessPool
-
     results: list[FileResult] = []
     pending = chunks
     isolate = False
@@ -190,20 +195,14 @@ def _run_in_pool(
         if isolate:
             # After a crash: one file per task, so the culprit can be named.
             pending = [[job] for chunk in pending for job in chunk]
-        failed: list[list[FileJob]] = []
         with _pool(setup, workers) as pool:
             futures: list[tuple[list[FileJob], Future[list[FileResult]]]] = [
                 (chunk, pool.submit(_check_chunk, chunk)) for chunk in pending
             ]
-            for chunk, future in futures:
-                try:
-                    chunk_results = future.result()
-                except BrokenProcessPool:
-                    failed.append(chunk)
-                    continue
-                results.extend(chunk_results)
-                if progress:
-                    progress(len(chunk))
+            if alongside:  # the workers are forked at the first submit
+                alongside()
+                alongside = None
+            failed = _collect(futures, results, progress)
         if failed and isolate and all(len(chunk) == 1 for chunk in failed):
             # Every single-file task that failed in this round: run each alone to tell
             # the file that kills a worker from those that were only caught in the crash.
@@ -214,6 +213,25 @@ def _run_in_pool(
             failed = []
         pending, isolate = failed, True
     return results
+
+
+def _collect(
+    futures: list[tuple[list[FileJob], Future[list[FileResult]]]], results: list[FileResult], progress: Callable[[int], None] | None
+) -> list[list[FileJob]]:
+    """The chunks' results added to ``results``; the chunks whose worker died."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    failed = []
+    for chunk, future in futures:
+        try:
+            chunk_results = future.result()
+        except BrokenProcessPool:
+            failed.append(chunk)
+            continue
+        results.extend(chunk_results)
+        if progress:
+            progress(len(chunk))
+    return failed
 
 
 def _run_alone(job: FileJob, setup: _WorkerSetup) -> list[FileResult]:
