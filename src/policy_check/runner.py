@@ -139,8 +139,18 @@ def run_jobs(
             if progress:
                 progress(1)
         return results
+    # Largest files first: the last tasks are small ones, and the workers end together
+    # (a large file drawn last kept one worker busy while the other waited).
+    jobs = sorted(jobs, key=_size, reverse=True)
     chunks = [list(jobs[i : i + CHUNK_SIZE]) for i in range(0, len(jobs), CHUNK_SIZE)]
     return results + _run_in_pool(chunks, setup, workers, progress, alongside)
+
+
+def _size(job: FileJob) -> int:
+    try:
+        return os.stat(job.path).st_size
+    except OSError:
+        return 0  # the check reports it
 
 
 def cached_results(jobs: Sequence[FileJob], cache: ResultCache) -> tuple[list[FileResult], list[FileJob]]:
