@@ -9,6 +9,7 @@ their reports into diagnostics.
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 import os
 import sys
@@ -136,6 +137,12 @@ _Handler = tuple[Rule, Callable[[cst.CSTNode], object]]
 _Plan = tuple[list[_Handler] | None, list[_Handler] | None, Callable[[cst.CSTNode], list[cst.CSTNode]]]
 
 
+@functools.cache
+def _handler_names(rule_type: type[Rule]) -> tuple[str, ...]:
+    """The rule class's ``visit_*`` and ``leave_*`` methods, in ``dir`` order."""
+    return tuple(attribute for attribute in dir(rule_type) if attribute.startswith(("visit_", "leave_")))
+
+
 class _Dispatcher:
     """Walks the tree once and calls each active rule's handlers for each node.
 
@@ -147,11 +154,9 @@ class _Dispatcher:
         self.visit_handlers: dict[str, list[_Handler]] = {}
         self.leave_handlers: dict[str, list[_Handler]] = {}
         for rule in rules:
-            for attribute in dir(type(rule)):
-                if attribute.startswith("visit_"):
-                    self.visit_handlers.setdefault(attribute[6:], []).append((rule, getattr(rule, attribute)))
-                elif attribute.startswith("leave_"):
-                    self.leave_handlers.setdefault(attribute[6:], []).append((rule, getattr(rule, attribute)))
+            for attribute in _handler_names(type(rule)):
+                handlers = self.visit_handlers if attribute.startswith("visit_") else self.leave_handlers
+                handlers.setdefault(attribute[6:], []).append((rule, getattr(rule, attribute)))
         self.context = context
         self.names = context.names
         self.on_crash = on_crash

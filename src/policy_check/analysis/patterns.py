@@ -58,15 +58,20 @@ def parameter_names(function: cst.FunctionDef) -> set[str]:
     return names
 
 
+_DEFINITIONS = frozenset({cst.FunctionDef, cst.ClassDef})
+
+
 def assigned_names(statements: Sequence[cst.BaseStatement]) -> set[str]:
     """Names bound by the given statements themselves (assignments, defs, classes,
     imports), not inside nested functions."""
     names: set[str] = set()
     for statement in statements:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            names.add(statement.name.value)
-        elif isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
+        # Exact types: isinstance with libcst's classes goes through ABCMeta, and this
+        # runs over every statement of a module.
+        if type(statement) in _DEFINITIONS:
+            names.add(statement.name.value)  # type: ignore[attr-defined]
+        elif type(statement) is cst.SimpleStatementLine:
+            for small in statement.body:  # type: ignore[attr-defined]
                 names.update(_bound_by_small_statement(small))
     return names
 
