@@ -1,12 +1,11 @@
 """The run checks (ruff, the project rules) of a check-mode run start beside the file
 checks: once the worker processes exist (none is forked while their thread runs),
-once per run, and their findings are the same as when they ran after the files."""
+once per run, and their findings are reported with the files'."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,23 +13,10 @@ from pathlib import Path
 from policy_check.config import Settings
 from policy_check.engine import FileJob, FixOptions
 from policy_check.rules import all_rules
-from policy_check.rules.base import Rule
 from policy_check.runner import run_jobs
+from test_cli import KillingRule  # ends its worker on a marker, as a native crash would
 
 PRINTS = 'def f(x):\n    print("x", x)\n'
-
-
-class _KillingRule(Rule):
-    """Ends its worker abruptly on one marker (a native stack overflow's stand-in)."""
-
-    code = "PC996"
-    name = "killing-rule"
-    summary = "kills"
-    MESSAGE = "never"
-    trigger_words = ("KILL_THE_WORKER",)
-
-    def visit_Module(self, node) -> None:
-        os._exit(139)
 
 
 def _jobs(folder: Path, count: int, killer: int | None = None) -> list[FileJob]:
@@ -49,7 +35,7 @@ def test_started_once_after_the_workers_are_forked_even_when_a_worker_dies(tmp_p
         seen.append(len(multiprocessing.active_children()))
 
     jobs = _jobs(tmp_path, 40, killer=7)
-    results = run_jobs(jobs, Settings(root=tmp_path), [_KillingRule, *all_rules()], FixOptions(), None, 2, None, alongside)
+    results = run_jobs(jobs, Settings(root=tmp_path), [KillingRule, *all_rules()], FixOptions(), None, 2, None, alongside)
     assert len(results) == 40 and sum(r.diagnostics[0].code == "PC000" for r in results) == 1
     assert seen == [2]
 
