@@ -6,6 +6,7 @@ small while the file in the work tree is not (git-lfs's case)."""
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,68 @@ def test_no_cache_reads_and_writes_no_project_facts(tmp_path: Path) -> None:
     assert not (root / ".policy_check_cache" / "project-facts").exists()
     subprocess.run([sys.executable, "-m", "policy_check", "--isolated", "--scope", "project", "."], cwd=root, capture_output=True, timeout=120)
     assert (root / ".policy_check_cache" / "project-facts").is_file()
+
+
+def _yaml_hook_ids(text: str) -> set[str] | str:
+    """The ids as PyYAML reads them (precommit.py's own way), or the error's name."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return set()
+    except Exception as error:  # noqa: BLE001 - a date that is no date: ValueError
+        return type(error).__name__
+    ids: set[str] = set()
+    if isinstance(data, dict) and isinstance(data.get("repos"), list):
+        for repo in data["repos"]:
+            if isinstance(repo, dict) and isinstance(repo.get("hooks"), list):
+                ids |= {str(hook.get("id")) for hook in repo["hooks"] if isinstance(hook, dict)}
+    return ids
+
+
+def _config(chooser: random.Random) -> str:
+    """A pre-commit config in one of the shapes people write, often slightly broken."""
+    dash = chooser.choice(["", "  "])
+    hook_values = ["policy-check", "policy-check-project", "black", "'policy-check'", '"policy-check"', "ruff", "", "null", "2024-01-02", "yes"]
+    extras = ["args: [--fix, '--x=1', \"y\"]", "types: [python]", "pass_filenames: false", "name: run the checks", "entry: python -m lab.check",
+              "exclude: ^(docs/|tests/fixtures/).*\\.py$", "language: system", "always_run: true", "args: []", "files: '\\.ipynb$'"]
+    lines = [chooser.choice(["", "# hooks\n", "default_language_version:\n  python: python3.11\n", "fail_fast: false\n", "minimum_pre_commit_version: 3.2.0\n"])]
+    lines.append("repos:" + chooser.choice(["", "  # list", " "]) + "\n")
+    for _ in range(chooser.randint(0, 3)):
+        lines.append(f"{dash}- repo: {chooser.choice(['https://github.com/psf/black', 'local', 'meta'])}\n")
+        if chooser.random() < 0.7:
+            lines.append(f"{dash}  rev: {chooser.choice(['v1.0', '24.4.2', 'v0.1.0', '1.2'])}\n")
+        lines.append(f"{dash}  hooks:\n")
+        inner = chooser.choice([dash + "  ", dash + "    "])
+        for _ in range(chooser.randint(0, 3)):
+            lines.append(f"{inner}- id: {chooser.choice(hook_values)}{chooser.choice(['', '  # on', ''])}\n")
+            lines.extend(f"{inner}  {extra}\n" for extra in chooser.sample(extras, chooser.randint(0, 2)))
+    text = "".join(lines)
+    mutations = [
+        lambda t: t.replace("  ", "\t", 1), lambda t: t.replace("\n  ", "\n   ", 1), lambda t: t.replace("\n    ", "\n  ", 1),
+        lambda t: t + "repos: []\n", lambda t: t.replace("- id:", "- &a id:", 1), lambda t: t.replace("rev: ", "rev: a: ", 1),
+        lambda t: t.replace("hooks:\n", "hooks:\n    # note\n", 1), lambda t: "---\n" + t, lambda t: t.replace("repo: ", "repo:", 1),
+        lambda t: t.replace("[python]", "[python", 1), lambda t: t + "  stray\n", lambda t: t.replace("\n", "\r\n"),
+        lambda t: t.replace("name: run", "name: 'run", 1), lambda t: t.replace("id: black", "id: |\n      black", 1),
+        lambda t: t.replace("- id:", "-   id:", 1), lambda t: t.replace("repos:", "repos: # c", 1), lambda t: t + "\n\n# end\n",
+        lambda t: t.replace("- repo", "-\n  repo", 1), lambda t: t.replace("hooks:\n", "hooks: [a]\n", 1), lambda t: t + "x: 2001-02-30\n",
+    ]
+    for mutate in chooser.sample(mutations, chooser.choice([0, 0, 1, 2])):
+        text = mutate(text)
+    return text
+
+
+def test_block_yaml_reads_hook_ids_as_pyyaml_does_or_leaves_the_config_to_it() -> None:
+    from policy_check.rules.project.block_yaml import block_hook_ids
+
+    chooser = random.Random(20261201)
+    read_here = 0
+    for _ in range(600):
+        text = _config(chooser)
+        expected = _yaml_hook_ids(text)
+        found = block_hook_ids(text)
+        if found is not None:
+            read_here += 1
+            assert found == expected, text
+    assert read_here > 200  # most configs never import PyYAML

@@ -132,13 +132,13 @@ def test_the_file_hook_on_one_module_imports_no_project_rule_git_yaml_tomlkit_or
     assert not (ONE_FILE_HEAVY | {"yaml", "policy_check.rules.project"}) & modules
 
 
-def test_one_module_with_the_project_rules_imports_yaml_only_for_a_pre_commit_config(tmp_path: Path) -> None:
+def test_one_module_with_the_project_rules_reads_a_block_style_pre_commit_config_without_pyyaml(tmp_path: Path) -> None:
     for pre_commit in (True, False):
         lab = _lab_in_git(tmp_path / f"lab-{pre_commit}", pre_commit)
         modules = loaded_by_a_check("--no-cache", "--exit-zero", "-q", "src/lab/model.py", cwd=lab)
         assert "policy_check.rules.project.hygiene" in modules and "policy_check.git_repo" in modules
-        assert not ONE_FILE_HEAVY & modules
-        assert ("yaml" in modules) == pre_commit
+        assert ("policy_check.rules.project.block_yaml" in modules) == pre_commit
+        assert not (ONE_FILE_HEAVY | {"yaml"}) & modules
 
 
 def test_the_project_hook_imports_no_parser(tmp_path: Path) -> None:

@@ -28,6 +28,11 @@ def _load_yaml(text: str) -> tuple[Any, bool]:
 
 def hook_ids(text: str) -> set[str]:
     """The hook ids that the config runs (commented-out hooks do not count)."""
+    from policy_check.rules.project.block_yaml import block_hook_ids
+
+    simple = block_hook_ids(text)  # most configs: no PyYAML needed
+    if simple is not None:
+        return simple
     data, valid = _load_yaml(text)
     if not valid:
         return set()
