@@ -46,34 +46,40 @@ class IndexEntry:
 class GitRepo:
     """The work tree at ``top`` (a resolved path); ``index_path``: its index file."""
 
-    def __init__(self, top: Path, index_path: Path | None = None) -> None:
+    def __init__(self, top: Path, index_path: Path | None = None, head: str | None = "") -> None:
         self.top = top
         self.index_path = index_path
+        self._head = head  # "": not asked yet
 
     @classmethod
     def find(cls, folder: Path) -> GitRepo | None:
         """The work tree holding ``folder``; None outside git, for a bare repository
         and when git cannot run."""
         try:
-            found = _run(["rev-parse", "--show-toplevel", "--git-path", "index"], folder).split(b"\n")
+            # One git run for the top, the index and HEAD (exit 1: an unborn branch).
+            asked = ["rev-parse", "--show-toplevel", "--git-path", "index", "--verify", "-q", "HEAD^{commit}"]
+            found = _run(asked, folder, allowed=(0, 1)).split(b"\n")
         except GitError as error:
             logger.debug("no git work tree at %s: %s", folder, error)
             return None
         if len(found) < 2 or not found[0]:
             return None
+        head = found[2].decode().strip() if len(found) > 2 else ""
         # --git-path answers relative to the folder asked from (or absolute).
-        return cls(Path(decode(found[0])).resolve(), folder / decode(found[1]))
+        return cls(Path(decode(found[0])).resolve(), folder / decode(found[1]), head or None)
 
     def run(self, *args: str, stdin: bytes | None = None) -> bytes:
         """What ``git ARGS`` prints, run at the top; GitError when it fails."""
         return _run(list(args), self.top, stdin)
 
     def head(self) -> str | None:
-        """The commit HEAD names; None on an unborn branch."""
-        try:
-            return self.run("rev-parse", "-q", "--verify", "HEAD^{commit}").decode().strip() or None
-        except GitError:
-            return None
+        """The commit HEAD names (as ``find`` saw it); None on an unborn branch."""
+        if self._head == "":
+            try:
+                self._head = self.run("rev-parse", "-q", "--verify", "HEAD^{commit}").decode().strip() or None
+            except GitError:
+                self._head = None
+        return self._head
 
     def index(self) -> list[IndexEntry]:
         """The merged (stage 0) entries of the index, in its order."""
@@ -154,14 +160,14 @@ class GitRepo:
         return found
 
 
-def _run(args: list[str], cwd: Path, stdin: bytes | None = None) -> bytes:
+def _run(args: list[str], cwd: Path, stdin: bytes | None = None, allowed: tuple[int, ...] = (0,)) -> bytes:
     # No pager, no prompt for credentials, no lock taken only to refresh the index.
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
         done = subprocess.run(["git", "--no-pager", *args], cwd=cwd, input=stdin, capture_output=True, env=env, check=False)
     except OSError as error:  # git not installed, or the folder is gone
         raise GitError(str(error)) from None
-    if done.returncode != 0:
+    if done.returncode not in allowed:
         lines = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
         raise GitError(lines[-1] if lines else f"git {args[0]} exited with {done.returncode}")
     return done.stdout
