@@ -1,7 +1,8 @@
 """Start-up and one-file timings, best of N: what a user waits for before any real
 work (``--version``, ``--help``, ``rule``, ``rules``) and pre-commit's usual case, one
 module of a small research project in git, checked from its root (project rules and
-ruff included, and with ``--scope files`` as the file hook runs it), beside the floor:
+ruff included, and with ``--scope files`` as the file hook runs it; the project hook,
+``--scope project``, alone), beside the floor:
 ``python -c pass`` and importing libcst to parse that module.
 
 Reports wall time and CPU time (user + system of the process and its children, so
@@ -48,6 +49,8 @@ CASES: list[tuple[str, list[str] | None, bool]] = [
     ("import libcst and parse the module", None, True),
     ("policy-check on the module (pre-commit case)", ["--no-cache", "--exit-zero", "-q", MODULE], True),
     ("policy-check --scope files on the module", ["--no-cache", "--exit-zero", "-q", "--scope", "files", MODULE], True),
+    # The project hook, which pre-commit runs on every commit (no parser needed).
+    ("policy-check --scope project (the project hook)", ["--no-cache", "--exit-zero", "-q", "--scope", "project"], True),
 ]
 
 
