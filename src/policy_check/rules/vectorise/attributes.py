@@ -47,7 +47,7 @@ def attribute_facts(evidence: ArrayEvidence, node: cst.Attribute, scope_evidence
 def _class_facts(context: FileContext, owner: cst.ClassDef, attr: str, scope_evidence: ScopeEvidence) -> ArrayFacts | None:
     """Every assignment array-valued: those that do not read the attribute first, then
     (with those standing for it) those that do (`self.x = self.x[mask]`)."""
-    bindings = [(method, value) for method in _methods(owner) for value in _assigned_values(method, _receiver(method), attr) if not _is_none(value)]
+    bindings = [(method, value) for method, value in _class_bindings(context, owner).get(attr, ()) if not _is_none(value)]
     if not bindings or any(value is None for _, value in bindings):
         return None  # never assigned, or unpacked, deleted, annotated without a value: unknown
     own = [(m, v) for m, v in bindings if _mentions_attr(v, _receiver(m), attr)]  # type: ignore[arg-type]
@@ -93,21 +93,39 @@ def _mentions_attr(value: cst.BaseExpression, receiver: str, attr: str) -> bool:
     return any(_is_attr(node, receiver, attr) for node in walk_local(value))
 
 
-def _assigned_values(method: cst.FunctionDef, receiver: str | None, attr: str) -> Iterator[cst.BaseExpression | None]:
-    """The values the method gives ``receiver.attr`` (``None`` for a binding we cannot read)."""
+def _class_bindings(context: FileContext, owner: cst.ClassDef) -> dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression | None]]]:
+    """Attribute name → (method, value) for every binding of ``self.attr`` in the class,
+    in method then source order: one walk of each method for all attributes (a walk
+    per attribute read was quadratic in a large class)."""
+    cache: dict[int, dict] = context.__dict__.setdefault("_pc5_class_bindings", {})
+    found = cache.get(id(owner))
+    if found is None:
+        found = cache[id(owner)] = {}
+        for method in _methods(owner):
+            for attr, value in _assigned_values(method, _receiver(method)):
+                found.setdefault(attr, []).append((method, value))
+    return found
+
+
+def _assigned_values(method: cst.FunctionDef, receiver: str | None) -> Iterator[tuple[str, cst.BaseExpression | None]]:
+    """The attributes the method gives ``receiver.attr`` and their values (``None`` for a
+    binding we cannot read)."""
     if receiver is None:
         return
     for node in walk_local(method.body):
         if isinstance(node, cst.Assign):
             for target in node.targets:
-                if _is_attr(target.target, receiver, attr):
-                    yield node.value
-                elif _binds_inside(target.target, receiver, attr):
-                    yield None
-        elif isinstance(node, cst.AnnAssign) and _is_attr(node.target, receiver, attr):
-            yield node.value
-        elif isinstance(node, (cst.Del, cst.For, cst.CompFor, cst.WithItem)) and _binds_inside(_bound_by(node), receiver, attr):
-            yield None
+                attr = _attr_name(target.target, receiver)
+                if attr is not None:
+                    yield attr, node.value
+                else:
+                    yield from ((inner, None) for inner in _attrs_bound_inside(target.target, receiver))
+        elif isinstance(node, cst.AnnAssign):
+            attr = _attr_name(node.target, receiver)
+            if attr is not None:
+                yield attr, node.value
+        elif isinstance(node, (cst.Del, cst.For, cst.CompFor, cst.WithItem)):
+            yield from ((inner, None) for inner in _attrs_bound_inside(_bound_by(node), receiver))
 
 
 def _bound_by(node: cst.CSTNode) -> cst.CSTNode | None:
@@ -117,17 +135,28 @@ def _bound_by(node: cst.CSTNode) -> cst.CSTNode | None:
 
 
 def _is_attr(node: cst.CSTNode | None, receiver: str, attr: str) -> bool:
-    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == receiver and node.attr.value == attr
+    return _attr_name(node, receiver) == attr
 
 
-def _binds_inside(node: cst.CSTNode | None, receiver: str, attr: str) -> bool:
-    """A tuple target, `del`, loop or `with` target that binds ``receiver.attr`` itself
-    (not an element of it: `self.x[i] = v` keeps the array)."""
+def _attr_name(node: cst.CSTNode | None, receiver: str) -> str | None:
+    """``attr`` when ``node`` is ``receiver.attr``."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == receiver:
+        return node.attr.value
+    return None
+
+
+def _attrs_bound_inside(node: cst.CSTNode | None, receiver: str) -> Iterator[str]:
+    """The attributes a tuple target, `del`, loop or `with` target binds on
+    ``receiver`` itself (not an element of one: `self.x[i] = v` keeps the array)."""
     if isinstance(node, (cst.Tuple, cst.List)):
-        return any(_binds_inside(element.value, receiver, attr) for element in node.elements)
-    if isinstance(node, (cst.StarredElement, cst.AsName)):
-        return _binds_inside(node.value if isinstance(node, cst.StarredElement) else node.name, receiver, attr)
-    return _is_attr(node, receiver, attr)
+        for element in node.elements:
+            yield from _attrs_bound_inside(element.value, receiver)
+    elif isinstance(node, (cst.StarredElement, cst.AsName)):
+        yield from _attrs_bound_inside(node.value if isinstance(node, cst.StarredElement) else node.name, receiver)
+    else:
+        attr = _attr_name(node, receiver)
+        if attr is not None:
+            yield attr
 
 
 def _receiver(method: cst.FunctionDef) -> str | None:
