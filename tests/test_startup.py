@@ -106,7 +106,16 @@ def test_a_check_keeps_ruffs_cache_in_ours_unless_no_cache(tmp_path: Path) -> No
     assert (tmp_path / ".policy_check_cache" / "ruff").is_dir()
 
 
-ONE_FILE_HEAVY = {"git", "tomlkit", "multiprocessing", "concurrent.futures.process", "configparser"}
+ONE_FILE_HEAVY = {
+    "git",
+    "tomlkit",
+    "multiprocessing",
+    "concurrent.futures.process",
+    "configparser",
+    # adoption flags' modules, only with their flags (--baseline, --diff-base)
+    "policy_check.adoption.baseline",
+    "policy_check.adoption.changed_lines",
+}
 
 
 def _lab_in_git(root: Path, pre_commit: bool) -> Path:

@@ -86,6 +86,8 @@ class Adoption:
             whole_project=_is_whole_project(args.paths, settings.root),
             quiet=args.quiet,
         )
+        if args.diff_base is None and args.baseline is None:
+            return adoption  # pre-commit's usual run: neither module is imported
         from policy_check.adoption.baseline import BaselineError, read_baseline
         from policy_check.adoption.changed_lines import DiffBaseError, changed_lines
 
