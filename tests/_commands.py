@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import _project_repos
+
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``python -m policy_check --isolated --no-cache ARGS`` in ``cwd``."""
@@ -20,9 +22,9 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def git(cwd: Path, *args: str) -> str:
-    """``git ARGS`` in ``cwd`` (it must succeed); its output, stripped."""
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return result.stdout.strip()
+    """``git ARGS`` in ``cwd`` (it must succeed), isolated from the user's git
+    configuration as the project-rule repositories are; its output, stripped."""
+    return _project_repos.git(cwd, *args).strip()
 
 
 def init_repo(path: Path) -> None:

@@ -48,9 +48,9 @@ class Configuration(enum.Enum):
 
 # Levels at or below INFO, as code spells them in `basicConfig(level=...)`.
 _INFO_OR_LOWER = frozenset({"logging.INFO", "logging.DEBUG", "logging.NOTSET", "INFO", "DEBUG", "NOTSET", "0", "10", "20"})
-_CONFIG_CALLS = frozenset({"logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig"})
+CONFIG_CALLS = frozenset({"logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig"})
 # A project's own helper that sets logging up (`setup_logging()`, `init_logger()`).
-_SETUP_HELPER = re.compile(r"(?i)(setup|set_up|config|configure|init|initiali[sz]e)_?(logging|logger|logs?)$")
+SETUP_HELPER = re.compile(r"(?i)(setup|set_up|config|configure|init|initiali[sz]e)_?(logging|logger|logs?)$")
 _STDERR_METHODS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
 
 
@@ -77,13 +77,13 @@ class _LoggingFacts:
 
     def _call(self, node: cst.Call) -> None:
         qualified = self.context.names.qualify(node.func) or dotted_name(node.func) or ""
-        if qualified in _CONFIG_CALLS:
+        if qualified in CONFIG_CALLS:
             found = _basic_config(node, self.context) if qualified == "logging.basicConfig" else Configuration.OTHER
             if self.configuration in (Configuration.NONE, found):
                 self.configuration = found
             else:
                 self.configuration = Configuration.OTHER
-        elif _SETUP_HELPER.search(qualified.split(".")[-1]):
+        elif SETUP_HELPER.search(qualified.split(".")[-1]):
             self.configuration = Configuration.OTHER
         elif (isinstance(node.func, cst.Name) and node.func.value == "print") and any(
             arg.keyword is not None and arg.keyword.value == "file" and self.context.names.qualify(arg.value) == "sys.stderr"

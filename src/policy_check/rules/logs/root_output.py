@@ -21,8 +21,9 @@ from policy_check.analysis.literals import string_value
 from policy_check.analysis.module_kind import ModuleCalls, module_calls
 from policy_check.analysis.names import dotted_name
 from policy_check.analysis.patterns import is_main_guard
+from policy_check.analysis.statements import is_docstring
 from policy_check.rules.base import FileContext
-from policy_check.rules.logs.loggers import _CONFIG_CALLS, _SETUP_HELPER
+from policy_check.rules.logs.loggers import CONFIG_CALLS, SETUP_HELPER
 
 UNSAFE_REASON = (
     "unsafe: the text shown changes unless logging is set up first in a format without the logger's "
@@ -78,15 +79,7 @@ def _first_statement(block: cst.BaseSuite) -> cst.BaseStatement | None:
     """The first statement of a block, after its docstring."""
     if not isinstance(block, cst.IndentedBlock):
         return None
-    for statement in block.body:
-        if not (isinstance(statement, cst.SimpleStatementLine) and _is_docstring(statement)):
-            return statement
-    return None
-
-
-def _is_docstring(statement: cst.SimpleStatementLine) -> bool:
-    small = statement.body[0]
-    return isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
+    return next((statement for statement in block.body if not is_docstring(statement)), None)
 
 
 def _called_function(statement: cst.CSTNode | None, functions: dict[str, cst.FunctionDef]) -> cst.FunctionDef | None:
@@ -104,9 +97,9 @@ def _other_configuration(context: FileContext) -> bool:
     configuring = 0
     for call in module_calls(context.module).everywhere():
         qualified = context.names.qualify(call.func) or dotted_name(call.func) or ""
-        if qualified in _CONFIG_CALLS:
+        if qualified in CONFIG_CALLS:
             configuring += 1
-        elif _SETUP_HELPER.search(qualified.split(".")[-1]):
+        elif SETUP_HELPER.search(qualified.split(".")[-1]):
             return True
     return configuring != 1
 
