@@ -71,7 +71,14 @@ def test_what_json_refuses_is_refused_the_same_way() -> None:
 _TEXT = st.text(max_size=12)
 _LOCATIONS = st.builds(Location, st.integers(1, 10**6), st.integers(0, 10**4))
 _EDITS = st.builds(Edit, _TEXT, _LOCATIONS, _LOCATIONS)
-_FIXES = st.none() | st.builds(Fix, _TEXT, st.sampled_from(list(Applicability)), st.tuples(_EDITS) | st.tuples(_EDITS, _EDITS))
+# A fix without edits, or with a location of another type, takes the general writer.
+_ODD_EDITS = st.builds(Edit, _TEXT, st.builds(Location, st.booleans(), st.integers(0, 9)), _LOCATIONS)
+_FIXES = st.none() | st.builds(
+    Fix,
+    _TEXT,
+    st.sampled_from(list(Applicability)),
+    st.tuples() | st.tuples(_EDITS) | st.tuples(_EDITS, _EDITS) | st.tuples(_EDITS, _ODD_EDITS),
+)
 _DIAGNOSTICS = st.builds(
     Diagnostic,
     code=st.sampled_from(["PC301", "PC501", "F401", "E999", "PC000"]),

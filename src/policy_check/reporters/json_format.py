@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from typing import Any, TextIO
 
-from policy_check.diagnostics import Diagnostic
+from policy_check.diagnostics import Diagnostic, Fix
 from policy_check.report import RunReport
-from policy_check.reporters.json_text import indented_at, leaf_text
+from policy_check.reporters.json_text import indented_at, leaf_texts
 from policy_check.rules import engine_code_url
 from policy_check.rules.catalogue import entries, rule_page_url
 
@@ -57,9 +57,8 @@ _ROW = (
 
 
 def _row_text(diagnostic: Diagnostic, filename: str) -> str:
-    leaves = [
-        leaf_text(value)
-        for value in (
+    leaves = leaf_texts(
+        (
             diagnostic.extra.get("cell"),
             diagnostic.code,
             diagnostic.end.row,
@@ -73,11 +72,35 @@ def _row_text(diagnostic: Diagnostic, filename: str) -> str:
             diagnostic.severity.value,
             _url(diagnostic),
         )
-    ]
-    if None in leaves:  # a value of another type: the general writer, as json writes it
+    )
+    if leaves is None:  # a value of another type: the general writer, as json writes it
         return indented_at(diagnostic_to_ruff_json(diagnostic, filename), "\n  ")
-    fix = "null" if diagnostic.fix is None else indented_at(diagnostic.fix.to_dict(), "\n    ")
-    return _ROW.format(*leaves, fix=fix)
+    return _ROW.format(*leaves, fix="null" if diagnostic.fix is None else _fix_text(diagnostic.fix))
+
+
+# A fix inside its row, and each of its edits inside the fix's list, as the row's
+# template writes them: a dict walk per fix was half of the report's time.
+_FIX = '{{\n      "applicability": {0},\n      "message": {1},\n      "edits": [\n        {edits}\n      ]\n    }}'
+_EDIT = (
+    "{{\n"
+    '          "content": {0},\n'
+    '          "location": {{\n            "row": {1},\n            "column": {2}\n          }},\n'
+    '          "end_location": {{\n            "row": {3},\n            "column": {4}\n          }}\n'
+    "        }}"
+)
+
+
+def _fix_text(fix: Fix) -> str:
+    head = leaf_texts((fix.applicability.value, fix.message))
+    edits = []
+    for edit in fix.edits:
+        leaves = leaf_texts((edit.content, edit.start.row, edit.start.column, edit.end.row, edit.end.column))
+        if leaves is None:
+            break
+        edits.append(_EDIT.format(*leaves))
+    if head is None or not edits or len(edits) < len(fix.edits):  # the general writer, as json writes it
+        return indented_at(fix.to_dict(), "\n    ")
+    return _FIX.format(*head, edits=",\n        ".join(edits))
 
 
 def write(report: RunReport, stream: TextIO, color: bool) -> None:

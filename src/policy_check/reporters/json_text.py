@@ -101,10 +101,17 @@ def _encode_dict(value: dict[Any, Any], newline: str, out: list[str], escape: Ca
     out.append(newline + "}")
 
 
-def leaf_text(value: Any) -> str | None:
-    """``json.dumps(value)`` for a string (ASCII-escaped), an int or None; None for
-    any other value (the caller writes it another way)."""
-    return _scalar(value, encode_basestring_ascii)
+_LEAF_TEXT: dict[type, Callable[[Any], str]] = {str: encode_basestring_ascii, int: int.__repr__, type(None): lambda _: "null"}
+
+
+def leaf_texts(values: tuple[Any, ...]) -> list[str] | None:
+    """``json.dumps(value)`` of each value when all are strings (ASCII-escaped), ints
+    or None (the common leaves); None if any is of another type (the caller writes
+    them another way)."""
+    try:
+        return [_LEAF_TEXT[type(value)](value) for value in values]
+    except KeyError:
+        return None
 
 
 def indented_at(value: Any, newline: str) -> str:
