@@ -6,8 +6,8 @@ guards trees that code builds by hand; a tree from the parser is valid by
 construction, and checking it costs 10-20% of the parse (libcst's own comment there:
 "It might make more sense to move validation work into the visitor, which would
 allow us to avoid validating the tree when parsing a file").  Here the check is off
-while the parser builds the tree and on again for every node built afterwards (the
-rules' fixes).  Every node of the research corpus and of three large libraries
+while the parser builds the tree and on for every node built otherwise (the rules'
+fixes).  Every node of the research corpus and of three large libraries
 parsed this way passes ``_validate`` afterwards (``benchmarks/unvalidated_parse.py``
 checks a corpus and times both parses).
 
@@ -17,8 +17,6 @@ If libcst's ``__post_init__`` ever does more than validate, it is left alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import libcst as cst
 from libcst._nodes.base import CSTNode
@@ -27,28 +25,31 @@ _validating_post_init = CSTNode.__post_init__
 # Only a __post_init__ that does nothing but validate is switched off.
 _ONLY_VALIDATES = getattr(getattr(_validating_post_init, "__code__", None), "co_names", None) == ("_validate",)
 _lock = threading.Lock()
+_parsing = False
 
 
-def _built_by_the_parser(self: CSTNode) -> None:
-    """Nothing to check: the parser built this node from valid source."""
+def _validate_unless_parsing(self: CSTNode) -> None:
+    # Set once, not swapped in and out around each parse: assigning an attribute of
+    # CSTNode invalidates the attribute caches of its ~250 node classes, each time.
+    if not _parsing:
+        self._validate()
 
 
-@contextmanager
-def _unvalidated() -> Iterator[None]:
-    # Nodes built by another thread meanwhile are not checked either; the engine
-    # parses on one thread (deep_stack), and a node built wrongly is still caught
-    # when its code is generated and parsed again.
-    with _lock:
-        CSTNode.__post_init__ = _built_by_the_parser  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            CSTNode.__post_init__ = _validating_post_init  # type: ignore[method-assign]
+if _ONLY_VALIDATES:
+    CSTNode.__post_init__ = _validate_unless_parsing  # type: ignore[method-assign]
 
 
 def parse_module(text: str) -> cst.Module:
     """``libcst.parse_module(text)``, the same tree and errors, without node validation."""
+    global _parsing
     if not _ONLY_VALIDATES:
         return cst.parse_module(text)
-    with _unvalidated():
-        return cst.parse_module(text)
+    # Nodes built by another thread meanwhile are not checked either; the engine
+    # parses on one thread (deep_stack), and a node built wrongly is still caught
+    # when its code is generated and parsed again.
+    with _lock:
+        _parsing = True
+        try:
+            return cst.parse_module(text)
+        finally:
+            _parsing = False
