@@ -106,12 +106,20 @@ class ArrayEvidence:
         self.outer = outer
         self.numpy_alias: str | None = next(iter(sorted(context.names.local_names_for("numpy"))), None)
         self.bound_names: set[str] = set(walk.bindings) | set(walk.params)
-        self.arrays = _Arrays(self)
         self._memo: dict[str, ArrayFacts | None] = {}
         self._resolving: set[str] = set()
         self._containers_resolving: set[str] = set()
         self._provisional: dict[str, ArrayFacts] = {}
-        self.lengths = _Lengths(self)
+
+    # Views made on each use, not kept: kept, each would refer back to this evidence,
+    # and the cycle would hold the file's nodes until a garbage collection.
+    @property
+    def arrays(self) -> _Arrays:
+        return _Arrays(self)
+
+    @property
+    def lengths(self) -> _Lengths:
+        return _Lengths(self)
 
     # -- the public questions --------------------------------------------------
 
