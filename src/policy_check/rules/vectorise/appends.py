@@ -42,13 +42,13 @@ class _Append:
 
 
 def _append_call(statement: object) -> tuple[str, cst.BaseExpression] | None:
-    if not isinstance(statement, cst.Expr) or not isinstance(statement.value, cst.Call):
+    if type(statement) is not cst.Expr or type(statement.value) is not cst.Call:
         return None
     call = statement.value
     func = call.func
     if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
         return None
-    if isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name):
+    if type(func) is cst.Attribute and func.attr.value == "append" and type(func.value) is cst.Name:
         return func.value.value, call.args[0].value
     return None
 
@@ -63,7 +63,7 @@ def _collect(statements: list) -> list[_Append] | None:
             continue
         if _temporary(statement) is not None and not found:
             continue  # `x = np.mean(…)` before the appends: bound by `_bind_temporaries`
-        if not isinstance(statement, cst.If) or isinstance(statement.orelse, cst.If):
+        if type(statement) is not cst.If or type(statement.orelse) is cst.If:
             return None
         branches = [(statements_of(statement.body), False)]
         if statement.orelse is not None:
@@ -77,7 +77,7 @@ def _collect(statements: list) -> list[_Append] | None:
 
 
 def _temporary(statement: object) -> tuple[str, cst.BaseExpression] | None:
-    if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0].target, cst.Name):
+    if type(statement) is cst.Assign and len(statement.targets) == 1 and type(statement.targets[0].target) is cst.Name:
         return statement.targets[0].target.value, statement.value
     return None
 
@@ -120,7 +120,7 @@ def _only_filled(context: FileContext, site: LoopSite, names: list[str]) -> bool
     state between iterations) and does nothing it could not do on whole arrays."""
     if len(set(names)) != len(names) or blocked(site.loop.body, context, allow_append_to=frozenset(names)):
         return False
-    mentioned = [n.value for n in walk_local(site.loop.body) if isinstance(n, cst.Name) and n.value in names]
+    mentioned = [n.value for n in walk_local(site.loop.body) if type(n) is cst.Name and n.value in names]
     return len(mentioned) == len(names)
 
 
@@ -177,13 +177,13 @@ def _fresh_list(block: list[cst.CSTNode], position: int, name: str) -> bool:
 
 
 def _is_empty_list(statement: cst.CSTNode, name: str) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine):
+    if type(statement) is not cst.SimpleStatementLine:
         return False
     for small in statement.body:
-        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        if type(small) is cst.Assign and len(small.targets) == 1:
             target, value = small.targets[0].target, small.value
-            if isinstance(target, cst.Name) and target.value == name:
-                return isinstance(value, cst.List) and not value.elements
+            if type(target) is cst.Name and target.value == name:
+                return type(value) is cst.List and not value.elements
     return False
 
 
@@ -192,17 +192,17 @@ def _used_as_list_after(block: list[cst.CSTNode], position: int, name: str) -> b
     its list methods, ``+``/``*`` (concatenation, repetition), ``+=``."""
     for statement in block[position + 1 :]:
         for node in walk_local(statement):
-            if isinstance(node, cst.Attribute) and _is_name(node.value, name) and node.attr.value in _LIST_METHODS:
+            if type(node) is cst.Attribute and _is_name(node.value, name) and node.attr.value in _LIST_METHODS:
                 return True
-            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Multiply)) and (_is_name(node.left, name) or _is_name(node.right, name)):
+            if type(node) is cst.BinaryOperation and type(node.operator) in (cst.Add, cst.Multiply) and (_is_name(node.left, name) or _is_name(node.right, name)):
                 return True
-            if isinstance(node, cst.AugAssign) and _is_name(node.target, name):
+            if type(node) is cst.AugAssign and _is_name(node.target, name):
                 return True
     return False
 
 
 def _is_name(node: cst.CSTNode, name: str) -> bool:
-    return isinstance(node, cst.Name) and node.value == name
+    return type(node) is cst.Name and node.value == name
 
 
 def _mentions(statement: cst.CSTNode, name: str) -> bool:

@@ -30,7 +30,7 @@ ScopeEvidence = Callable[[FileContext, cst.CSTNode], ArrayEvidence]
 def attribute_facts(evidence: ArrayEvidence, node: cst.Attribute, scope_evidence: ScopeEvidence) -> ArrayFacts | None:
     """The facts of ``self.attr`` read in a method, or ``None``."""
     method = evidence.function
-    if method is None or not isinstance(node.value, cst.Name) or node.value.value != _receiver(method):
+    if method is None or type(node.value) is not cst.Name or node.value.value != _receiver(method):
         return None
     context = evidence.context
     owner = _classes(context).get(id(method))
@@ -86,7 +86,7 @@ def _combined(found: list[tuple[str, ArrayFacts]]) -> ArrayFacts:
 
 def _is_none(value: cst.BaseExpression | None) -> bool:
     """`self.x = None`: a placeholder until the array is made (a loop over it then raised)."""
-    return isinstance(value, cst.Name) and value.value == "None"
+    return type(value) is cst.Name and value.value == "None"
 
 
 def _mentions_attr(value: cst.BaseExpression, receiver: str, attr: str) -> bool:
@@ -113,23 +113,23 @@ def _assigned_values(method: cst.FunctionDef, receiver: str | None) -> Iterator[
     if receiver is None:
         return
     for node in walk_local(method.body):
-        if isinstance(node, cst.Assign):
+        if type(node) is cst.Assign:
             for target in node.targets:
                 attr = _attr_name(target.target, receiver)
                 if attr is not None:
                     yield attr, node.value
                 else:
                     yield from ((inner, None) for inner in _attrs_bound_inside(target.target, receiver))
-        elif isinstance(node, cst.AnnAssign):
+        elif type(node) is cst.AnnAssign:
             attr = _attr_name(node.target, receiver)
             if attr is not None:
                 yield attr, node.value
-        elif isinstance(node, (cst.Del, cst.For, cst.CompFor, cst.WithItem)):
+        elif type(node) in (cst.Del, cst.For, cst.CompFor, cst.WithItem):
             yield from ((inner, None) for inner in _attrs_bound_inside(_bound_by(node), receiver))
 
 
 def _bound_by(node: cst.CSTNode) -> cst.CSTNode | None:
-    if isinstance(node, cst.WithItem):
+    if type(node) is cst.WithItem:
         return node.asname
     return node.target  # type: ignore[attr-defined]
 
@@ -140,7 +140,7 @@ def _is_attr(node: cst.CSTNode | None, receiver: str, attr: str) -> bool:
 
 def _attr_name(node: cst.CSTNode | None, receiver: str) -> str | None:
     """``attr`` when ``node`` is ``receiver.attr``."""
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == receiver:
+    if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value == receiver:
         return node.attr.value
     return None
 
@@ -148,11 +148,11 @@ def _attr_name(node: cst.CSTNode | None, receiver: str) -> str | None:
 def _attrs_bound_inside(node: cst.CSTNode | None, receiver: str) -> Iterator[str]:
     """The attributes a tuple target, `del`, loop or `with` target binds on
     ``receiver`` itself (not an element of one: `self.x[i] = v` keeps the array)."""
-    if isinstance(node, (cst.Tuple, cst.List)):
+    if type(node) in (cst.Tuple, cst.List):
         for element in node.elements:
             yield from _attrs_bound_inside(element.value, receiver)
-    elif isinstance(node, (cst.StarredElement, cst.AsName)):
-        yield from _attrs_bound_inside(node.value if isinstance(node, cst.StarredElement) else node.name, receiver)
+    elif type(node) in (cst.StarredElement, cst.AsName):
+        yield from _attrs_bound_inside(node.value if type(node) is cst.StarredElement else node.name, receiver)
     else:
         attr = _attr_name(node, receiver)
         if attr is not None:
@@ -169,13 +169,13 @@ def _receiver(method: cst.FunctionDef) -> str | None:
 
 def _decorator_name(decorator: cst.Decorator) -> str:
     node = decorator.decorator
-    return node.value if isinstance(node, cst.Name) else ""
+    return node.value if type(node) is cst.Name else ""
 
 
 def _methods(owner: cst.ClassDef) -> Iterator[cst.FunctionDef]:
-    body = owner.body.body if isinstance(owner.body, cst.IndentedBlock) else ()
+    body = owner.body.body if type(owner.body) is cst.IndentedBlock else ()
     for statement in body:
-        if isinstance(statement, cst.FunctionDef):
+        if type(statement) is cst.FunctionDef:
             yield statement
 
 
@@ -185,7 +185,7 @@ def _classes(context: FileContext) -> dict[int, cst.ClassDef]:
     if cached is None:
         cached = {}
         for node in walk_local(context.module, local=False):
-            if isinstance(node, cst.ClassDef):
+            if type(node) is cst.ClassDef:
                 for method in _methods(node):
                     cached[id(method)] = node
         context.__dict__["_pc5_method_classes"] = cached

@@ -24,35 +24,35 @@ BLOCK_REDUCTIONS = frozenset({"mean", "sum", "max", "min", "std", "var", "median
 
 def _scaled(node: cst.BaseExpression, index: str) -> cst.BaseExpression | None:
     """``n*i`` or ``i*n`` → ``n``."""
-    if not isinstance(node, cst.BinaryOperation) or not isinstance(node.operator, cst.Multiply):
+    if type(node) is not cst.BinaryOperation or type(node.operator) is not cst.Multiply:
         return None
     for loop_side, size in ((node.right, node.left), (node.left, node.right)):
-        if isinstance(loop_side, cst.Name) and loop_side.value == index:
+        if type(loop_side) is cst.Name and loop_side.value == index:
             return size
     return None
 
 
 def _next_block(node: cst.BaseExpression, index: str, size: str) -> bool:
     """``n*(i+1)``, ``(i+1)*n``, ``n*i + n`` or ``i*n + n``: the start of block ``i + 1``."""
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+    if type(node) is cst.BinaryOperation and type(node.operator) is cst.Add:
         scaled = _scaled(node.left, index)
         return scaled is not None and code(scaled) == size and code(node.right) == size
-    if not isinstance(node, cst.BinaryOperation) or not isinstance(node.operator, cst.Multiply):
+    if type(node) is not cst.BinaryOperation or type(node.operator) is not cst.Multiply:
         return False
     for step, other in ((node.left, node.right), (node.right, node.left)):
         inner = step
-        if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Add) and code(other) == size:
-            if isinstance(inner.left, cst.Name) and inner.left.value == index and code(inner.right) == "1":
+        if type(inner) is cst.BinaryOperation and type(inner.operator) is cst.Add and code(other) == size:
+            if type(inner.left) is cst.Name and inner.left.value == index and code(inner.right) == "1":
                 return True
     return False
 
 
 def block_of(subscript: cst.BaseExpression, index: str) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
     """``a[n*i:n*(i+1)]`` → (``a``, ``n``)."""
-    if not isinstance(subscript, cst.Subscript) or len(subscript.slice) != 1:
+    if type(subscript) is not cst.Subscript or len(subscript.slice) != 1:
         return None
     part = subscript.slice[0].slice
-    if not isinstance(part, cst.Slice) or part.step is not None or part.lower is None or part.upper is None:
+    if type(part) is not cst.Slice or part.step is not None or part.lower is None or part.upper is None:
         return None
     size = _scaled(part.lower, index)
     if size is None or not _next_block(part.upper, index, code(size)):
@@ -63,7 +63,7 @@ def block_of(subscript: cst.BaseExpression, index: str) -> tuple[cst.BaseExpress
 def _one_dimensional(vec: Vectoriser, array: cst.BaseExpression, size: cst.BaseExpression) -> bool:
     """The blocked array and the block size do not change in the loop, and the array is
     (as far as we see) 1-D."""
-    if not vec.invariant(array) or not vec.invariant(size) or (isinstance(size, cst.Name) and vec.evidence.is_array(size)):
+    if not vec.invariant(array) or not vec.invariant(size) or (type(size) is cst.Name and vec.evidence.is_array(size)):
         return False
     facts = vec.base_facts(array)
     return facts is not None and facts.ndim in (None, 1) and facts.min_ndim <= 1

@@ -95,7 +95,7 @@ class BuiltinOnArray(Rule):
         if facts is None or (facts.why == LIST_TURNED_ARRAY and self._still_a_list(argument, evidence)):
             return
         receiver = code(parenthesise(argument))
-        is_count = isinstance(argument, cst.Comparison)
+        is_count = type(argument) is cst.Comparison
         method = f"{receiver}.sum(axis=0)" if name == "sum" and facts.ndim != 1 else f"{receiver}.{name}()"
         message = f"builtin `{name}()` on a NumPy array: use `{method}`{_NOTES.get(name, '')}"
         if facts.likely:
@@ -113,26 +113,26 @@ class BuiltinOnArray(Rule):
 
     def _still_a_list(self, argument: cst.BaseExpression, evidence) -> bool:
         """The lists turned into arrays that the argument reads are all still lists here."""
-        names = {n.value for n in walk_local(argument) if isinstance(n, cst.Name)}
+        names = {n.value for n in walk_local(argument) if type(n) is cst.Name}
         lists = [n for n in names if (f := evidence.name_facts(n)) is not None and f.why == LIST_TURNED_ARRAY]
         return bool(lists) and all(list_until_converted(self.context, self.context.stack, n) for n in lists)
 
     def _builtin_name(self, node: cst.Call) -> str | None:
         """``sum``/``max``/… when the call is the builtin (not imported, not rebound) with one argument."""
         func = node.func
-        if not isinstance(func, cst.Name) or func.value not in _BUILTIN_REDUCTIONS or not _single_positional(node):
+        if type(func) is not cst.Name or func.value not in _BUILTIN_REDUCTIONS or not _single_positional(node):
             return None
-        if isinstance(node.args[0].value, _NEVER_ARRAYS):
+        if type(node.args[0].value) in _NEVER_ARRAYS:
             return None  # decided before any evidence is computed
         if self.context.names.is_imported(func.value) or func.value in _module_bound(self.context):
             return None
         return None if func.value in evidence_for(self.context, self.context.stack).bound_names else func.value
 
 
-_NEVER_ARRAYS = (
+_NEVER_ARRAYS = frozenset({
     cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp, cst.List, cst.Tuple, cst.Set, cst.Dict,
     cst.SimpleString, cst.FormattedString, cst.Integer, cst.Float,
-)
+})
 
 _NOTES = {
     "sum": " (on a 2-D array Python's `sum` adds rows: that is `.sum(axis=0)`)",

@@ -32,14 +32,14 @@ def _may_alias_fixed_reads(site: LoopSite, plan: ElementwisePlan) -> bool:
     index = site.header.index
     for statement in site.statements:
         for inner in walk_local(statement):
-            if isinstance(inner, cst.Subscript) and isinstance(inner.value, cst.Name) and not _first_index_is(inner, index):
+            if type(inner) is cst.Subscript and type(inner.value) is cst.Name and not _first_index_is(inner, index):
                 return True
     return False
 
 
 def _first_index_is(subscript: cst.Subscript, index: str | None) -> bool:
     first = subscript.slice[0].slice if subscript.slice else None
-    return isinstance(first, cst.Index) and isinstance(first.value, cst.Name) and first.value.value == index
+    return type(first) is cst.Index and type(first.value) is cst.Name and first.value.value == index
 
 
 def _written_facts_ok(site: LoopSite, plan: ElementwisePlan, vec: Vectoriser) -> bool:
@@ -56,7 +56,7 @@ def _write_covered(site: LoopSite, name: str, node: cst.BaseExpression, reads: s
     facts = evidence.arrays[name]
     if facts.length_key != site.header.length_key:
         return False
-    trailing = len(node.slice) - 1 if isinstance(node, cst.Subscript) else 0
+    trailing = len(node.slice) - 1 if type(node) is cst.Subscript else 0
     scalar_elements = facts.ndim is not None and facts.ndim == 1 + trailing
     # In place (`g[i] = f(g[i])`) reads only the array itself: the same shape by definition.
     same_shape = reads <= {name} or all(_same_shape_source(evidence, read, facts.shape_source) for read in reads)
@@ -235,7 +235,7 @@ class ElementwiseLoop(Rule):
         if site is None or site.header.index is None or blocked(node.body, self.context, invariant_calls_of=node):
             return
         parent = self.context.stack[-3] if len(self.context.stack) >= 3 else None
-        if isinstance(parent, cst.For) and nested_message(self.context, parent) is not None:
+        if type(parent) is cst.For and nested_message(self.context, parent) is not None:
             return  # the enclosing loop's PC505 finding covers both axes
         planned = plan_with_broadcasting(site.statements, lambda trailing: _with_windows(site.vectoriser(self.context, trailing), site.statements))
         first: list[str] = []

@@ -87,10 +87,9 @@ class _Arrays:
 
 
 # Values that are visibly not arrays: a name bound to one of these is never an array.
-_NOT_ARRAY_NODES = (
-    cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp, cst.GeneratorExp,
-    cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Lambda,
-)
+# Containers and comprehensions: a value holding one is not an array we can see.
+_CONTAINER_NODES = frozenset({cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp, cst.GeneratorExp})
+_NOT_ARRAY_NODES = _CONTAINER_NODES | {cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Lambda}
 _NOT_ARRAY_BUILTINS = frozenset(
     {"list", "tuple", "dict", "set", "str", "range", "len", "int", "float", "sum", "sorted", "zip", "enumerate", "map", "open", "print", "bytearray", "bool"}
 )
@@ -127,7 +126,7 @@ class ArrayEvidence:
         return self.facts(expr) is not None
 
     def facts(self, expr: cst.BaseExpression) -> ArrayFacts | None:
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return self.name_facts(expr.value)
         return None
 
@@ -163,19 +162,19 @@ class ArrayEvidence:
     def opaque(self, value: cst.BaseExpression | None) -> bool:
         """A binding we cannot see through (a loop target, an unknown call, an item of
         something unknown, a `None` placeholder) that is not visibly a list or a scalar."""
-        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+        if value is None or (type(value) is cst.Name and value.value == "None"):
             return True
-        if _visibly_not_array(value, self.context) or isinstance(value, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)):
+        if _visibly_not_array(value, self.context) or type(value) in (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation):
             return False
-        if isinstance(value, cst.Call) and (self.context.names.qualify(value.func) or "").startswith(("numpy.", "math.")):
+        if type(value) is cst.Call and (self.context.names.qualify(value.func) or "").startswith(("numpy.", "math.")):
             return False  # NumPy or math said what it is: not an array (else it had facts)
-        return not any(isinstance(node, _NOT_ARRAY_NODES[:8]) for node in walk_local(value))
+        return not any(type(node) in _CONTAINER_NODES for node in walk_local(value))
 
     def visibly_not_array(self, expr: cst.BaseExpression) -> bool:
         """A list, tuple or string literal, or a name every binding of which is one."""
         if _visibly_not_array(expr, self.context):
             return True
-        if not isinstance(expr, cst.Name):
+        if type(expr) is not cst.Name:
             return False
         values = self.walk.bindings.get(expr.value)
         if values:
@@ -188,7 +187,7 @@ class ArrayEvidence:
 
     def container(self, expr: cst.BaseExpression) -> str | None:
         """What container a name holds (a DataFrame, an HDF5 file…), or ``None``."""
-        if not isinstance(expr, cst.Name) or expr.value in self._containers_resolving:
+        if type(expr) is not cst.Name or expr.value in self._containers_resolving:
             return None
         values = self.walk.bindings.get(expr.value)
         if values:
@@ -208,12 +207,12 @@ class ArrayEvidence:
         """Whether the expression holds a pandas DataFrame (made by pandas, or used like one)."""
         if self.container(expr) == "a pandas DataFrame":
             return True
-        return isinstance(expr, cst.Name) and expr.value in self.walk.frame_uses
+        return type(expr) is cst.Name and expr.value in self.walk.frame_uses
 
     def length_key_of_range_stop(self, stop: cst.BaseExpression, context: FileContext) -> str | None:
         """The length key a ``range`` stop stands for: ``len(a)``, ``a.size``,
         ``a.shape[0]``, ``n`` bound to one of those."""
-        if isinstance(stop, cst.Name):
+        if type(stop) is cst.Name:
             return self.lengths.get(stop.value)
         source = length_source(stop)
         if source is not None:
@@ -238,7 +237,7 @@ class ArrayEvidence:
     def _from_bindings(self, name: str, values: list[cst.BaseExpression | None]) -> ArrayFacts | None:
         converted = self._converted_list(name, values)
         if converted:
-            values = [v for v in values if v is None or not isinstance(v, (cst.List, cst.ListComp))]
+            values = [v for v in values if v is None or type(v) not in (cst.List, cst.ListComp)]
         if any(value is not None and _visibly_not_array(value, self.context) for value in values):
             return None
         all_facts = self._binding_facts(name, values)
@@ -261,7 +260,7 @@ class ArrayEvidence:
     def _converted_list(self, name: str, values: list[cst.BaseExpression | None]) -> bool:
         """`x = []` … `x.append(v)` … `x = np.array(x)`: a list that becomes an array.
         Without flow analysis, which the loop sees is a guess: likely, never an edit."""
-        lists = [v for v in values if isinstance(v, (cst.List, cst.ListComp))]
+        lists = [v for v in values if type(v) in (cst.List, cst.ListComp)]
         if not lists or any(v is not None and _visibly_not_array(v, self.context) and v not in lists for v in values):
             return False
         return any(_converts_name(v, name, self.context) for v in values if v is not None)
@@ -336,7 +335,7 @@ class ArrayEvidence:
             return _numpy_call_facts(self, qualified[len("numpy."):], value, bound_name)
         if qualified is not None and makers.is_other_array_maker(qualified):
             return ArrayFacts(fresh=True, length_key=bound_name or None, why=f"made by `{dotted_name(value.func)}`")
-        if isinstance(value.func, cst.Attribute):
+        if type(value.func) is cst.Attribute:
             return self._method_value(value, value.func, bound_name)
         return None
 
@@ -345,7 +344,7 @@ class ArrayEvidence:
         receiver = func.value
         if method == "to_numpy":
             return ArrayFacts(length_key=bound_name or None, why="made by `.to_numpy()`")
-        if isinstance(receiver, cst.Name) and self.is_generator(receiver.value):
+        if type(receiver) is cst.Name and self.is_generator(receiver.value):
             if method in makers.GENERATOR_METHODS and _has_size(value, 2):
                 return ArrayFacts(fresh=True, length_key=bound_name or None, why=f"drawn by `{receiver.value}.{method}`")
             return None
@@ -379,7 +378,7 @@ class ArrayEvidence:
         base = self.expression_facts(value.value)
         if base is None:
             return None
-        if any(isinstance(element.slice, cst.Slice) for element in value.slice):
+        if any(type(element.slice) is cst.Slice for element in value.slice):
             return ArrayFacts(ndim=base.ndim if len(value.slice) == 1 else None, why=base.why, likely=base.likely)
         if all(self._selects(element.slice) for element in value.slice):
             # `a[mask]`, `a[idx]`: a boolean mask or an index array selects an array.
@@ -389,17 +388,17 @@ class ArrayEvidence:
     def _selects(self, index: cst.BaseSlice) -> bool:
         """Whether an index is an array (a mask, indices); a name still being worked out
         (`valid = y > 0` while resolving `y = y[valid]`) is taken as one."""
-        if not isinstance(index, cst.Index):
+        if type(index) is not cst.Index:
             return False
         value = index.value
-        if isinstance(value, cst.Name) and value.value in self._resolving:
+        if type(value) is cst.Name and value.value in self._resolving:
             return True
         return self.expression_facts(value) is not None
 
     def _container_item(self, value: cst.Subscript, bound_name: str) -> ArrayFacts | None:
         """``npz["x"]``, ``f["x"][:]``, ``nc.variables["x"][:]``, ``df["x"]`` (a Series: likely)."""
         inner = value.value
-        if _is_full_read(value) and isinstance(inner, cst.Subscript) and _string_key(inner):
+        if _is_full_read(value) and type(inner) is cst.Subscript and _string_key(inner):
             kind = self._container_of_holder(inner.value)
             if kind is not None:
                 return ArrayFacts(fresh=True, length_key=bound_name or None, why=f"read from {kind}")
@@ -412,26 +411,26 @@ class ArrayEvidence:
         return None
 
     def _container_of_holder(self, holder: cst.BaseExpression) -> str | None:
-        if isinstance(holder, cst.Attribute) and holder.attr.value == "variables":
+        if type(holder) is cst.Attribute and holder.attr.value == "variables":
             return self._container_of_holder(holder.value)
-        if isinstance(holder, cst.Call):
+        if type(holder) is cst.Call:
             return self._container_of_value(holder)
         return self.container(holder)
 
     def _container_of_value(self, value: cst.BaseExpression | None) -> str | None:
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return None
         qualified = self.context.names.qualify(value.func)
         kind = makers.container_kind(qualified) if qualified is not None else None
         if kind is not None:
             return kind
         func = value.func
-        if isinstance(func, cst.Attribute) and func.attr.value in makers.FRAME_METHODS and self.container(func.value) == "a pandas DataFrame":
+        if type(func) is cst.Attribute and func.attr.value in makers.FRAME_METHODS and self.container(func.value) == "a pandas DataFrame":
             return "a pandas DataFrame"
         return None
 
     def _binary_value(self, value: cst.BinaryOperation, bound_name: str) -> ArrayFacts | None:
-        if isinstance(value.operator, cst.MatrixMultiply):
+        if type(value.operator) is cst.MatrixMultiply:
             return None
         left = self.expression_facts(value.left)
         right = self.expression_facts(value.right)
@@ -444,7 +443,7 @@ class ArrayEvidence:
         return ArrayFacts(fresh=True, ndim=ndim, why=left.why, likely=left.likely or right.likely)
 
     def _unary_value(self, value: cst.UnaryOperation, bound_name: str) -> ArrayFacts | None:
-        if isinstance(value.operator, cst.Not):
+        if type(value.operator) is cst.Not:
             return None
         inner = self.expression_facts(value.expression)
         return replace(inner, fresh=True, shape_source=None, float64=False) if inner else None
@@ -458,7 +457,7 @@ class ArrayEvidence:
         return ArrayFacts(fresh=True, ndim=left.ndim, length_key=left.length_key, why=left.why, likely=left.likely)
 
     def _length_key_of(self, expr: cst.BaseExpression) -> str | None:
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return self.lengths.get(expr.value)
         source = length_source(expr)
         if source is None:
@@ -508,37 +507,37 @@ class _Lengths:
 
 def length_source(expr: cst.BaseExpression) -> str | None:
     """``a`` when ``expr`` is ``len(a)``, ``a.size`` (1-D), ``a.shape[0]``."""
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         return _len_argument(expr)
-    if isinstance(expr, cst.Attribute) and expr.attr.value == "size" and isinstance(expr.value, cst.Name):
+    if type(expr) is cst.Attribute and expr.attr.value == "size" and type(expr.value) is cst.Name:
         return expr.value.value
-    if isinstance(expr, cst.Subscript):
+    if type(expr) is cst.Subscript:
         return _shape_zero_owner(expr)
     return None
 
 
 def _len_argument(call: cst.Call) -> str | None:
-    if not (isinstance(call.func, cst.Name) and call.func.value == "len" and len(call.args) == 1):
+    if not (type(call.func) is cst.Name and call.func.value == "len" and len(call.args) == 1):
         return None
     arg = call.args[0].value
-    return arg.value if isinstance(arg, cst.Name) else None
+    return arg.value if type(arg) is cst.Name else None
 
 
 def _shape_zero_owner(expr: cst.Subscript) -> str | None:
     shape = expr.value
-    if not (isinstance(shape, cst.Attribute) and shape.attr.value == "shape" and isinstance(shape.value, cst.Name)):
+    if not (type(shape) is cst.Attribute and shape.attr.value == "shape" and type(shape.value) is cst.Name):
         return None
-    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+    if len(expr.slice) != 1 or type(expr.slice[0].slice) is not cst.Index:
         return None
     index = expr.slice[0].slice.value
-    return shape.value.value if isinstance(index, cst.Integer) and index.value == "0" else None
+    return shape.value.value if type(index) is cst.Integer and index.value == "0" else None
 
 
 def _only_rebinding(values: list[cst.BaseExpression | None], name: str) -> bool:
     """Whether the bindings other than the first are methods of the name itself
     (`df = df.dropna()`), which keep a DataFrame a DataFrame."""
     return all(
-        isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and isinstance(v.func.value, cst.Name) and v.func.value.value == name
+        type(v) is cst.Call and type(v.func) is cst.Attribute and type(v.func.value) is cst.Name and v.func.value.value == name
         for v in values[1:]
     )
 
@@ -564,13 +563,13 @@ def list_until_converted(context: FileContext, stack: list[cst.CSTNode], name: s
     holding the node (or that one) converts it.  `m = max(lows)` before
     `lows = np.array(lows)` reads the list."""
     scope_index = max(
-        (i for i, node in enumerate(stack) if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))),
+        (i for i, node in enumerate(stack) if type(node) in (cst.FunctionDef, cst.ClassDef, cst.Lambda)),
         default=-1,
     )
     scope = stack[scope_index] if scope_index >= 0 else context.module
-    if not isinstance(scope, (cst.FunctionDef, cst.Module)):
+    if type(scope) not in (cst.FunctionDef, cst.Module):
         return False
-    statements = list(scope.body) if isinstance(scope, cst.Module) else list(getattr(scope.body, "body", ()))
+    statements = list(scope.body) if type(scope) is cst.Module else list(getattr(scope.body, "body", ()))
     holder = next((node for node in stack[scope_index + 1 :] if any(node is s for s in statements)), None)
     if holder is None:
         return False
@@ -584,23 +583,23 @@ def list_until_converted(context: FileContext, stack: list[cst.CSTNode], name: s
 
 def _converts_in(statement: cst.CSTNode, name: str, context: FileContext) -> bool:
     return any(
-        isinstance(node, cst.Assign)
-        and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets)
+        type(node) is cst.Assign
+        and any(type(t.target) is cst.Name and t.target.value == name for t in node.targets)
         and _converts_name(node.value, name, context)
         for node in walk_local(statement)
     )
 
 
 def _converts_name(value: cst.BaseExpression, name: str, context: FileContext) -> bool:
-    if not isinstance(value, cst.Call) or not value.args:
+    if type(value) is not cst.Call or not value.args:
         return False
     short = _numpy_short(value, context)
     first = value.args[0].value
-    return short in makers.CONVERTERS and isinstance(first, cst.Name) and first.value == name
+    return short in makers.CONVERTERS and type(first) is cst.Name and first.value == name
 
 
 def _mentions_name(value: cst.BaseExpression, name: str) -> bool:
-    return any(isinstance(node, cst.Name) and node.value == name for node in walk_local(value))
+    return any(type(node) is cst.Name and node.value == name for node in walk_local(value))
 
 
 def _reshaped_ndim(method: str, call: cst.Call) -> int | None:
@@ -610,14 +609,14 @@ def _reshaped_ndim(method: str, call: cst.Call) -> int | None:
         return None
     if len(call.args) == 1:
         shape = call.args[0].value
-        return len(shape.elements) if isinstance(shape, (cst.Tuple, cst.List)) else 1
+        return len(shape.elements) if type(shape) in (cst.Tuple, cst.List) else 1
     return len(call.args)
 
 
 def _string_key(subscript: cst.Subscript) -> bool:
-    if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Index):
+    if len(subscript.slice) != 1 or type(subscript.slice[0].slice) is not cst.Index:
         return False
-    return isinstance(subscript.slice[0].slice.value, (cst.SimpleString, cst.FormattedString))
+    return type(subscript.slice[0].slice.value) in (cst.SimpleString, cst.FormattedString)
 
 
 def _is_full_read(subscript: cst.Subscript) -> bool:
@@ -625,26 +624,26 @@ def _is_full_read(subscript: cst.Subscript) -> bool:
     if len(subscript.slice) != 1:
         return False
     element = subscript.slice[0].slice
-    if isinstance(element, cst.Slice):
+    if type(element) is cst.Slice:
         return element.lower is None and element.upper is None and element.step is None
     value = element.value
-    return isinstance(value, cst.Ellipsis) or (isinstance(value, cst.Tuple) and not value.elements)
+    return type(value) is cst.Ellipsis or (type(value) is cst.Tuple and not value.elements)
 
 
 def _numpy_short(value: cst.BaseExpression, context: FileContext) -> str | None:
-    if not isinstance(value, cst.Call):
+    if type(value) is not cst.Call:
         return None
     qualified = context.names.qualify(value.func)
     return qualified[len("numpy."):] if qualified and qualified.startswith("numpy.") else None
 
 
 def _visibly_not_array(value: cst.BaseExpression, context: FileContext) -> bool:
-    if isinstance(value, _NOT_ARRAY_NODES):
+    if type(value) in _NOT_ARRAY_NODES:
         return True
-    if isinstance(value, cst.BinaryOperation):
+    if type(value) is cst.BinaryOperation:
         # `[0.0] * n`, `xs + [x]`: list arithmetic.
-        return isinstance(value.left, (cst.List, cst.ListComp)) or isinstance(value.right, (cst.List, cst.ListComp))
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+        return type(value.left) in (cst.List, cst.ListComp) or type(value.right) in (cst.List, cst.ListComp)
+    if type(value) is cst.Call and type(value.func) is cst.Name:
         return value.func.value in _NOT_ARRAY_BUILTINS and not context.names.is_imported(value.func.value)
     return False
 
@@ -713,9 +712,9 @@ def _allocator_facts(evidence: ArrayEvidence, short: str, positional: list, keyw
     dtype = keywords.get("dtype", _positional_dtype(short, positional))
     float64 = short != "full" and (dtype is None or _is_float64(dtype, evidence.context))
     ndim = _shape_ndim(shape)
-    first = shape.elements[0].value if isinstance(shape, (cst.Tuple, cst.List)) and shape.elements else shape
+    first = shape.elements[0].value if type(shape) in (cst.Tuple, cst.List) and shape.elements else shape
     key = evidence._length_key_of(first)
-    if isinstance(shape, cst.Attribute) and shape.attr.value == "shape" and isinstance(shape.value, cst.Name):
+    if type(shape) is cst.Attribute and shape.attr.value == "shape" and type(shape.value) is cst.Name:
         source = evidence.name_facts(shape.value.value)
         key = source.length_key if source else None
         ndim = source.ndim if source else None
@@ -734,8 +733,8 @@ def _converter_facts(evidence: ArrayEvidence, short: str, positional: list, keyw
     source = evidence.expression_facts(data) if data is not None else None
     copies = short in ("array", "copy") and keywords.get("copy") is None
     ndim = source.ndim if source else None
-    if isinstance(data, (cst.List, cst.Tuple)):
-        ndim = 1 if not any(isinstance(e.value, (cst.List, cst.Tuple)) for e in data.elements) else None
+    if type(data) in (cst.List, cst.Tuple):
+        ndim = 1 if not any(type(e.value) in (cst.List, cst.Tuple) for e in data.elements) else None
     return ArrayFacts(
         fresh=copies,
         ndim=ndim,
@@ -756,7 +755,7 @@ def _reader_facts(evidence: ArrayEvidence, short: str, positional: list, keyword
 def _stack_facts(evidence: ArrayEvidence, short: str, positional: list, keywords: dict, bound_name: str, why: str) -> ArrayFacts | None:
     """``np.column_stack([a, b])`` and ``np.stack([a, b], axis=1)`` of 1-D arrays are 2-D."""
     pieces = positional[0] if positional else None
-    if not isinstance(pieces, (cst.List, cst.Tuple)) or not pieces.elements:
+    if type(pieces) not in (cst.List, cst.Tuple) or not pieces.elements:
         return ArrayFacts(fresh=True, why=why)
     facts = [evidence.expression_facts(element.value) for element in pieces.elements]
     flat = all(f is not None and f.ndim == 1 for f in facts)
@@ -783,45 +782,45 @@ _NUMPY_BUILDERS = (
 
 
 def _shape_ndim(arg: cst.BaseExpression) -> int | None:
-    if isinstance(arg, (cst.Tuple, cst.List)):
+    if type(arg) in (cst.Tuple, cst.List):
         return len(arg.elements)
-    return 1 if isinstance(arg, (cst.Integer, cst.Name, cst.Call, cst.Attribute, cst.BinaryOperation)) else None
+    return 1 if type(arg) in (cst.Integer, cst.Name, cst.Call, cst.Attribute, cst.BinaryOperation) else None
 
 
-_STRING_NODES = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
+_STRING_NODES = frozenset({cst.SimpleString, cst.FormattedString, cst.ConcatenatedString})
 
 
 def _non_numeric(data: cst.BaseExpression | None, dtype: cst.BaseExpression | None) -> bool:
     """Whether an `np.array(...)` call visibly holds strings or Python objects."""
     if dtype is not None and _non_numeric_dtype(dtype):
         return True
-    if isinstance(data, (cst.ListComp, cst.GeneratorExp)):
-        return isinstance(data.elt, _STRING_NODES)
-    if isinstance(data, (cst.List, cst.Tuple)):
-        return any(isinstance(element.value, _STRING_NODES) for element in data.elements)
+    if type(data) in (cst.ListComp, cst.GeneratorExp):
+        return type(data.elt) in _STRING_NODES
+    if type(data) in (cst.List, cst.Tuple):
+        return any(type(element.value) in _STRING_NODES for element in data.elements)
     return False
 
 
 def _non_numeric_dtype(dtype: cst.BaseExpression) -> bool:
-    if isinstance(dtype, cst.Name):
+    if type(dtype) is cst.Name:
         return dtype.value in ("str", "object", "bytes")
-    return isinstance(dtype, cst.SimpleString) and dtype.value.strip("\"'")[:1] in ("U", "S", "O")
+    return type(dtype) is cst.SimpleString and dtype.value.strip("\"'")[:1] in ("U", "S", "O")
 
 
 def _has_size(call: cst.Call, positional_before_size: int) -> bool:
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == "size":
-            return not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+            return not (type(arg.value) is cst.Name and arg.value.value == "None")
     positional = [arg for arg in call.args if arg.keyword is None]
     return len(positional) > positional_before_size
 
 
 def _is_float64(dtype: cst.BaseExpression, context: FileContext) -> bool:
-    if isinstance(dtype, cst.Name) and dtype.value == "float":
+    if type(dtype) is cst.Name and dtype.value == "float":
         return True
-    if isinstance(dtype, cst.SimpleString):
+    if type(dtype) is cst.SimpleString:
         return dtype.value.strip("\"'") in ("float64", "f8", "float", "d")
-    qualified = context.names.qualify(dtype) if isinstance(dtype, (cst.Name, cst.Attribute)) else None
+    qualified = context.names.qualify(dtype) if type(dtype) in (cst.Name, cst.Attribute) else None
     return qualified in ("numpy.float64", "numpy.double", "numpy.float_")
 
 
@@ -920,7 +919,7 @@ def evidence_for(context: FileContext, stack: list[cst.CSTNode]) -> ArrayEvidenc
     computed once per function and shared by every PC5 rule."""
     scope: cst.CSTNode = context.module
     for ancestor in reversed(stack):
-        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(ancestor) in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
             scope = ancestor
             break
     return evidence_for_scope(context, scope)
@@ -931,8 +930,8 @@ def evidence_for_scope(context: FileContext, scope: cst.CSTNode) -> ArrayEvidenc
     hit = cache.get(id(scope))
     if hit is not None and hit[0] is scope:
         return hit[1]
-    function = scope if isinstance(scope, cst.FunctionDef) else None
-    body = scope.body if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else scope
+    function = scope if type(scope) is cst.FunctionDef else None
+    body = scope.body if type(scope) in (cst.FunctionDef, cst.ClassDef, cst.Lambda) else scope
     outer = evidence_for_scope(context, context.module) if function is not None and _is_top_level(context, function) else None
     evidence = ArrayEvidence(context, function, walk_scope(context, function, body), outer)  # type: ignore[arg-type]
     cache[id(scope)] = (scope, evidence)
@@ -942,7 +941,7 @@ def evidence_for_scope(context: FileContext, scope: cst.CSTNode) -> ArrayEvidenc
 def _is_top_level(context: FileContext, function: cst.FunctionDef) -> bool:
     top = context.__dict__.get("_pc5_top_functions")
     if top is None:
-        top = {id(s) for s in context.module.body if isinstance(s, cst.FunctionDef)}
+        top = {id(s) for s in context.module.body if type(s) is cst.FunctionDef}
         context.__dict__["_pc5_top_functions"] = top
     return id(function) in top
 

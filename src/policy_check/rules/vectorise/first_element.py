@@ -19,7 +19,7 @@ import libcst as cst
 
 from policy_check.rules.vectorise.loops import LoopHeader, code, statements_of
 
-_SIMPLE = (cst.Assign, cst.AugAssign)
+_SIMPLE = frozenset({cst.Assign, cst.AugAssign})
 
 
 @dataclass
@@ -34,14 +34,14 @@ def split_first(statements: list, index: str, start: int) -> FirstSplit | None:
     """The body split at its one ``if i == 0`` statement, or ``None``."""
     if start != 0:
         return None
-    found = [(k, s, _branches(s, index)) for k, s in enumerate(statements) if isinstance(s, cst.If)]
+    found = [(k, s, _branches(s, index)) for k, s in enumerate(statements) if type(s) is cst.If]
     found = [(k, s, b) for k, s, b in found if b is not None]
     if len(found) != 1:
         return None
     position, _, (first_branch, rest_branch) = found[0]
     first_body = statements[:position] + first_branch + statements[position + 1 :]
     rest_body = statements[:position] + rest_branch + statements[position + 1 :]
-    if not first_body or not all(isinstance(s, _SIMPLE) for s in first_body):
+    if not first_body or not all(type(s) in _SIMPLE for s in first_body):
         return None
     at_zero = [code(s.visit(_AtZero(index))) for s in first_body]
     return FirstSplit(at_zero, rest_body)
@@ -50,7 +50,7 @@ def split_first(statements: list, index: str, start: int) -> FirstSplit | None:
 def _branches(statement: cst.If, index: str) -> tuple[list, list] | None:
     """(first-element branch, other branch) of ``if i == 0: … else: …``."""
     first = _tests_first(statement.test, index)
-    if first is None or not isinstance(statement.orelse, cst.Else):
+    if first is None or type(statement.orelse) is not cst.Else:
         return None
     then_body, else_body = statements_of(statement.body), statements_of(statement.orelse.body)
     if not then_body or not else_body:
@@ -61,28 +61,28 @@ def _branches(statement: cst.If, index: str) -> tuple[list, list] | None:
 def _tests_first(test: cst.BaseExpression, index: str) -> bool | None:
     """True for `i == 0`, False for `i > 0`/`i != 0`/`i >= 1` (the first element is the
     `else`), None for anything else."""
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:
         return None
     left, operator, right = test.left, test.comparisons[0].operator, test.comparisons[0].comparator
-    if _is_int(left, 0) and _is_name(right, index) and isinstance(operator, cst.Equal):
+    if _is_int(left, 0) and _is_name(right, index) and type(operator) is cst.Equal:
         return True
     if not _is_name(left, index):
         return None
-    if isinstance(operator, cst.Equal) and _is_int(right, 0):
+    if type(operator) is cst.Equal and _is_int(right, 0):
         return True
-    if isinstance(operator, (cst.GreaterThan, cst.NotEqual)) and _is_int(right, 0):
+    if type(operator) in (cst.GreaterThan, cst.NotEqual) and _is_int(right, 0):
         return False
-    if isinstance(operator, cst.GreaterThanEqual) and _is_int(right, 1):
+    if type(operator) is cst.GreaterThanEqual and _is_int(right, 1):
         return False
     return None
 
 
 def _is_name(node: cst.BaseExpression, name: str) -> bool:
-    return isinstance(node, cst.Name) and node.value == name
+    return type(node) is cst.Name and node.value == name
 
 
 def _is_int(node: cst.BaseExpression, value: int) -> bool:
-    return isinstance(node, cst.Integer) and node.value == str(value)
+    return type(node) is cst.Integer and node.value == str(value)
 
 
 class _AtZero(cst.CSTTransformer):

@@ -17,29 +17,29 @@ from policy_check.rules.vectorise.row_bodies import (
 
 
 def _is_axis_one(value: cst.BaseExpression) -> bool:
-    if isinstance(value, cst.Integer):
+    if type(value) is cst.Integer:
         return value.value == "1"
-    if isinstance(value, cst.SimpleString):
+    if type(value) is cst.SimpleString:
         return value.value.strip("\"'") == "columns"
     return False
 
 
 def _is_styler(receiver: cst.BaseExpression, stack: list[cst.CSTNode]) -> bool:
     """`df.style.apply(f, axis=1)` styles cells; it computes nothing."""
-    if isinstance(receiver, cst.Attribute) and receiver.attr.value == "style":
+    if type(receiver) is cst.Attribute and receiver.attr.value == "style":
         return True
-    if not isinstance(receiver, cst.Name):
+    if type(receiver) is not cst.Name:
         return False
     for ancestor in reversed(stack):
-        if isinstance(ancestor, cst.FunctionDef):
+        if type(ancestor) is cst.FunctionDef:
             for node in walk_local(ancestor.body):
-                if isinstance(node, cst.Assign) and any(
-                    isinstance(t.target, cst.Name) and t.target.value == receiver.value for t in node.targets
+                if type(node) is cst.Assign and any(
+                    type(t.target) is cst.Name and t.target.value == receiver.value for t in node.targets
                 ):
                     value = node.value
-                    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                    while type(value) is cst.Call and type(value.func) is cst.Attribute:
                         value = value.func.value
-                    if isinstance(value, cst.Attribute) and value.attr.value == "style":
+                    if type(value) is cst.Attribute and value.attr.value == "style":
                         return True
             break
     return False
@@ -98,7 +98,7 @@ class DataFrameRowLoop(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in _ROW_METHODS:
+        if type(func) is not cst.Attribute or func.attr.value not in _ROW_METHODS:
             return
         if _is_styler(func.value, self.context.stack):
             return
@@ -112,9 +112,9 @@ class DataFrameRowLoop(Rule):
     def _is_frame(self, receiver: cst.BaseExpression) -> bool:
         if self._pandas_in_file():
             return True
-        while isinstance(receiver, (cst.Subscript, cst.Call)):
-            receiver = receiver.value if isinstance(receiver, cst.Subscript) else receiver.func
-            if isinstance(receiver, cst.Attribute):
+        while type(receiver) in (cst.Subscript, cst.Call):
+            receiver = receiver.value if type(receiver) is cst.Subscript else receiver.func
+            if type(receiver) is cst.Attribute:
                 receiver = receiver.value
         return evidence_for(self.context, self.context.stack).is_frame(receiver)
 
@@ -137,9 +137,9 @@ class DataFrameRowLoop(Rule):
             return
         function = positional[0].value
         containers = containers_in(_scope(self.context.stack))
-        if isinstance(function, cst.Lambda):
+        if type(function) is cst.Lambda:
             helps = lambda_helps(self.context, function, containers)
-        elif isinstance(function, cst.Name):
+        elif type(function) is cst.Name:
             helps = function_helps(self.context, function.value, containers)
         else:
             helps = False
@@ -157,10 +157,10 @@ def _row_body(stack: list[cst.CSTNode], node: cst.Call) -> tuple[set[str], cst.C
     """The row names and the code run per row, for `for row in df.iterrows()` and
     comprehensions over it."""
     loop = stack[-2] if len(stack) >= 2 else None
-    if isinstance(loop, cst.For) and loop.iter is node:
+    if type(loop) is cst.For and loop.iter is node:
         return target_names(loop.target), loop.body
     comprehension = stack[-3] if len(stack) >= 3 else None
-    if isinstance(loop, cst.CompFor) and loop.iter is node and isinstance(comprehension, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+    if type(loop) is cst.CompFor and loop.iter is node and type(comprehension) in (cst.ListComp, cst.SetComp, cst.GeneratorExp):
         return target_names(loop.target), comprehension.elt
     return None
 
@@ -174,6 +174,6 @@ def _axis_one(node: cst.Call) -> bool:
 
 def _scope(stack: list[cst.CSTNode]) -> cst.CSTNode:
     for ancestor in reversed(stack):
-        if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
+        if type(ancestor) in (cst.FunctionDef, cst.Module):
             return ancestor
     return stack[0]

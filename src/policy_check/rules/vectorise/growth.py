@@ -58,14 +58,14 @@ class ArrayGrowthInLoop(Rule):
     ]
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+        if len(node.targets) != 1 or type(node.targets[0].target) is not cst.Name:
             return
         target = node.targets[0].target.value
         value = node.value
         # `np.column_stack((t.T, row)).T` grows too.
-        while isinstance(value, cst.Attribute) and value.attr.value == "T":
+        while type(value) is cst.Attribute and value.attr.value == "T":
             value = value.value
-        if not isinstance(value, cst.Call) or not value.args or not self._grows(value, target):
+        if type(value) is not cst.Call or not value.args or not self._grows(value, target):
             return
         loop = _innermost_loop(self.context.stack)
         if loop is None or _rebound_in_loop(self.context.stack, loop, node, target):
@@ -79,7 +79,7 @@ class ArrayGrowthInLoop(Rule):
         first = call.args[0].value
         if qualified == "numpy.append":
             candidates = [first]
-        elif isinstance(first, (cst.List, cst.Tuple)):
+        elif type(first) in (cst.List, cst.Tuple):
             # `np.concatenate(pieces)` of a list named like the target is the join-once idiom.
             candidates = [element.value for element in first.elements]
         else:
@@ -94,40 +94,40 @@ def _rebound_in_loop(stack: list[cst.CSTNode], loop: cst.CSTNode, node: cst.Assi
     for ancestor in reversed(stack):
         if ancestor is loop:
             return False
-        if isinstance(ancestor, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        if type(ancestor) in (cst.IndentedBlock, cst.SimpleStatementSuite):
             if any(small is not node and _binds(small, target) for small in _unconditional_statements(ancestor)):
                 return True
     return False
 
 
 def _binds(small: cst.CSTNode, target: str) -> bool:
-    if isinstance(small, cst.Assign):
-        return any(isinstance(t.target, cst.Name) and t.target.value == target for t in small.targets)
-    return isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.target.value == target
+    if type(small) is cst.Assign:
+        return any(type(t.target) is cst.Name and t.target.value == target for t in small.targets)
+    return type(small) is cst.AnnAssign and type(small.target) is cst.Name and small.target.value == target
 
 
 def _is_or_transposes(node: cst.BaseExpression, name: str) -> bool:
-    while isinstance(node, cst.Attribute) and node.attr.value == "T":
+    while type(node) is cst.Attribute and node.attr.value == "T":
         node = node.value
-    return isinstance(node, cst.Name) and node.value == name
+    return type(node) is cst.Name and node.value == name
 
 
 def _unconditional_statements(block: cst.CSTNode) -> list[cst.CSTNode]:
     """The statements a block always runs, looking into `with` and `try` bodies."""
     found: list[cst.CSTNode] = []
     for statement in getattr(block, "body", ()):
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:
             found.extend(statement.body)
-        elif isinstance(statement, (cst.With, cst.Try)):
+        elif type(statement) in (cst.With, cst.Try):
             found.extend(_unconditional_statements(statement.body))
     return found
 
 
 def _innermost_loop(stack: list[cst.CSTNode]) -> cst.For | cst.While | None:
     for ancestor in reversed(stack):
-        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(ancestor) in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
             return None
-        if isinstance(ancestor, (cst.For, cst.While)):
+        if type(ancestor) in (cst.For, cst.While):
             return ancestor
     return None
 

@@ -20,16 +20,16 @@ Affine = tuple[int | None, int, int]
 def affine(node: cst.BaseExpression, axis_of: dict[str, int], aliases: dict[str, Affine]) -> Affine | None:
     """``node`` as (axis, stride, shift), or ``None`` when it is not an integer affine
     function of one loop index."""
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         if node.value in axis_of:
             return axis_of[node.value], 1, 0
         return aliases.get(node.value)
-    if isinstance(node, cst.Integer):
+    if type(node) is cst.Integer:
         return None, 0, int(node.value, 0)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+    if type(node) is cst.UnaryOperation and type(node.operator) is cst.Minus:
         inner = affine(node.expression, axis_of, aliases)
         return None if inner is None else (inner[0], -inner[1], -inner[2])
-    if isinstance(node, cst.BinaryOperation):
+    if type(node) is cst.BinaryOperation:
         left, right = affine(node.left, axis_of, aliases), affine(node.right, axis_of, aliases)
         if left is None or right is None:
             return None
@@ -38,13 +38,13 @@ def affine(node: cst.BaseExpression, axis_of: dict[str, int], aliases: dict[str,
 
 
 def _combine(left: Affine, operator: cst.BaseBinaryOp, right: Affine) -> Affine | None:
-    if isinstance(operator, (cst.Add, cst.Subtract)):
-        sign = 1 if isinstance(operator, cst.Add) else -1
+    if type(operator) in (cst.Add, cst.Subtract):
+        sign = 1 if type(operator) is cst.Add else -1
         if left[0] is not None and right[0] is not None and left[0] != right[0]:
             return None
         axis = left[0] if left[0] is not None else right[0]
         return axis, left[1] + sign * right[1], left[2] + sign * right[2]
-    if isinstance(operator, cst.Multiply):
+    if type(operator) is cst.Multiply:
         if left[0] is None and right[0] is None:
             return None, 0, left[2] * right[2]
         constant, variable = (left, right) if left[0] is None else (right, left)

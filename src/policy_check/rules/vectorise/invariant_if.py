@@ -27,11 +27,11 @@ def invariant_test(statement: cst.If, vec: Vectoriser) -> bool:
     call that could act or answer differently when made once."""
     changing = vec.loop_names() | vec.assigned_in_loop | set(vec.temporaries) | _subscript_written(statement)
     current: cst.If | cst.Else | None = statement
-    while isinstance(current, cst.If):
+    while type(current) is cst.If:
         for node in walk_local(current.test):
-            if isinstance(node, cst.Name) and node.value in changing:
+            if type(node) is cst.Name and node.value in changing:
                 return False
-            if isinstance(node, cst.Call) and not _plain_call(node, vec):
+            if type(node) is cst.Call and not _plain_call(node, vec):
                 return False
         current = current.orelse
     return True
@@ -39,7 +39,7 @@ def invariant_test(statement: cst.If, vec: Vectoriser) -> bool:
 
 def _plain_call(call: cst.Call, vec: Vectoriser) -> bool:
     func = call.func
-    if isinstance(func, cst.Name) and func.value in _TEST_CALLS:
+    if type(func) is cst.Name and func.value in _TEST_CALLS:
         return not vec.context.names.is_imported(func.value)
     qualified = vec.context.names.qualify(func) or ""
     return qualified.startswith("numpy.") and not qualified.startswith("numpy.random")
@@ -49,11 +49,11 @@ def _subscript_written(statement: cst.CSTNode) -> set[str]:
     """The arrays the ``if`` writes element by element (``out[i] = …``)."""
     written = set()
     for node in walk_local(statement):
-        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target] if isinstance(node, cst.AugAssign) else []
+        targets = [t.target for t in node.targets] if type(node) is cst.Assign else [node.target] if type(node) is cst.AugAssign else []
         for target in targets:
-            while isinstance(target, cst.Subscript):
+            while type(target) is cst.Subscript:
                 target = target.value
-            if isinstance(target, cst.Name):
+            if type(target) is cst.Name:
                 written.add(target.value)
     return written
 
@@ -65,7 +65,7 @@ def plan_invariant_if(statement: cst.If, vec: Vectoriser, plan_branch: Callable[
     keep their values: ``… if test else out[:]``)."""
     branches: list[tuple[cst.BaseExpression | None, list]] = []
     current: cst.If | cst.Else | None = statement
-    while isinstance(current, cst.If):
+    while type(current) is cst.If:
         branches.append((current.test, statements_of(current.body)))
         current = current.orelse
     if current is not None:
@@ -113,7 +113,7 @@ def _folded(writes: list | None, vec: Vectoriser) -> list | None:
             write = write.__class__(write.array, write.target, _substituted(write.value, write.target, earlier.value), write.node)
         folded.append(write)
     for write in folded:
-        if any(isinstance(node, cst.Name) and node.value == write.array for node in walk_local(write.value)):
+        if any(type(node) is cst.Name and node.value == write.array for node in walk_local(write.value)):
             return None  # reads the array it writes (its old values, or another element)
     return folded
 
@@ -142,4 +142,4 @@ def _chosen(planned: list, position: int) -> object:
 
 def _bracketed_conditional(value: cst.BaseExpression) -> cst.BaseExpression:
     """A conditional between ``x`` and ``if`` needs brackets; nothing else does."""
-    return parenthesise(value) if isinstance(value, cst.IfExp) else value
+    return parenthesise(value) if type(value) is cst.IfExp else value

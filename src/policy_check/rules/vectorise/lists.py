@@ -33,23 +33,23 @@ _NO_FIX = "<no fix>"
 def _python_float(expr: cst.BaseExpression, vec: Vectoriser) -> bool:
     """Whether the loop's value is a Python float (a ``math.*`` result combined only
     with literals and loop-invariant scalars), so the list becomes float64."""
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         qualified = vec.context.names.qualify(expr.func)
         return bool(qualified and qualified.startswith("math.") and qualified[5:] in MATH_TO_NUMPY and qualified[5:] not in ("floor", "ceil", "trunc", "isnan", "isinf", "isfinite"))
-    if isinstance(expr, cst.BinaryOperation):
+    if type(expr) is cst.BinaryOperation:
         sides = (expr.left, expr.right)
         return any(_python_float(s, vec) for s in sides) and all(_python_float(s, vec) or _python_scalar(s, vec) for s in sides)
-    if isinstance(expr, cst.UnaryOperation):
+    if type(expr) is cst.UnaryOperation:
         return _python_float(expr.expression, vec)
     return False
 
 
 def _python_scalar(expr: cst.BaseExpression, vec: Vectoriser) -> bool:
-    if isinstance(expr, (cst.Integer, cst.Float)):
+    if type(expr) in (cst.Integer, cst.Float):
         return True
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value not in vec.header.elements and expr.value != vec.header.index and not vec.evidence.is_array(expr) and expr.value not in vec.assigned_in_loop
-    if isinstance(expr, cst.BinaryOperation):
+    if type(expr) is cst.BinaryOperation:
         return _python_scalar(expr.left, vec) and _python_scalar(expr.right, vec)
     return False
 
@@ -234,8 +234,8 @@ def _certain_dtype(dtype: str | None, statement: object, vec: Vectoriser) -> str
 
 def _only_built_and_converted(site: LoopSite, statement: object, list_name: str) -> bool:
     """The list is named only by its initialisation, the loop's appends and the conversion."""
-    uses = sum(1 for n in walk_local(site.scope) if isinstance(n, cst.Name) and n.value == list_name)
-    return uses == 2 + sum(1 for n in walk_local(statement) if isinstance(n, cst.Name) and n.value == list_name)  # type: ignore[arg-type]
+    uses = sum(1 for n in walk_local(site.scope) if type(n) is cst.Name and n.value == list_name)
+    return uses == 2 + sum(1 for n in walk_local(statement) if type(n) is cst.Name and n.value == list_name)  # type: ignore[arg-type]
 
 
 def _tail(vec: Vectoriser) -> str:
@@ -246,7 +246,7 @@ def _tail(vec: Vectoriser) -> str:
 
 def _filter_append(statement: object) -> tuple[str, cst.BaseExpression, cst.BaseExpression] | None:
     """``if test: lst.append(value)`` (no else) → (lst, test, value)."""
-    if not isinstance(statement, cst.If) or statement.orelse is not None:
+    if type(statement) is not cst.If or statement.orelse is not None:
         return None
     body = statements_of(statement.body)
     if not body or len(body) != 1:
@@ -262,7 +262,7 @@ def _vectorise_appends(statement: object, vec: Vectoriser) -> cst.BaseExpression
     value = _appended_value(statement)
     if value is not None:
         return vec.expr(value)
-    if not isinstance(statement, cst.If) or statement.orelse is None or isinstance(statement.orelse, cst.If):
+    if type(statement) is not cst.If or statement.orelse is None or type(statement.orelse) is cst.If:
         return None
     test = vec.expr(statement.test)
     body, orelse = statements_of(statement.body), statements_of(statement.orelse.body)
@@ -285,7 +285,7 @@ def _block_around(stack: list[cst.CSTNode], loop: cst.CSTNode) -> tuple[list[cst
 
 
 def _mentions(statement: cst.CSTNode, name: str) -> bool:
-    return any(isinstance(n, cst.Name) and n.value == name for n in walk_local(statement))
+    return any(type(n) is cst.Name and n.value == name for n in walk_local(statement))
 
 
 def _empty_list_before(statements: list[cst.CSTNode], position: int, name: str) -> cst.SimpleStatementLine | None:
@@ -303,7 +303,7 @@ def _conversion_after(context: FileContext, statements: list[cst.CSTNode], posit
         return None
     for statement in statements[position + 1 :]:
         for inner in walk_local(statement):
-            if isinstance(inner, cst.Call) and _converts(context, inner, name):
+            if type(inner) is cst.Call and _converts(context, inner, name):
                 return inner, _conversion_dtype(inner)
         if _mentions(statement, name):
             return None
@@ -314,7 +314,7 @@ def _converts(context: FileContext, call: cst.Call, name: str) -> bool:
     if not call.args or context.names.qualify(call.func) not in ("numpy.array", "numpy.asarray"):
         return False
     first = call.args[0]
-    return first.keyword is None and isinstance(first.value, cst.Name) and first.value.value == name
+    return first.keyword is None and type(first.value) is cst.Name and first.value.value == name
 
 
 def _conversion_dtype(call: cst.Call) -> str | None:
@@ -328,9 +328,9 @@ def _conversion_dtype(call: cst.Call) -> str | None:
 
 def _appends(statement: object) -> str | None:
     """The list name appended to by the statement (or by every branch of an if/else)."""
-    if isinstance(statement, cst.Expr):
+    if type(statement) is cst.Expr:
         return _append_target(statement.value)
-    if not isinstance(statement, cst.If) or statement.orelse is None or isinstance(statement.orelse, cst.If):
+    if type(statement) is not cst.If or statement.orelse is None or type(statement.orelse) is cst.If:
         return None
     body, orelse = statements_of(statement.body), statements_of(statement.orelse.body)
     if not body or not orelse or len(body) != 1 or len(orelse) != 1:
@@ -340,28 +340,28 @@ def _appends(statement: object) -> str | None:
 
 
 def _append_target(call: cst.BaseExpression) -> str | None:
-    if not isinstance(call, cst.Call) or len(call.args) != 1:
+    if type(call) is not cst.Call or len(call.args) != 1:
         return None
     func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name):
+    if type(func) is cst.Attribute and func.attr.value == "append" and type(func.value) is cst.Name:
         return func.value.value
     return None
 
 
 def _appended_value(statement: object) -> cst.BaseExpression | None:
-    if isinstance(statement, cst.Expr) and _append_target(statement.value) is not None:
+    if type(statement) is cst.Expr and _append_target(statement.value) is not None:
         return statement.value.args[0].value  # type: ignore[attr-defined]
     return None
 
 
 def _is_empty_list_init(statement: cst.CSTNode, name: str) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+    if type(statement) is not cst.SimpleStatementLine or len(statement.body) != 1:
         return False
     small = statement.body[0]
-    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+    if type(small) is cst.Assign and len(small.targets) == 1:
         target, value = small.targets[0].target, small.value
-    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+    elif type(small) is cst.AnnAssign and small.value is not None:
         target, value = small.target, small.value
     else:
         return False
-    return isinstance(target, cst.Name) and target.value == name and isinstance(value, cst.List) and not value.elements
+    return type(target) is cst.Name and target.value == name and type(value) is cst.List and not value.elements

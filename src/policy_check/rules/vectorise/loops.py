@@ -47,11 +47,11 @@ NUMPY_UFUNCS = frozenset(
 )
 # Pure builtins and calls that may appear in a loop body without making it unanalysable.
 PURE_BUILTINS = frozenset({"abs", "min", "max", "len", "float", "int", "round", "bool", "range", "enumerate", "zip"})
-_BLOCKING_STATEMENTS = (
+_BLOCKING_STATEMENTS = frozenset({
     cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Global, cst.Nonlocal, cst.Del, cst.Try, cst.With,
     cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Yield, cst.Await, cst.While, cst.Assert, cst.Import,
     cst.ImportFrom,
-)
+})
 
 
 @dataclass
@@ -75,7 +75,7 @@ class LoopHeader:
 
 
 def _name(node: cst.BaseExpression) -> str | None:
-    return node.value if isinstance(node, cst.Name) else None
+    return node.value if type(node) is cst.Name else None
 
 
 def _positional(call: cst.Call) -> list[cst.BaseExpression] | None:
@@ -89,24 +89,24 @@ def read_header(loop: cst.For, evidence: ArrayEvidence, context: FileContext) ->
     if loop.asynchronous is not None or loop.orelse is not None:
         return None
     iterator, target = loop.iter, loop.target
-    if isinstance(iterator, cst.Call) and isinstance(iterator.func, cst.Name):
+    if type(iterator) is cst.Call and type(iterator.func) is cst.Name:
         args = _positional(iterator)
         reader = _HEADER_READERS.get(iterator.func.value)
         if args is None or reader is None or iterator.func.value in context.names.aliases:
             return None
         return reader(target, args, evidence, context)
     facts = evidence.facts(iterator)
-    if isinstance(target, cst.Name) and facts is not None and facts.ndim in (None, 1) and facts.min_ndim == 1:
+    if type(target) is cst.Name and facts is not None and facts.ndim in (None, 1) and facts.min_ndim == 1:
         return LoopHeader(elements={target.value: iterator}, length_key=facts.length_key, stop=iterator)
     return None
 
 
 def _range_header(target: cst.BaseExpression, args: list, evidence: ArrayEvidence, context: FileContext) -> LoopHeader | None:
-    if not isinstance(target, cst.Name) or len(args) not in (1, 2):
+    if type(target) is not cst.Name or len(args) not in (1, 2):
         return None
     start = 0
     if len(args) == 2:
-        if not isinstance(args[0], cst.Integer):
+        if type(args[0]) is not cst.Integer:
             return None
         start = int(args[0].value)
     stop = args[-1]
@@ -114,7 +114,7 @@ def _range_header(target: cst.BaseExpression, args: list, evidence: ArrayEvidenc
 
 
 def _enumerate_header(target: cst.BaseExpression, args: list, evidence: ArrayEvidence, context: FileContext) -> LoopHeader | None:
-    if len(args) != 1 or not isinstance(target, cst.Tuple) or len(target.elements) != 2:
+    if len(args) != 1 or type(target) is not cst.Tuple or len(target.elements) != 2:
         return None
     index, element = (_name(e.value) for e in target.elements)
     facts = evidence.facts(args[0])
@@ -124,7 +124,7 @@ def _enumerate_header(target: cst.BaseExpression, args: list, evidence: ArrayEvi
 
 
 def _zip_header(target: cst.BaseExpression, args: list, evidence: ArrayEvidence, context: FileContext) -> LoopHeader | None:
-    if len(args) < 2 or not isinstance(target, cst.Tuple) or len(target.elements) != len(args):
+    if len(args) < 2 or type(target) is not cst.Tuple or len(target.elements) != len(args):
         return None
     names = [_name(e.value) for e in target.elements]
     all_facts = [evidence.facts(arg) for arg in args]
@@ -147,9 +147,9 @@ def read_while_header(loop: cst.While, previous: list[cst.CSTNode], evidence: Ar
     """``i = 0`` … ``while i < len(a): …; i += 1`` as an index loop: its header and
     the body without the increment, or ``None``."""
     test = loop.test
-    if loop.orelse is not None or not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+    if loop.orelse is not None or type(test) is not cst.Comparison or len(test.comparisons) != 1:
         return None
-    if not isinstance(test.left, cst.Name) or not isinstance(test.comparisons[0].operator, cst.LessThan):
+    if type(test.left) is not cst.Name or type(test.comparisons[0].operator) is not cst.LessThan:
         return None
     index = test.left.value
     statements = statements_of(loop.body)
@@ -165,11 +165,11 @@ def read_while_header(loop: cst.While, previous: list[cst.CSTNode], evidence: Ar
 
 def _is_increment(statement: object, index: str) -> bool:
     return (
-        isinstance(statement, cst.AugAssign)
-        and isinstance(statement.operator, cst.AddAssign)
-        and isinstance(statement.target, cst.Name)
+        type(statement) is cst.AugAssign
+        and type(statement.operator) is cst.AddAssign
+        and type(statement.target) is cst.Name
         and statement.target.value == index
-        and isinstance(statement.value, cst.Integer)
+        and type(statement.value) is cst.Integer
         and statement.value.value == "1"
     )
 
@@ -177,11 +177,11 @@ def _is_increment(statement: object, index: str) -> bool:
 def _literal_start(previous: list[cst.CSTNode], index: str) -> int | None:
     """The integer the index is set to by the last statement before the loop that binds it."""
     for statement in reversed(previous):
-        if not isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is not cst.SimpleStatementLine:
             return None
         for small in reversed(statement.body):
-            if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == index for t in small.targets):
-                return int(small.value.value) if isinstance(small.value, cst.Integer) else None
+            if type(small) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == index for t in small.targets):
+                return int(small.value.value) if type(small.value) is cst.Integer else None
     return None
 
 
@@ -195,9 +195,9 @@ def loop_variant_names(loop: cst.For | cst.While) -> frozenset[str]:
     """The names that change from one iteration to the next: the loop's targets and
     everything the body assigns."""
     names = names_assigned(loop.body)
-    if isinstance(loop, cst.For):
+    if type(loop) is cst.For:
         names |= target_names(loop.target)
-    elif isinstance(loop.test, cst.Comparison) and isinstance(loop.test.left, cst.Name):
+    elif type(loop.test) is cst.Comparison and type(loop.test.left) is cst.Name:
         names.add(loop.test.left.value)
     return frozenset(names)
 
@@ -207,14 +207,14 @@ def invariant_call(call: cst.Call, variant: frozenset[str] | set[str]) -> bool:
     value every iteration, so it can be made once, before the array expression."""
     if not call.args or _call_name(call) in _NOT_HOISTABLE:
         return False  # no arguments: its value comes from state (a draw, a reader, a clock)
-    return not any(isinstance(node, cst.Name) and node.value in variant for node in walk_local(call))
+    return not any(type(node) is cst.Name and node.value in variant for node in walk_local(call))
 
 
 def _call_name(call: cst.Call) -> str:
     func = call.func
-    if isinstance(func, cst.Attribute):
+    if type(func) is cst.Attribute:
         return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""
+    return func.value if type(func) is cst.Name else ""
 
 
 # Calls that act (output, input, randomness) rather than compute: never made only once.
@@ -264,9 +264,9 @@ def _blocked(
             if _inner_blocked(hit, targets):
                 return True, []
             hoistable.extend(hit[2])
-        elif isinstance(node, _BLOCKING_STATEMENTS):
+        elif type(node) in _BLOCKING_STATEMENTS:
             return True, []
-        elif isinstance(node, cst.Call) and not _call_allowed(node, context, *allowances):
+        elif type(node) is cst.Call and not _call_allowed(node, context, *allowances):
             if loop is None or not invariant_call(node, targets) or _impure(node, context):
                 return True, []
             hoistable.append(node)
@@ -283,9 +283,9 @@ def _inner_blocked(answer: tuple, targets: frozenset[str]) -> bool:
 
 def _target_names(loop: cst.For | cst.While) -> frozenset[str]:
     """The loop's own index or element names: a call that reads one varies, whatever else."""
-    if isinstance(loop, cst.For):
+    if type(loop) is cst.For:
         return frozenset(target_names(loop.target))
-    if isinstance(loop.test, cst.Comparison) and isinstance(loop.test.left, cst.Name):
+    if type(loop.test) is cst.Comparison and type(loop.test.left) is cst.Name:
         return frozenset({loop.test.left.value})
     return frozenset()
 
@@ -300,14 +300,14 @@ _NUMPY_IMPURE = ("numpy.random", "numpy.save", "numpy.load", "numpy.savetxt", "n
 
 def _call_allowed(call: cst.Call, context: FileContext, allow_append_to: frozenset[str], allow_methods: bool, any_append: bool = False) -> bool:
     func = call.func
-    if isinstance(func, cst.Name):
+    if type(func) is cst.Name:
         return func.value in PURE_BUILTINS and not context.names.is_imported(func.value)
     qualified = context.names.qualify(func) or ""
     if qualified.startswith(("math.", "numpy.")):
         return qualified.startswith("math.") or not qualified.startswith(_NUMPY_IMPURE)
-    if not isinstance(func, cst.Attribute):
+    if type(func) is not cst.Attribute:
         return False
-    if func.attr.value == "append" and isinstance(func.value, cst.Name):
+    if func.attr.value == "append" and type(func.value) is cst.Name:
         return any_append or func.value.value in allow_append_to
     return allow_methods and func.attr.value in _PURE_ARRAY_METHODS
 
@@ -320,9 +320,7 @@ _PURE_ARRAY_METHODS = frozenset({"sum", "mean", "max", "min", "prod", "std", "va
 
 
 def _is_atomic(node: cst.BaseExpression) -> bool:
-    return bool(node.lpar) or isinstance(
-        node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString)
-    )
+    return bool(node.lpar) or type(node) in (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString)
 
 
 def parenthesise(node: cst.BaseExpression) -> cst.BaseExpression:
@@ -342,14 +340,14 @@ def np_attr(alias: str, name: str) -> cst.Attribute:
 def names_assigned(body: cst.CSTNode) -> set[str]:
     names: set[str] = set()
     for node in walk_local(body):
-        if isinstance(node, cst.Assign):
+        if type(node) is cst.Assign:
             for target in node.targets:
                 names.update(target_names(target.target))
-        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+        elif type(node) in (cst.AugAssign, cst.AnnAssign):
             names.update(target_names(node.target))
-        elif isinstance(node, (cst.For, cst.CompFor)):
+        elif type(node) in (cst.For, cst.CompFor):
             names.update(target_names(node.target))
-        elif isinstance(node, cst.NamedExpr):
+        elif type(node) is cst.NamedExpr:
             names.update(target_names(node.target))
     return names
 
@@ -380,11 +378,11 @@ def _name_counts(node: cst.CSTNode) -> dict[str, int]:
 
 def statements_of(block: cst.BaseSuite) -> list[cst.BaseSmallStatement | cst.BaseCompoundStatement] | None:
     """The statements of a block, one per item (``a; b`` are two)."""
-    if isinstance(block, cst.SimpleStatementSuite):
+    if type(block) is cst.SimpleStatementSuite:
         return list(block.body)
     out: list[cst.BaseSmallStatement | cst.BaseCompoundStatement] = []
     for statement in block.body:  # type: ignore[attr-defined]
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:
             out.extend(statement.body)
         else:
             out.append(statement)

@@ -83,7 +83,7 @@ def _nested_message(context: FileContext, node: cst.For) -> str | None:
     if outer_site is None or outer_site.header.index is None:
         return None
     statements = outer_site.statements
-    if len(statements) != 1 or not isinstance(statements[0], cst.For):
+    if len(statements) != 1 or type(statements[0]) is not cst.For:
         return None
     inner_loop = statements[0]
     inner_header = read_header(inner_loop, outer_site.evidence, context)
@@ -160,12 +160,12 @@ def _distance_like(statement: object) -> bool:
     if value is None:
         return False
     for node in outer_subscripts(value):
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             func = node.func
-            name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+            name = func.attr.value if type(func) is cst.Attribute else (func.value if type(func) is cst.Name else "")
             if name in _ROOTS:
                 return True
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power) and isinstance(node.right, cst.Float) and node.right.value == "0.5":
+        if type(node) is cst.BinaryOperation and type(node.operator) is cst.Power and type(node.right) is cst.Float and node.right.value == "0.5":
             return True
     return False
 
@@ -176,17 +176,17 @@ def _read_at(body: list, index: str | None) -> list[str]:
     for statement in body:
         value = getattr(statement, "value", None)
         for node in outer_subscripts(value) if value is not None else ():
-            if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and _first_index(node) == index and node.value.value not in found:
+            if type(node) is cst.Subscript and type(node.value) is cst.Name and _first_index(node) == index and node.value.value not in found:
                 found.append(node.value.value)
     return found
 
 
 def _first_index(node: cst.Subscript) -> str | None:
     first = node.slice[0].slice if node.slice else None
-    if not isinstance(first, cst.Index) or not isinstance(first.value, cst.Name):
+    if type(first) is not cst.Index or type(first.value) is not cst.Name:
         return None
     others = [e.slice for e in node.slice[1:]]
-    return first.value.value if all(isinstance(o, cst.Slice) for o in others) else None
+    return first.value.value if all(type(o) is cst.Slice for o in others) else None
 
 
 _REDUCTIONS = frozenset({"sum", "mean", "norm", "dot", "max", "min", "std", "prod", "inner", "vdot", "einsum"})
@@ -195,16 +195,16 @@ _REDUCTIONS = frozenset({"sum", "mean", "norm", "dot", "max", "min", "std", "pro
 def _pairwise_statement(statement: object, context: FileContext, indices: set[str]) -> bool:
     """A temporary per pair (`delta = x[a] - x[b]`) or a reduction over each pair's
     vectors (`np.abs(a[i] - a[j]).sum()`, `@`): the shape of a pairwise distance."""
-    if not isinstance(statement, cst.Assign):
+    if type(statement) is not cst.Assign:
         return False
-    if isinstance(statement.targets[0].target, cst.Name):
+    if type(statement.targets[0].target) is cst.Name:
         return any(_mentions(statement.value, index) for index in indices)
     for node in outer_subscripts(statement.value):
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.MatrixMultiply):
+        if type(node) is cst.BinaryOperation and type(node.operator) is cst.MatrixMultiply:
             return True
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             func = node.func
-            name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+            name = func.attr.value if type(func) is cst.Attribute else (func.value if type(func) is cst.Name else "")
             if name in _REDUCTIONS:
                 return True
     return False
@@ -216,10 +216,10 @@ def _single_written_array(body: list, vec: Vectoriser) -> str | None:
     written: str | None = None
     bound: set[str] = set()
     for statement in body:
-        if not isinstance(statement, cst.Assign) or len(statement.targets) != 1:
+        if type(statement) is not cst.Assign or len(statement.targets) != 1:
             return None
         target = statement.targets[0].target
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             if _mentions(statement.value, target.value) and target.value not in bound:
                 return None  # read before it is bound: state carried between iterations
             bound.add(target.value)
@@ -234,10 +234,10 @@ def _single_written_array(body: list, vec: Vectoriser) -> str | None:
 def _reads_array(body: list, name: str, vec: Vectoriser) -> bool:
     for statement in body:
         for node in outer_subscripts(statement.value):
-            if isinstance(node, cst.Name) and node.value == name:
+            if type(node) is cst.Name and node.value == name:
                 return True
     return False
 
 
 def _mentions(expr: cst.BaseExpression, name: str) -> bool:
-    return any(isinstance(n, cst.Name) and n.value == name for n in outer_subscripts(expr))
+    return any(type(n) is cst.Name and n.value == name for n in outer_subscripts(expr))

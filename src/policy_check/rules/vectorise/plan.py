@@ -90,9 +90,9 @@ def outer_subscripts(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        if isinstance(current, cst.Subscript):
+        if type(current) is cst.Subscript:
             base: cst.BaseExpression = current
-            while isinstance(base, cst.Subscript):
+            while type(base) is cst.Subscript:
                 stack.extend(e.slice for e in base.slice)
                 base = base.value
             stack.append(base)
@@ -105,7 +105,7 @@ def reads_other_elements(statements: list, written: set[str], vec: Vectoriser) -
     full = list(range(len(vec.headers)))
     for statement in statements:
         for node in outer_subscripts(statement):
-            if isinstance(node, cst.Subscript):
+            if type(node) is cst.Subscript:
                 parts = vec.access_parts(node)
                 base = parts[0].base if parts else _innermost_base(node)
                 if _written_name(base, written) and (parts is None or parts[1] != full):
@@ -117,21 +117,21 @@ def reads_other_elements(statements: list, written: set[str], vec: Vectoriser) -
 
 def _written_name(node: cst.CSTNode, written: set[str]) -> bool:
     """A name or attribute (`out`, `self.out`) of a written array."""
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value in written
-    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and code(node) in written
+    return type(node) is cst.Attribute and type(node.value) is cst.Name and code(node) in written
 
 
 def _innermost_base(node: cst.Subscript) -> cst.BaseExpression:
     base: cst.BaseExpression = node
-    while isinstance(base, cst.Subscript):
+    while type(base) is cst.Subscript:
         base = base.value
     return base
 
 
 def _is_base_position(name: cst.CSTNode, statement: cst.CSTNode) -> bool:
     for node in outer_subscripts(statement):
-        if isinstance(node, cst.Subscript) and _innermost_base(node) is name:
+        if type(node) is cst.Subscript and _innermost_base(node) is name:
             return True
     return False
 
@@ -148,7 +148,7 @@ def _plan_assign(statement: cst.Assign, vec: Vectoriser, plan: ElementwisePlan) 
     if len(statement.targets) != 1:
         return False
     target = statement.targets[0].target
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         if not _bind(target.value, statement.value, vec):
             return False
         plan.temporaries.append(target.value)
@@ -180,7 +180,7 @@ def _bind(name: str, value: cst.BaseExpression, vec: Vectoriser) -> bool:
 def _uniform(value: cst.BaseExpression, vec: Vectoriser) -> bool:
     """Whether a written value reads nothing that changes per element (names, not calls)."""
     changing = vec.loop_names() | vec.assigned_in_loop | set(vec.temporaries)
-    return not any(isinstance(node, cst.Name) and node.value in changing for node in walk_local(value))
+    return not any(type(node) is cst.Name and node.value in changing for node in walk_local(value))
 
 
 def _plan_aug_assign(statement: cst.AugAssign, vec: Vectoriser, plan: ElementwisePlan) -> bool:
@@ -255,7 +255,7 @@ def _plan_split(source_test: cst.BaseExpression, test: cst.BaseExpression, branc
     for the `else` lines, so the test must not read what the `if` wrote."""
     then_plan, else_plan = branches
     written = then_plan.written | else_plan.written
-    if any(isinstance(node, cst.Name) and node.value in written for node in walk_local(source_test)):
+    if any(type(node) is cst.Name and node.value in written for node in walk_local(source_test)):
         return False
     plan.masked = True
     otherwise = cst.UnaryOperation(operator=cst.BitInvert(), expression=parenthesise(test))
@@ -266,9 +266,9 @@ def _plan_split(source_test: cst.BaseExpression, test: cst.BaseExpression, branc
 
 def _elif_without_else(statement: cst.If) -> bool:
     current: cst.BaseSuite | cst.If | cst.Else | None = statement.orelse
-    if not isinstance(current, cst.If):
+    if type(current) is not cst.If:
         return False
-    while isinstance(current, cst.If):
+    while type(current) is cst.If:
         current = current.orelse
     return current is None
 
@@ -299,11 +299,11 @@ def _chain_writes(statement: cst.If) -> tuple[list[cst.BaseExpression], list[cst
     to the same element, and the ``else`` write if any."""
     tests, writes = [], []
     current: cst.If | cst.Else | None = statement
-    while isinstance(current, cst.If):
+    while type(current) is cst.If:
         tests.append(current.test)
         writes.append(_single_write(current.body))
         current = current.orelse
-    default = _single_write(current.body) if isinstance(current, cst.Else) else None
+    default = _single_write(current.body) if type(current) is cst.Else else None
     every = writes + ([default] if current is not None else [])
     if len(tests) < 2 or any(w is None for w in every):
         return None
@@ -326,9 +326,9 @@ def _select(np_name: str, conditions: list, values: list, otherwise: cst.BaseExp
 
 def _single_write(block: cst.BaseSuite) -> cst.Assign | None:
     statements = statements_of(block)
-    if not statements or len(statements) != 1 or not isinstance(statements[0], cst.Assign) or len(statements[0].targets) != 1:
+    if not statements or len(statements) != 1 or type(statements[0]) is not cst.Assign or len(statements[0].targets) != 1:
         return None
-    return statements[0] if isinstance(statements[0].targets[0].target, cst.Subscript) else None
+    return statements[0] if type(statements[0].targets[0].target) is cst.Subscript else None
 
 
 def _same_unmasked_targets(then_plan: ElementwisePlan, else_plan: ElementwisePlan) -> bool:
@@ -340,7 +340,7 @@ def _same_unmasked_targets(then_plan: ElementwisePlan, else_plan: ElementwisePla
 
 
 def _plan_else(orelse: cst.If | cst.Else, vec: Vectoriser) -> ElementwisePlan | None:
-    block = [orelse] if isinstance(orelse, cst.If) else statements_of(orelse.body)
+    block = [orelse] if type(orelse) is cst.If else statements_of(orelse.body)
     plan = ElementwisePlan()
     if block is None or not _plan_block(block, vec, plan):
         return None

@@ -53,13 +53,13 @@ def _is_accumulator(name: str, vec: Vectoriser, loop_names: set[str]) -> bool:
 
 def _aug_accumulation(statement: cst.AugAssign, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
     """``s += E`` / ``s -= E`` / ``n += 1``, also into a fixed element (``y[k] += E``)."""
-    if not isinstance(statement.operator, (cst.AddAssign, cst.SubtractAssign)):
+    if type(statement.operator) not in (cst.AddAssign, cst.SubtractAssign):
         return None
     name = _accumulator_name(statement.target, vec, loop_names)
     if name is None or _mentions(statement.value, _root(statement.target)):
         return None
-    operator = "+=" if isinstance(statement.operator, cst.AddAssign) else "-="
-    if isinstance(statement.value, cst.Integer) and statement.value.value == "1" and operator == "+=":
+    operator = "+=" if type(statement.operator) is cst.AddAssign else "-="
+    if type(statement.value) is cst.Integer and statement.value.value == "1" and operator == "+=":
         return Accumulation(name, "count", None, operator)
     value = vec.expr(statement.value)
     return None if value is None else Accumulation(name, "sum", value, operator)
@@ -67,40 +67,40 @@ def _aug_accumulation(statement: cst.AugAssign, vec: Vectoriser, loop_names: set
 
 def _accumulator_name(target: cst.BaseExpression, vec: Vectoriser, loop_names: set[str]) -> str | None:
     """``s`` (a scalar, not an array) or ``y[k]`` (an element the loop does not move)."""
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         return target.value if _is_accumulator(target.value, vec, loop_names) else None
-    if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and target.value.value not in loop_names:
-        fixed = all(isinstance(e.slice, cst.Index) and vec._invariant(e.slice.value) for e in target.slice)
+    if type(target) is cst.Subscript and type(target.value) is cst.Name and target.value.value not in loop_names:
+        fixed = all(type(e.slice) is cst.Index and vec._invariant(e.slice.value) for e in target.slice)
         return code(target) if fixed and not vec.access_parts(target) else None
     return None
 
 
 def _root(target: cst.BaseExpression) -> str:
-    while isinstance(target, cst.Subscript):
+    while type(target) is cst.Subscript:
         target = target.value
-    return target.value if isinstance(target, cst.Name) else ""
+    return target.value if type(target) is cst.Name else ""
 
 
 def _assign_accumulation(statement: cst.Assign, vec: Vectoriser, loop_names: set[str]) -> Accumulation | None:
     """``s = s + E``, ``s = E + s``, ``best = max(best, E)``."""
-    if len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name):
+    if len(statement.targets) != 1 or type(statement.targets[0].target) is not cst.Name:
         return None
     name = statement.targets[0].target.value
     if not _is_accumulator(name, vec, loop_names):
         return None
     value = statement.value
-    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Add, cst.Subtract)):
+    if type(value) is cst.BinaryOperation and type(value.operator) in (cst.Add, cst.Subtract):
         return _spelled_sum(name, value, vec)
-    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
+    if type(value) is cst.BinaryOperation and type(value.operator) is cst.Multiply:
         return _spelled_product(name, value, vec)
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("max", "min") and len(value.args) == 2:
+    if type(value) is cst.Call and type(value.func) is cst.Name and value.func.value in ("max", "min") and len(value.args) == 2:
         return _extremum_call(name, value, vec)
     return None
 
 
 def _extremum_call(name: str, value: cst.Call, vec: Vectoriser) -> Accumulation | None:
     """``best = max(best, E)``."""
-    others = [a.value for a in value.args if not (isinstance(a.value, cst.Name) and a.value.value == name)]
+    others = [a.value for a in value.args if not (type(a.value) is cst.Name and a.value.value == name)]
     if len(others) != 1 or _mentions(others[0], name):
         return None
     converted = vec.expr(others[0])
@@ -110,7 +110,7 @@ def _extremum_call(name: str, value: cst.Call, vec: Vectoriser) -> Accumulation 
 def _spelled_product(name: str, value: cst.BinaryOperation, vec: Vectoriser) -> Accumulation | None:
     """``p = p * E`` (or ``E * p``): a running product, `p *= E.prod()` (a suggestion)."""
     sides = (value.left, value.right)
-    accumulators = [side for side in sides if isinstance(side, cst.Name) and side.value == name and not side.lpar]
+    accumulators = [side for side in sides if type(side) is cst.Name and side.value == name and not side.lpar]
     if len(accumulators) != 1:
         return None
     term = value.right if accumulators[0] is value.left else value.left
@@ -119,15 +119,15 @@ def _spelled_product(name: str, value: cst.BinaryOperation, vec: Vectoriser) -> 
 
 
 def _spelled_sum(name: str, value: cst.BinaryOperation, vec: Vectoriser) -> Accumulation | None:
-    left_is_acc = isinstance(value.left, cst.Name) and value.left.value == name and not value.left.lpar
-    right_is_acc = isinstance(value.right, cst.Name) and value.right.value == name and isinstance(value.operator, cst.Add)
+    left_is_acc = type(value.left) is cst.Name and value.left.value == name and not value.left.lpar
+    right_is_acc = type(value.right) is cst.Name and value.right.value == name and type(value.operator) is cst.Add
     term = value.right if left_is_acc else value.left if right_is_acc else None
     if term is None or _mentions(term, name):
         return None
     converted = vec.expr(term)
     if converted is None:
         return None
-    operator = "+=" if isinstance(value.operator, cst.Add) else "-="
+    operator = "+=" if type(value.operator) is cst.Add else "-="
     return Accumulation(name, "sum", converted, operator, spelled="left" if left_is_acc else "right")
 
 
@@ -153,18 +153,18 @@ def _if_accumulation(statement: cst.If, vec: Vectoriser, loop_names: set[str]) -
 def _uniform_term(statement: cst.CSTNode, accumulator: str, vec: Vectoriser) -> bool:
     """Whether the added term reads nothing that changes per iteration (`count = count + 1`)."""
     changing = (vec.loop_names() | vec.assigned_in_loop | set(vec.temporaries)) - {accumulator}
-    return not any(isinstance(node, cst.Name) and node.value in changing for node in walk_local(statement))
+    return not any(type(node) is cst.Name and node.value in changing for node in walk_local(statement))
 
 
 def _extremum_shape(test: cst.BaseExpression, assign: object) -> str | None:
     """The accumulator of ``if E > best: best = ...``, whatever E is."""
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(assign, cst.Assign)):
+    if not (type(test) is cst.Comparison and len(test.comparisons) == 1 and type(assign) is cst.Assign):
         return None
-    if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+    if len(assign.targets) != 1 or type(assign.targets[0].target) is not cst.Name:
         return None
     name = assign.targets[0].target.value
     right = test.comparisons[0].comparator
-    return name if isinstance(right, cst.Name) and right.value == name else None
+    return name if type(right) is cst.Name and right.value == name else None
 
 
 _EXTREMA = {cst.GreaterThan: "max", cst.GreaterThanEqual: "max", cst.LessThan: "min", cst.LessThanEqual: "min"}
@@ -185,7 +185,7 @@ _ACCUMULATORS = {cst.AugAssign: _aug_accumulation, cst.Assign: _assign_accumulat
 
 
 def _mentions(expr: cst.CSTNode, name: str) -> bool:
-    return any(isinstance(n, cst.Name) and n.value == name for n in walk_local(expr))
+    return any(type(n) is cst.Name and n.value == name for n in walk_local(expr))
 
 
 def _count_expression(site: LoopSite) -> str | None:
@@ -364,7 +364,7 @@ def _independent(accumulations: list[Accumulation], temporaries: list[str]) -> b
 
 def _temporary(statement: object, vec: Vectoriser, loop_names: set[str], accumulators: set[str]) -> bool:
     """``t = E`` of this iteration's elements: recorded for substitution."""
-    if not isinstance(statement, cst.Assign) or len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name):
+    if type(statement) is not cst.Assign or len(statement.targets) != 1 or type(statement.targets[0].target) is not cst.Name:
         return False
     name = statement.targets[0].target.value
     if _mentions(statement.value, name) or name in accumulators or name in loop_names:
@@ -397,18 +397,18 @@ def _initialised_with_float(stack: list[cst.CSTNode], loop: cst.CSTNode, name: s
     for statement in reversed(statements[:position] if position is not None else []):
         value = _last_binding(statement, name)
         if value is not None:
-            if isinstance(value, cst.UnaryOperation):
+            if type(value) is cst.UnaryOperation:
                 value = value.expression
-            return isinstance(value, cst.Float)
+            return type(value) is cst.Float
         if _mentions(statement, name):
             return False
     return False
 
 
 def _last_binding(statement: cst.CSTNode, name: str) -> cst.BaseExpression | None:
-    if not isinstance(statement, cst.SimpleStatementLine):
+    if type(statement) is not cst.SimpleStatementLine:
         return None
     for small in reversed(statement.body):
-        if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
+        if type(small) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name for t in small.targets):
             return small.value
     return None

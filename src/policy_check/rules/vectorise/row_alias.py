@@ -13,19 +13,19 @@ import libcst as cst
 
 def _full_slice(element: cst.SubscriptElement) -> bool:
     part = element.slice
-    return isinstance(part, cst.Slice) and part.lower is None and part.upper is None and part.step is None
+    return type(part) is cst.Slice and part.lower is None and part.upper is None and part.step is None
 
 
 def row_of(value: cst.BaseExpression, index_names: set[str]) -> cst.Subscript | None:
     """``x[i]`` or ``x[i, :]`` (``i`` a loop index) → ``x[i]``; ``None`` for anything else."""
-    if not isinstance(value, cst.Subscript) or not isinstance(value.value, cst.Name) or value.lpar:
+    if type(value) is not cst.Subscript or type(value.value) is not cst.Name or value.lpar:
         return None
     elements = list(value.slice)
     while len(elements) > 1 and _full_slice(elements[-1]):
         elements.pop()
-    if not all(isinstance(e.slice, cst.Index) and e.slice.star is None for e in elements):
+    if not all(type(e.slice) is cst.Index and e.slice.star is None for e in elements):
         return None
-    if not any(isinstance(e.slice.value, cst.Name) and e.slice.value.value in index_names for e in elements):  # type: ignore[union-attr]
+    if not any(type(e.slice.value) is cst.Name and e.slice.value.value in index_names for e in elements):  # type: ignore[union-attr]
         return None
     last = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return value.with_changes(slice=[*elements[:-1], last])
@@ -34,9 +34,9 @@ def row_of(value: cst.BaseExpression, index_names: set[str]) -> cst.Subscript | 
 def cell_of(node: cst.Subscript, aliases: dict[str, cst.Subscript]) -> cst.Subscript | None:
     """``X[0]`` with ``X`` an alias of ``x[i]`` → ``x[i, 0]``."""
     base = node.value
-    if not isinstance(base, cst.Name) or base.value not in aliases or node.lpar:
+    if type(base) is not cst.Name or base.value not in aliases or node.lpar:
         return None
-    if not all(isinstance(e.slice, cst.Index) and e.slice.star is None for e in node.slice):
+    if not all(type(e.slice) is cst.Index and e.slice.star is None for e in node.slice):
         return None
     row = aliases[base.value]
     head = [e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in row.slice]

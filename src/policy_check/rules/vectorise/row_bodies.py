@@ -30,7 +30,7 @@ _FILLING_METHODS = frozenset({"append", "extend", "get", "setdefault", "add", "u
 _IO_METHODS = frozenset(
     {"to_csv", "to_excel", "to_parquet", "to_pickle", "write", "writelines", "read", "savefig", "plot", "scatter", "show", "imshow", "hist", "bar", "text", "annotate"}
 )
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
 
 
 class RowBody:
@@ -45,25 +45,25 @@ class RowBody:
     def helps(self, body: cst.CSTNode) -> bool:
         """Whether every call in ``body`` is one that vectorising would replace."""
         for node in walk_local(body):
-            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            if type(node) in (cst.Assign, cst.AugAssign, cst.AnnAssign):
                 self._bind(node)
-            if isinstance(node, (cst.For, cst.CompFor)):
+            if type(node) in (cst.For, cst.CompFor):
                 self.local |= target_names(node.target)
-        return all(self._call_helps(node) for node in walk_local(body) if isinstance(node, cst.Call))
+        return all(self._call_helps(node) for node in walk_local(body) if type(node) is cst.Call)
 
     def _bind(self, node: cst.Assign | cst.AugAssign | cst.AnnAssign) -> None:
-        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        targets = [t.target for t in node.targets] if type(node) is cst.Assign else [node.target]
         for target in targets:
             self.local |= target_names(target)
 
     def _call_helps(self, call: cst.Call) -> bool:
         func = call.func
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             return func.value in _PURE_BUILTINS and not self.context.names.is_imported(func.value)
         qualified = self.context.names.qualify(func) or ""
         if qualified.startswith(_PURE_MODULES):
             return not qualified.startswith(_IMPURE_NUMPY)
-        if not isinstance(func, cst.Attribute) or func.attr.value in _IO_METHODS:
+        if type(func) is not cst.Attribute or func.attr.value in _IO_METHODS:
             return False
         root = _root_name(func.value)
         if root in self.containers:
@@ -72,14 +72,14 @@ class RowBody:
 
 
 def _root_name(expr: cst.BaseExpression) -> str | None:
-    while isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
-        expr = expr.func if isinstance(expr, cst.Call) else expr.value
-    return expr.value if isinstance(expr, cst.Name) else None
+    while type(expr) in (cst.Attribute, cst.Subscript, cst.Call):
+        expr = expr.func if type(expr) is cst.Call else expr.value
+    return expr.value if type(expr) is cst.Name else None
 
 
 def lambda_helps(context: FileContext, function: cst.Lambda, containers: set[str]) -> bool:
     rows = {p.name.value for p in function.params.params}
-    if any(isinstance(node, _COMPREHENSIONS) for node in walk_local(function.body)):
+    if any(type(node) in _COMPREHENSIONS for node in walk_local(function.body)):
         return False  # a Python loop over the row's cells, per row
     return RowBody(context, rows, containers).helps(function.body)
 
@@ -87,7 +87,7 @@ def lambda_helps(context: FileContext, function: cst.Lambda, containers: set[str
 def function_helps(context: FileContext, name: str, containers: set[str]) -> bool:
     """``df.apply(f, axis=1)`` with ``f`` defined at the top of this module."""
     for statement in context.module.body:
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+        if type(statement) is cst.FunctionDef and statement.name.value == name:
             rows = {p.name.value for p in statement.params.params}
             return RowBody(context, rows, containers).helps(statement.body)
     return False
@@ -97,9 +97,9 @@ def containers_in(scope: cst.CSTNode) -> set[str]:
     """Names bound in the scope to an empty (or literal) list, dict or set: results being filled."""
     found: set[str] = set()
     for node in walk_local(scope):
-        if isinstance(node, cst.Assign) and isinstance(node.value, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp)):
+        if type(node) is cst.Assign and type(node.value) in (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp):
             for target in node.targets:
                 found |= target_names(target.target)
-        elif isinstance(node, cst.AnnAssign) and isinstance(node.value, (cst.List, cst.Dict, cst.Set)):
+        elif type(node) is cst.AnnAssign and type(node.value) in (cst.List, cst.Dict, cst.Set):
             found |= target_names(node.target)
     return found

@@ -21,64 +21,64 @@ from policy_check.rules.vectorise.vectoriser import Vectoriser
 
 def _scan_parts(statement: object, index: str) -> tuple[str, str, cst.BaseExpression] | None:
     """``c[i] = c[i-1] + E`` → ("c", "+", E)."""
-    if not isinstance(statement, cst.Assign) or len(statement.targets) != 1:
+    if type(statement) is not cst.Assign or len(statement.targets) != 1:
         return None
     target = statement.targets[0].target
-    if not (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and _is_index(target, index, 0)):
+    if not (type(target) is cst.Subscript and type(target.value) is cst.Name and _is_index(target, index, 0)):
         return None
     array = target.value.value
     value = statement.value
-    if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, (cst.Add, cst.Multiply)):
+    if type(value) is not cst.BinaryOperation or type(value.operator) not in (cst.Add, cst.Multiply):
         return None
-    operator = "+" if isinstance(value.operator, cst.Add) else "*"
+    operator = "+" if type(value.operator) is cst.Add else "*"
     for previous, other in ((value.left, value.right), (value.right, value.left)):
-        if isinstance(previous, cst.Subscript) and isinstance(previous.value, cst.Name) and previous.value.value == array and _is_index(previous, index, -1) and not previous.lpar:
+        if type(previous) is cst.Subscript and type(previous.value) is cst.Name and previous.value.value == array and _is_index(previous, index, -1) and not previous.lpar:
             return array, operator, other
     return None
 
 
 def _is_index(subscript: cst.Subscript, index: str, offset: int) -> bool:
-    if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Index):
+    if len(subscript.slice) != 1 or type(subscript.slice[0].slice) is not cst.Index:
         return False
     value = subscript.slice[0].slice.value
     if offset == 0:
-        return isinstance(value, cst.Name) and value.value == index
+        return type(value) is cst.Name and value.value == index
     return (
-        isinstance(value, cst.BinaryOperation)
-        and isinstance(value.operator, cst.Subtract)
-        and isinstance(value.left, cst.Name)
+        type(value) is cst.BinaryOperation
+        and type(value.operator) is cst.Subtract
+        and type(value.left) is cst.Name
         and value.left.value == index
-        and isinstance(value.right, cst.Integer)
+        and type(value.right) is cst.Integer
         and value.right.value == str(-offset)
     )
 
 
 def _shifted_scan(statement: object, index: str) -> tuple[str, str] | None:
     """``c[i + 1] = c[i] * E``: the same scan written one index ahead (suggestion only)."""
-    if not isinstance(statement, cst.Assign) or len(statement.targets) != 1:
+    if type(statement) is not cst.Assign or len(statement.targets) != 1:
         return None
     target = statement.targets[0].target
     value = statement.value
-    if not (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and _is_next_index(target, index)):
+    if not (type(target) is cst.Subscript and type(target.value) is cst.Name and _is_next_index(target, index)):
         return None
-    if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, (cst.Add, cst.Multiply)):
+    if type(value) is not cst.BinaryOperation or type(value.operator) not in (cst.Add, cst.Multiply):
         return None
     array = target.value.value
     for previous in (value.left, value.right):
-        if isinstance(previous, cst.Subscript) and isinstance(previous.value, cst.Name) and previous.value.value == array and _is_index(previous, index, 0):
-            return array, "+" if isinstance(value.operator, cst.Add) else "*"
+        if type(previous) is cst.Subscript and type(previous.value) is cst.Name and previous.value.value == array and _is_index(previous, index, 0):
+            return array, "+" if type(value.operator) is cst.Add else "*"
     return None
 
 
 def _is_next_index(subscript: cst.Subscript, index: str) -> bool:
     """``[i + 1]``."""
-    if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Index):
+    if len(subscript.slice) != 1 or type(subscript.slice[0].slice) is not cst.Index:
         return False
     value = subscript.slice[0].slice.value
-    if not (isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add)):
+    if not (type(value) is cst.BinaryOperation and type(value.operator) is cst.Add):
         return False
     left, right = value.left, value.right
-    return isinstance(left, cst.Name) and left.value == index and isinstance(right, cst.Integer) and right.value == "1"
+    return type(left) is cst.Name and left.value == index and type(right) is cst.Integer and right.value == "1"
 
 
 class ScanLoop(Rule):

@@ -108,7 +108,7 @@ def walk_scope(context: FileContext, function: cst.FunctionDef | None, body: cst
         handler = _HANDLERS.get(type(node))
         if handler is not None:
             handler(walk, node, context)
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not function:
+        elif type(node) in (cst.FunctionDef, cst.ClassDef) and node is not function:
             walk.bind(node.name.value, UNKNOWN)
     return walk
 
@@ -122,12 +122,12 @@ def _assign(walk: ScopeWalk, node: cst.Assign, context: FileContext) -> None:
 
 
 def _ann_assign(walk: ScopeWalk, node: cst.AnnAssign, context: FileContext) -> None:
-    if not isinstance(node.target, cst.Name):
+    if type(node.target) is not cst.Name:
         return
     value = node.value
     if annotation_is_array(node.annotation, context):
         # An annotated array: the annotation is the evidence, whatever the value.
-        walk.bind(node.target.value, value if value is not None and not isinstance(value, cst.Name) else cst.Name("__array__"))
+        walk.bind(node.target.value, value if value is not None and type(value) is not cst.Name else cst.Name("__array__"))
     elif value is not None:
         walk.bind(node.target.value, value)
 
@@ -158,12 +158,12 @@ def _except(walk: ScopeWalk, node: cst.ExceptHandler, context: FileContext) -> N
 
 
 def bind_target(walk: ScopeWalk, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         walk.bind(target.value, value)
         return
-    if not isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) not in (cst.Tuple, cst.List):
         return
-    if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements):
+    if type(value) in (cst.Tuple, cst.List) and len(value.elements) == len(target.elements):
         for element, item in zip(target.elements, value.elements):
             bind_target(walk, element.value, item.value)
         return
@@ -171,25 +171,25 @@ def bind_target(walk: ScopeWalk, target: cst.BaseExpression, value: cst.BaseExpr
     shape_of = _shape_owner(value)
     for position, element in enumerate(target.elements):
         bind_unknown(walk, element.value)
-        if shape_of is not None and isinstance(element.value, cst.Name):
+        if shape_of is not None and type(element.value) is cst.Name:
             walk.shape_unpacks[element.value.value] = (shape_of, position)
-    if shape_of is not None and not any(isinstance(e, cst.StarredElement) for e in target.elements):
+    if shape_of is not None and not any(type(e) is cst.StarredElement for e in target.elements):
         walk.hint_ndim(shape_of, len(target.elements))
 
 
 def _shape_owner(value: cst.BaseExpression) -> str | None:
-    if isinstance(value, cst.Attribute) and value.attr.value == "shape" and isinstance(value.value, cst.Name):
+    if type(value) is cst.Attribute and value.attr.value == "shape" and type(value.value) is cst.Name:
         return value.value.value
     return None
 
 
 def bind_unknown(walk: ScopeWalk, target: cst.BaseExpression) -> None:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         walk.bind(target.value, UNKNOWN)
-    elif isinstance(target, (cst.Tuple, cst.List)):
+    elif type(target) in (cst.Tuple, cst.List):
         for element in target.elements:
             bind_unknown(walk, element.value)
-    elif isinstance(target, cst.StarredElement):
+    elif type(target) is cst.StarredElement:
         bind_unknown(walk, target.value)
 
 
@@ -197,7 +197,7 @@ def bind_unknown(walk: ScopeWalk, target: cst.BaseExpression) -> None:
 
 
 def _attribute(walk: ScopeWalk, node: cst.Attribute, context: FileContext) -> None:
-    if not isinstance(node.value, cst.Name):
+    if type(node.value) is not cst.Name:
         return
     name, attr = node.value.value, node.attr.value
     if attr in CERTAIN_ATTRIBUTES:
@@ -210,28 +210,28 @@ def _attribute(walk: ScopeWalk, node: cst.Attribute, context: FileContext) -> No
 
 def _subscript(walk: ScopeWalk, node: cst.Subscript, context: FileContext) -> None:
     value = node.value
-    if isinstance(value, cst.Attribute) and value.attr.value == "shape" and isinstance(value.value, cst.Name):
+    if type(value) is cst.Attribute and value.attr.value == "shape" and type(value.value) is cst.Name:
         _shape_index(walk, value.value.value, node)
         return
-    if not isinstance(value, cst.Name) or len(node.slice) < 2:
+    if type(value) is not cst.Name or len(node.slice) < 2:
         return
-    if all(isinstance(e.slice, cst.Slice) or not isinstance(e.slice.value, (cst.SimpleString, cst.FormattedString)) for e in node.slice):
+    if all(type(e.slice) is cst.Slice or type(e.slice.value) not in (cst.SimpleString, cst.FormattedString) for e in node.slice):
         walk.likely_uses.setdefault(value.value, f"`{value.value}[i, j]`")
         walk.hint_ndim(value.value, len(node.slice))
 
 
 def _shape_index(walk: ScopeWalk, name: str, node: cst.Subscript) -> None:
     first = node.slice[0].slice
-    if isinstance(first, cst.Index) and isinstance(first.value, cst.Integer):
+    if type(first) is cst.Index and type(first.value) is cst.Integer:
         walk.hint_ndim(name, int(first.value.value) + 1)
 
 
 def _call(walk: ScopeWalk, node: cst.Call, context: FileContext) -> None:
-    if not node.args or not isinstance(node.args[0].value, cst.Name):
+    if not node.args or type(node.args[0].value) is not cst.Name:
         return
     first = node.args[0].value.value
     func = node.func
-    if isinstance(func, cst.Name) and func.value in _DUCK_TYPING:
+    if type(func) is cst.Name and func.value in _DUCK_TYPING:
         # Duck typing: the parameter may be anything, whatever attributes it uses.
         walk.duck_typed.add(first)
         return
@@ -244,9 +244,9 @@ def _call(walk: ScopeWalk, node: cst.Call, context: FileContext) -> None:
 
 
 def _short_call(func: cst.BaseExpression) -> str:
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+    if type(func) is cst.Attribute and type(func.value) is cst.Name:
         return f"{func.value.value}.{func.attr.value}"
-    return func.value if isinstance(func, cst.Name) else "np.*"
+    return func.value if type(func) is cst.Name else "np.*"
 
 
 _HANDLERS = {
@@ -269,10 +269,10 @@ def annotation_is_array(annotation: cst.Annotation | None, context: FileContext)
     if annotation is None:
         return False
     node = annotation.annotation
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         text = node.value.strip("\"'")
         return text.endswith("ndarray") or text.startswith(("NDArray", "npt.NDArray", "np.ndarray"))
-    if isinstance(node, cst.Subscript):
+    if type(node) is cst.Subscript:
         node = node.value
-    qualified = context.names.qualify(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    qualified = context.names.qualify(node) if type(node) in (cst.Name, cst.Attribute) else None
     return qualified in ("numpy.ndarray", "numpy.typing.NDArray")

@@ -35,7 +35,7 @@ class LoopSite:
 
     @property
     def is_while(self) -> bool:
-        return isinstance(self.loop, cst.While)
+        return type(self.loop) is cst.While
 
     # The file, for the per-scope name counts behind `used_outside`.
     context: FileContext | None = None
@@ -63,7 +63,7 @@ def mentions_arrays(context: FileContext) -> bool:
 
 def scope_of(stack: list[cst.CSTNode], module: cst.Module) -> cst.CSTNode:
     for ancestor in reversed(stack[:-1]):
-        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if type(ancestor) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
             return ancestor
     return module
 
@@ -80,7 +80,7 @@ def loop_site(context: FileContext, loop: cst.For | cst.While) -> LoopSite | Non
 
 
 def _header_and_statements(context: FileContext, loop: cst.For | cst.While, evidence: ArrayEvidence) -> tuple[LoopHeader, list] | None:
-    if isinstance(loop, cst.While):
+    if type(loop) is cst.While:
         return read_while_header(loop, _statements_before(context, loop), evidence, context)
     header = read_header(loop, evidence, context)
     statements = statements_of(loop.body)
@@ -110,7 +110,7 @@ def _analyse(context: FileContext, loop: cst.For | cst.While) -> LoopSite | None
         return None
     header, statements = found
     assigned = names_assigned(loop.body)
-    if isinstance(loop, cst.While) and header.index is not None:
+    if type(loop) is cst.While and header.index is not None:
         assigned.discard(header.index)
         if any(header.index in names_assigned(s) for s in statements):
             return None

@@ -38,7 +38,7 @@ from policy_check.rules.vectorise.loops import (
 from policy_check.rules.vectorise.blocks import BLOCK_REDUCTIONS, block_reduction
 from policy_check.rules.vectorise.row_alias import cell_of
 
-_COMPARISONS = (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual, cst.Equal, cst.NotEqual)
+_COMPARISONS = frozenset({cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual, cst.Equal, cst.NotEqual})
 _ARRAY_SCALAR_ATTRIBUTES = frozenset({"size", "shape", "ndim", "dtype"})
 
 
@@ -54,26 +54,26 @@ def flatten_access(node: cst.Subscript) -> Access | None:
     """``h[i][j]`` and ``h[i, j]`` → ``Access(h, [i, j])``; ``None`` when an index is a slice."""
     indices: list[cst.BaseExpression] = []
     current: cst.BaseExpression = node
-    while isinstance(current, cst.Subscript) and not current.lpar:
+    while type(current) is cst.Subscript and not current.lpar:
         level = []
         for element in current.slice:
-            if not isinstance(element.slice, cst.Index) or element.slice.star is not None:
+            if type(element.slice) is not cst.Index or element.slice.star is not None:
                 return None
             level.append(element.slice.value)
         indices = level + indices
         current = current.value
-        if isinstance(current, cst.Subscript) and _string_indexed(current):
+        if type(current) is cst.Subscript and _string_indexed(current):
             break  # `df["a"][i]`: the column is the base
     return Access(current, indices)
 
 
 def _written_base(base: cst.BaseExpression) -> bool:
     """A name or an attribute of a name (`out`, `self.out`) can be a written array."""
-    return isinstance(base, cst.Name) or (isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name))
+    return type(base) is cst.Name or (type(base) is cst.Attribute and type(base.value) is cst.Name)
 
 
 def _string_indexed(node: cst.Subscript) -> bool:
-    return any(isinstance(e.slice, cst.Index) and isinstance(e.slice.value, (cst.SimpleString, cst.FormattedString)) for e in node.slice)
+    return any(type(e.slice) is cst.Index and type(e.slice.value) in (cst.SimpleString, cst.FormattedString) for e in node.slice)
 
 
 def _short(call: cst.Call) -> str:
@@ -101,13 +101,13 @@ def _subscript(base: cst.BaseExpression, elements: list[cst.SubscriptElement]) -
 def _shifted_code(stop: cst.BaseExpression, shift: int, stride: int = 1) -> str:
     """``stride * stop + shift`` as code, constants folded: ``len(a) - 1`` shifted by 1
     is ``len(a)``."""
-    if isinstance(stop, cst.Integer):
+    if type(stop) is cst.Integer:
         return str(stride * int(stop.value) + shift)
     if stride != 1:
         scaled = f"{stride} * {code(parenthesise(stop))}"
         return scaled if shift == 0 else f"{scaled} {'+' if shift > 0 else '-'} {abs(shift)}"
-    if isinstance(stop, cst.BinaryOperation) and not stop.lpar and isinstance(stop.right, cst.Integer) and isinstance(stop.operator, (cst.Add, cst.Subtract)):
-        shift += int(stop.right.value) * (1 if isinstance(stop.operator, cst.Add) else -1)
+    if type(stop) is cst.BinaryOperation and not stop.lpar and type(stop.right) is cst.Integer and type(stop.operator) in (cst.Add, cst.Subtract):
+        shift += int(stop.right.value) * (1 if type(stop.operator) is cst.Add else -1)
         stop = stop.left
     if shift == 0:
         return code(stop)
@@ -170,8 +170,8 @@ class Vectoriser:
         self.offsets_ok = True
         aliases = _index_assignments(statements, self.axis_of)
         self.explicit_stops = any(
-            isinstance(node, cst.SubscriptElement)
-            and isinstance(node.slice, cst.Index)
+            type(node) is cst.SubscriptElement
+            and type(node.slice) is cst.Index
             and (self._shifted_index(node.slice.value) is not None or _offset_term(affine(node.slice.value, self.axis_of, aliases)))
             for statement in statements
             for node in walk_local(statement)
@@ -202,7 +202,7 @@ class Vectoriser:
             return access
         indices = []
         for index in access.indices:
-            if any(isinstance(n, cst.Name) and n.value in aliases for n in walk_local(index)):
+            if any(type(n) is cst.Name and n.value in aliases for n in walk_local(index)):
                 term = loop_index(affine(index, self.axis_of, aliases))
                 if term is None:
                     return None  # `a[k * k]`: not an element of the loop's axis
@@ -216,13 +216,13 @@ class Vectoriser:
         return set(self.axis_of) | set(self.elements)
 
     def is_index(self, node: cst.BaseExpression) -> bool:
-        return isinstance(node, cst.Name) and node.value in self.axis_of
+        return type(node) is cst.Name and node.value in self.axis_of
 
     def _axis_slice(self, axis: int) -> cst.SubscriptElement:
         """What the loop covers of an axis: ``:`` (or ``start:``) when it runs to a known
         length, ``:stop`` when it stops short, at ``len(a) - 1``."""
         header = self.headers[axis]
-        explicit = isinstance(header.stop, cst.BinaryOperation) or (self.explicit_stops and header.stop is not None)
+        explicit = type(header.stop) is cst.BinaryOperation or (self.explicit_stops and header.stop is not None)
         if header.length_key is None and explicit and not header.elements:
             lower = cst.Integer(str(header.start)) if header.start else None
             return cst.SubscriptElement(cst.Slice(lower=lower, upper=header.stop))
@@ -234,7 +234,7 @@ class Vectoriser:
         elements = [cst.SubscriptElement(cst.Slice(lower=None, upper=None)) if axis in axes else _none_element() for axis in range(len(self.headers))]
         elements += [cst.SubscriptElement(cst.Slice(lower=None, upper=None))] * trailing
         elements += [_none_element()] * max(0, self.trailing - trailing)
-        if all(isinstance(e.slice, cst.Slice) for e in elements):
+        if all(type(e.slice) is cst.Slice for e in elements):
             return expr
         return _subscript(expr, elements)
 
@@ -248,7 +248,7 @@ class Vectoriser:
             return None
         axes: list[int] = []
         for index in access.indices:
-            if isinstance(index, cst.Name) and index.value in self.axis_of:
+            if type(index) is cst.Name and index.value in self.axis_of:
                 axes.append(self.axis_of[index.value])
             elif not self._fixed_index(index):
                 return None
@@ -259,16 +259,16 @@ class Vectoriser:
         return access, axes
 
     def _fixed_index(self, index: cst.BaseExpression) -> bool:
-        if isinstance(index, cst.Integer):
+        if type(index) is cst.Integer:
             return True
-        return isinstance(index, cst.Name) and self._invariant(index) and not self.evidence.is_array(index)
+        return type(index) is cst.Name and self._invariant(index) and not self.evidence.is_array(index)
 
     def base_facts(self, base: cst.BaseExpression) -> ArrayFacts | None:
         """The evidence for an indexed base; unknown parameters and globals read at
         the loop's index are accepted as likely arrays (named in the message)."""
-        facts = self.evidence.facts(base) if isinstance(base, cst.Name) else self.evidence.expression_facts(base)
-        if not isinstance(base, cst.Name):
-            call = next((n for n in walk_local(base) if isinstance(n, cst.Call)), None)
+        facts = self.evidence.facts(base) if type(base) is cst.Name else self.evidence.expression_facts(base)
+        if type(base) is not cst.Name:
+            call = next((n for n in walk_local(base) if type(n) is cst.Call), None)
             if call is not None:
                 self._hoistable(call)  # notes the (outermost) call made once instead of per element
         if facts is not None:
@@ -276,10 +276,10 @@ class Vectoriser:
             if facts.likely:
                 self.likely.setdefault(code(base), facts.why)
             return facts
-        if isinstance(base, cst.Name) and self._could_be_array(base.value):
+        if type(base) is cst.Name and self._could_be_array(base.value):
             self.likely.setdefault(base.value, "read at the loop's index")
             return ArrayFacts(likely=True, why="read at the loop's index")
-        if not isinstance(base, cst.Name) and self._invariant(base) and any(isinstance(n, cst.Call) for n in walk_local(base)):
+        if type(base) is not cst.Name and self._invariant(base) and any(type(n) is cst.Call for n in walk_local(base)):
             self.likely.setdefault(code(base), "a value computed before the loop, read at its index")
             return ArrayFacts(likely=True, why="a value computed before the loop, read at its index")
         return None
@@ -324,7 +324,7 @@ class Vectoriser:
         axes: list[int] = []
         offsets: dict[int, tuple[int, int, cst.BaseExpression]] = {}
         for position, index in enumerate(access.indices):
-            if isinstance(index, cst.Name) and index.value in self.axis_of:
+            if type(index) is cst.Name and index.value in self.axis_of:
                 axes.append(self.axis_of[index.value])
                 continue
             shifted = self._shifted_index(index)
@@ -344,24 +344,24 @@ class Vectoriser:
         scaled = self._scaled_index(index)
         if scaled is not None:
             return scaled[0], scaled[1], 1, None
-        if not isinstance(index, cst.BinaryOperation) or index.lpar or not isinstance(index.operator, (cst.Add, cst.Subtract)):
+        if type(index) is not cst.BinaryOperation or index.lpar or type(index.operator) not in (cst.Add, cst.Subtract):
             return None
-        sign = 1 if isinstance(index.operator, cst.Add) else -1
+        sign = 1 if type(index.operator) is cst.Add else -1
         sides = [(index.left, index.right)] + ([(index.right, index.left)] if sign == 1 else [])
         for loop_side, amount in sides:
             axis = self._scaled_index(loop_side, plain=True)
-            if axis is not None and (isinstance(amount, cst.Integer) or (sign == 1 and self._fixed_index(amount))):
+            if axis is not None and (type(amount) is cst.Integer or (sign == 1 and self._fixed_index(amount))):
                 return axis[0], axis[1], sign, amount
         return None
 
     def _scaled_index(self, node: cst.BaseExpression, plain: bool = False) -> tuple[int, int] | None:
         """``m * i`` or ``i * m`` (and ``i`` itself when ``plain``) → (axis, m)."""
-        if isinstance(node, cst.Name) and node.value in self.axis_of:
+        if type(node) is cst.Name and node.value in self.axis_of:
             return (self.axis_of[node.value], 1) if plain else None
-        if not isinstance(node, cst.BinaryOperation) or node.lpar or not isinstance(node.operator, cst.Multiply):
+        if type(node) is not cst.BinaryOperation or node.lpar or type(node.operator) is not cst.Multiply:
             return None
         for index, stride in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(index, cst.Name) and index.value in self.axis_of and isinstance(stride, cst.Integer) and int(stride.value) > 0:
+            if type(index) is cst.Name and index.value in self.axis_of and type(stride) is cst.Integer and int(stride.value) > 0:
                 return self.axis_of[index.value], int(stride.value)
         return None
 
@@ -373,7 +373,7 @@ class Vectoriser:
             return None
         if header.elements and stop in header.elements.values():
             stop = cst.Call(func=cst.Name("len"), args=[cst.Arg(stop)])
-        if amount is None or isinstance(amount, cst.Integer):
+        if amount is None or type(amount) is cst.Integer:
             shift = sign * int(amount.value) if amount is not None else 0
             if stride * header.start + shift < 0:
                 return None  # `a[i - 1]` from 0 reads `a[-1]`: the last element, not a window
@@ -398,7 +398,7 @@ class Vectoriser:
                 if window is None:
                     return None
                 elements.append(window)
-            elif isinstance(index, cst.Name) and index.value in self.axis_of:
+            elif type(index) is cst.Name and index.value in self.axis_of:
                 elements.append(self._axis_slice(self.axis_of[index.value]))
             else:
                 elements.append(cst.SubscriptElement(cst.Index(index)))
@@ -435,18 +435,18 @@ class Vectoriser:
     def _sliced(self, access: Access) -> cst.BaseExpression:
         elements = []
         for index in access.indices:
-            if isinstance(index, cst.Name) and index.value in self.axis_of:
+            if type(index) is cst.Name and index.value in self.axis_of:
                 elements.append(self._axis_slice(self.axis_of[index.value]))
             else:
                 elements.append(cst.SubscriptElement(cst.Index(index)))
-        while elements and isinstance(elements[-1].slice, cst.Slice) and elements[-1].slice.lower is None and elements[-1].slice.upper is None:
+        while elements and type(elements[-1].slice) is cst.Slice and elements[-1].slice.lower is None and elements[-1].slice.upper is None:
             elements.pop()
         return _subscript(access.base, elements) if elements else access.base
 
     def target(self, node: cst.BaseExpression) -> tuple[str, str, int] | None:
         """A written element ``out[i]`` → (array name, ``out[:]``, trailing dims), when
         it covers every loop axis of an array."""
-        if not isinstance(node, cst.Subscript):
+        if type(node) is not cst.Subscript:
             return None
         parts = self.access_parts(node)
         if parts is None:
@@ -454,7 +454,7 @@ class Vectoriser:
         access, axes = parts
         if not _written_base(access.base) or axes != list(range(len(self.headers))):
             return None
-        facts = self.evidence.facts(access.base) if isinstance(access.base, cst.Name) else self.evidence.expression_facts(access.base)
+        facts = self.evidence.facts(access.base) if type(access.base) is cst.Name else self.evidence.expression_facts(access.base)
         if facts is None:
             return None
         name = code(access.base)
@@ -466,7 +466,7 @@ class Vectoriser:
             return None
         self.trailing_seen = max(self.trailing_seen, trailing)
         elements = [
-            self._axis_slice(self.axis_of[i.value]) if isinstance(i, cst.Name) and i.value in self.axis_of else cst.SubscriptElement(cst.Index(i))
+            self._axis_slice(self.axis_of[i.value]) if type(i) is cst.Name and i.value in self.axis_of else cst.SubscriptElement(cst.Index(i))
             for i in access.indices
         ]
         return name, code(_subscript(access.base, elements)), trailing
@@ -487,20 +487,20 @@ class Vectoriser:
         base = node.value
         if not self._invariant(base):
             return None
-        if isinstance(base, cst.Name) and self.evidence.is_array(base) and node.attr.value not in _ARRAY_SCALAR_ATTRIBUTES:
+        if type(base) is cst.Name and self.evidence.is_array(base) and node.attr.value not in _ARRAY_SCALAR_ATTRIBUTES:
             return None
         if self.evidence.expression_facts(node) is not None:
             return None  # a whole array (`self.w`) inside an elementwise expression broadcasts differently
         return node
 
     def _unary(self, node: cst.UnaryOperation) -> cst.BaseExpression | None:
-        if isinstance(node.operator, cst.Not):
+        if type(node.operator) is cst.Not:
             return None
         inner = self.expr(node.expression)
         return None if inner is None else node.with_changes(expression=inner)
 
     def _binary(self, node: cst.BinaryOperation) -> cst.BaseExpression | None:
-        if isinstance(node.operator, cst.MatrixMultiply):
+        if type(node.operator) is cst.MatrixMultiply:
             return None
         left, right = self.expr(node.left), self.expr(node.right)
         if left is None or right is None:
@@ -508,7 +508,7 @@ class Vectoriser:
         return node.with_changes(left=left, right=right)
 
     def _comparison(self, node: cst.Comparison) -> cst.BaseExpression | None:
-        if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, _COMPARISONS):
+        if len(node.comparisons) != 1 or type(node.comparisons[0].operator) not in _COMPARISONS:
             return None
         left, right = self.expr(node.left), self.expr(node.comparisons[0].comparator)
         if left is None or right is None:
@@ -516,12 +516,12 @@ class Vectoriser:
         return node.with_changes(left=left, comparisons=[node.comparisons[0].with_changes(comparator=right)])
 
     def _boolean(self, node: cst.BooleanOperation) -> cst.BaseExpression | None:
-        if not all(isinstance(side, (cst.Comparison, cst.BooleanOperation)) for side in (node.left, node.right)):
+        if not all(type(side) in (cst.Comparison, cst.BooleanOperation) for side in (node.left, node.right)):
             return None
         left, right = self.expr(node.left), self.expr(node.right)
         if left is None or right is None:
             return None
-        operator = cst.BitAnd() if isinstance(node.operator, cst.And) else cst.BitOr()
+        operator = cst.BitAnd() if type(node.operator) is cst.And else cst.BitOr()
         return cst.BinaryOperation(left=parenthesise(left), operator=operator, right=parenthesise(right), lpar=node.lpar, rpar=node.rpar)
 
     def _if_expression(self, node: cst.IfExp) -> cst.BaseExpression | None:
@@ -549,15 +549,15 @@ class Vectoriser:
         are invariant only where ``blocked`` let them through as loop-invariant)."""
         changing = self.loop_names() | self.assigned_in_loop | set(self.temporaries)
         for inner in walk_local(node):
-            if isinstance(inner, cst.Name) and inner.value in changing:
+            if type(inner) is cst.Name and inner.value in changing:
                 return False
-            if isinstance(inner, cst.Call) and not self._hoistable(inner):
+            if type(inner) is cst.Call and not self._hoistable(inner):
                 return False
         return True
 
     def _hoistable(self, call: cst.Call) -> bool:
         qualified = self.context.names.qualify(call.func) or ""
-        if qualified.startswith(("numpy.", "math.")) or (isinstance(call.func, cst.Name) and call.func.value in ("len", "abs", "float", "int")):
+        if qualified.startswith(("numpy.", "math.")) or (type(call.func) is cst.Name and call.func.value in ("len", "abs", "float", "int")):
             return True
         self.note(f"`{_short(call)}` is computed once, not once per element")
         self.exact = False
@@ -609,7 +609,7 @@ class Vectoriser:
         return self._broadcast(cst.Call(func=np_attr(self.np, "arange"), args=args), [axis], 0)
 
     def _subscript(self, node: cst.Subscript) -> cst.BaseExpression | None:
-        if isinstance(node.value, cst.Name) and node.value.value in self.aliases and node.value.value in self.temporaries:
+        if type(node.value) is cst.Name and node.value.value in self.aliases and node.value.value in self.temporaries:
             cell = cell_of(node, self.aliases)  # `X[0]` with `X = x[i, :]`: `x[i, 0]`
             return self.element(cell) if cell is not None else None
         converted = self.element(node)
@@ -617,7 +617,7 @@ class Vectoriser:
             return converted
         if self.access_parts(node) is not None:
             return None  # an element of something that is not an array
-        if self._invariant(node) and not any(isinstance(e.slice, cst.Slice) for e in node.slice):
+        if self._invariant(node) and not any(type(e.slice) is cst.Slice for e in node.slice):
             return node  # a fixed element, e.g. a[0]
         return None
 
@@ -626,7 +626,7 @@ class Vectoriser:
         if args is None:
             return None
         func = node.func
-        if isinstance(func, cst.Name) and not self.context.names.is_imported(func.value):
+        if type(func) is cst.Name and not self.context.names.is_imported(func.value):
             builtin = _BUILTIN_CALLS.get(func.value)
             return builtin(self, node, args) if builtin is not None else None
         qualified = self.context.names.qualify(func)
@@ -655,7 +655,7 @@ class Vectoriser:
         # Python's min/max and np.minimum/np.maximum disagree on NaN.
         self.exact = False
         self.note("`np.minimum`/`np.maximum` propagate NaN where Python's `min`/`max` depend on argument order")
-        name = "maximum" if isinstance(node.func, cst.Name) and node.func.value == "max" else "minimum"
+        name = "maximum" if type(node.func) is cst.Name and node.func.value == "max" else "minimum"
         return cst.Call(func=np_attr(self.np, name), args=[cst.Arg(left), cst.Arg(right)])
 
     def _int_round(self, node: cst.Call, args: list[cst.BaseExpression]) -> cst.BaseExpression | None:
@@ -667,7 +667,7 @@ class Vectoriser:
         if inner is None:
             return None
         self.exact = False
-        name = "trunc" if isinstance(node.func, cst.Name) and node.func.value == "int" else "round"
+        name = "trunc" if type(node.func) is cst.Name and node.func.value == "int" else "round"
         self.note(f"`np.{name}` gives floats where Python's `{'int' if name == 'trunc' else 'round'}` gives ints (and NaN where it raised)")
         return cst.Call(func=np_attr(self.np, name), args=[cst.Arg(inner)])
 
@@ -732,7 +732,7 @@ def _index_assignments(statements: list, axis_of: dict[str, int]) -> dict[str, A
     aliases: dict[str, Affine] = {}
     bound: set[str] = set()
     for statement in statements:
-        if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0].target, cst.Name):
+        if type(statement) is cst.Assign and len(statement.targets) == 1 and type(statement.targets[0].target) is cst.Name:
             name = statement.targets[0].target.value
             term = affine(statement.value, axis_of, aliases)
             if name in bound or term is None or term[0] is None:
