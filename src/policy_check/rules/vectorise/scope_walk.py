@@ -6,14 +6,17 @@ decided here; ``evidence`` reads these records lazily, only for the names loops 
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
+from libcst import MaybeSentinel
 
 from policy_check.rules.base import FileContext
 from policy_check.rules.vectorise.makers import FRAME_ATTRIBUTES, TAKES_ARRAY
-from policy_check.syntax_tree import child_fields
+from policy_check.syntax_tree import child_fields, leaf_types
 
 # Attributes only arrays (and array-likes) have: certain evidence for a parameter.
 CERTAIN_ATTRIBUTES = frozenset({"shape", "ndim", "dtype"})
@@ -25,20 +28,50 @@ UNKNOWN = None
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
+# Childless tokens (operators, brackets, dots, commas, `=`): a quarter of a tree's nodes,
+# and no PC5 walk looks at them (a rule reads an operator through its parent's field).
+# Childless statements (`break`, `continue`, `pass`) are walked.
+_TOKENS = frozenset(node_type for node_type in leaf_types() if not issubclass(node_type, cst.BaseSmallStatement))
+
+
+def _holds_walked_nodes(annotation: object) -> bool:
+    """Whether a field typed ``annotation`` can hold a node the walk yields (not only
+    tokens, strings or flags); anything not understood is read."""
+    if typing.get_origin(annotation) is typing.Literal or annotation in (str, bool, type(None), MaybeSentinel):
+        return False
+    arguments = typing.get_args(annotation)
+    if arguments:
+        return any(_holds_walked_nodes(argument) for argument in arguments)
+    if not isinstance(annotation, type) or not issubclass(annotation, cst.CSTNode):
+        return True
+    return not all(kind in _TOKENS for kind in _self_and_subclasses(annotation))
+
+
+def _self_and_subclasses(node_type: type) -> Iterator[type]:
+    yield node_type
+    for subclass in node_type.__subclasses__():
+        yield from _self_and_subclasses(subclass)
+
+
 class _ChildFields(dict):
-    """node type → the fields that hold child nodes (parentheses left out: no rule reads them)."""
+    """node type → the fields that can hold a node the walk yields (parentheses and tokens
+    left out: no rule reads them through a walk)."""
 
     def __missing__(self, node_type: type) -> tuple[str, ...]:
-        names = tuple(name for name in child_fields(node_type) if name not in ("lpar", "rpar"))
+        annotations = {f.name: f.type for f in dataclasses.fields(node_type)}
+        names = tuple(
+            name for name in child_fields(node_type) if name not in ("lpar", "rpar") and _holds_walked_nodes(annotations[name])
+        )
         self[node_type] = names
         return names
 
 
 class _Kinds(dict):
-    """value type → 1 for a node, 2 for a sequence of nodes, 0 for anything else."""
+    """value type → 1 for a node walked, 2 for a sequence of nodes, 0 for anything else
+    (tokens included)."""
 
     def __missing__(self, value_type: type) -> int:
-        kind = 2 if value_type in (list, tuple) else int(issubclass(value_type, cst.CSTNode))
+        kind = 2 if value_type in (list, tuple) else int(issubclass(value_type, cst.CSTNode) and value_type not in _TOKENS)
         self[value_type] = kind
         return kind
 
@@ -48,7 +81,7 @@ _KINDS = _Kinds()
 
 
 def walk_local(node: cst.CSTNode, local: bool = True, known: dict | None = None) -> Iterator[cst.CSTNode]:
-    """Every node under ``node`` (itself included), not entering nested functions,
+    """Every node under ``node`` (itself included; tokens left out), not entering nested functions,
     lambdas or classes (their names are another scope) unless ``local`` is false,
     nor nodes whose id is in ``known`` (answered already: the caller looks them up).
     Written for speed: PC5 walks loop bodies and scopes with it many times a file."""
