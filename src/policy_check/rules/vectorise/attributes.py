@@ -112,7 +112,7 @@ def _assigned_values(method: cst.FunctionDef, receiver: str | None) -> Iterator[
     binding we cannot read)."""
     if receiver is None:
         return
-    for node in walk_local(method.body):
+    for node in walk_local(method.body, leaves=False):
         if type(node) is cst.Assign:
             for target in node.targets:
                 attr = _attr_name(target.target, receiver)
@@ -184,7 +184,7 @@ def _classes(context: FileContext) -> dict[int, cst.ClassDef]:
     cached = context.__dict__.get("_pc5_method_classes")
     if cached is None:
         cached = {}
-        for node in walk_local(context.module, local=False):
+        for node in walk_local(context.module, local=False, leaves=False):
             if type(node) is cst.ClassDef:
                 for method in _methods(node):
                     cached[id(method)] = node

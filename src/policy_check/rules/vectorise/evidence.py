@@ -900,7 +900,7 @@ def _call_sites(context: FileContext) -> dict[str, list[tuple[cst.Call, cst.CSTN
 
 def _collect_calls(scope: cst.CSTNode, sites: dict[str, list[tuple[cst.Call, cst.CSTNode]]]) -> None:
     """Depth first, a nested function's calls where the walk meets the function."""
-    for node in walk_local(scope):
+    for node in walk_local(scope, leaves=False):
         node_type = type(node)
         if node_type is cst.Call and type(node.func) is cst.Name:  # type: ignore[attr-defined]
             sites.setdefault(node.func.value, []).append((node, scope))  # type: ignore[attr-defined]

@@ -258,7 +258,7 @@ def _blocked(
     (what changes in it changes here too), and its calls made once are checked again."""
     hoistable: list[cst.Call] = []
     targets = _target_names(loop) if loop is not None else frozenset()
-    for node in walk_local(body, known=answered):
+    for node in walk_local(body, known=answered, leaves=False):
         hit = answered.get(id(node)) if node is not body else None
         if hit is not None:
             if _inner_blocked(hit, targets):
@@ -339,7 +339,7 @@ def np_attr(alias: str, name: str) -> cst.Attribute:
 
 def names_assigned(body: cst.CSTNode) -> set[str]:
     names: set[str] = set()
-    for node in walk_local(body):
+    for node in walk_local(body, leaves=False):
         if type(node) is cst.Assign:
             for target in node.targets:
                 names.update(target_names(target.target))

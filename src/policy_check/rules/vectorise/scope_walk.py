@@ -68,26 +68,34 @@ class _ChildFields(dict):
 
 class _Kinds(dict):
     """value type → 1 for a node walked, 2 for a sequence of nodes, 0 for anything else
-    (tokens included)."""
+    (the node types left out included)."""
+
+    def __init__(self, left_out: frozenset[type]) -> None:
+        super().__init__()
+        self.left_out = left_out
 
     def __missing__(self, value_type: type) -> int:
-        kind = 2 if value_type in (list, tuple) else int(issubclass(value_type, cst.CSTNode) and value_type not in _TOKENS)
+        kind = 2 if value_type in (list, tuple) else int(issubclass(value_type, cst.CSTNode) and value_type not in self.left_out)
         self[value_type] = kind
         return kind
 
 
 _FIELDS = _ChildFields()
-_KINDS = _Kinds()
+_KINDS = _Kinds(_TOKENS)
+# Names and literals are childless too: a third of what is left of a tree.
+_KINDS_WITHOUT_LEAVES = _Kinds(_TOKENS | {cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString})
 
 
-def walk_local(node: cst.CSTNode, local: bool = True, known: dict | None = None) -> Iterator[cst.CSTNode]:
+def walk_local(node: cst.CSTNode, local: bool = True, known: dict | None = None, leaves: bool = True) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` (itself included; tokens left out), not entering nested functions,
     lambdas or classes (their names are another scope) unless ``local`` is false,
     nor nodes whose id is in ``known`` (answered already: the caller looks them up).
+    Without ``leaves``, names and literals are left out too (for walks that look for
+    statements, calls or subscripts and read names through them).
     Written for speed: PC5 walks loop bodies and scopes with it many times a file."""
     stack = [node]
     pop, push = stack.pop, stack.append
-    kinds, all_fields = _KINDS, _FIELDS
+    kinds, all_fields = _KINDS if leaves else _KINDS_WITHOUT_LEAVES, _FIELDS
     scopes = _SCOPE_TYPES if local else frozenset()
     known = known or {}
     while stack:
@@ -137,7 +145,7 @@ def walk_scope(context: FileContext, function: cst.FunctionDef | None, body: cst
         params = function.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             walk.params[param.name.value] = param
-    for node in walk_local(body):
+    for node in walk_local(body, leaves=False):
         handler = _HANDLERS.get(type(node))
         if handler is not None:
             handler(walk, node, context)
