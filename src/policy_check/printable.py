@@ -19,19 +19,11 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def _is_control(code: int) -> bool:
-    # C0, DEL and C1 controls; line and paragraph separators; the bidirectional
-    # overrides and isolates that reorder what a reader sees ("Trojan source").
-    return (
-        code < 0x20
-        or 0x7F <= code < 0xA0
-        or code in (0x2028, 0x2029)
-        or 0x202A <= code <= 0x202E
-        or 0x2066 <= code <= 0x2069
-    )
-
-
-_TABLE = {code: _escape(chr(code)) for code in range(0x2070) if _is_control(code)}
+# C0, DEL and C1 controls; line and paragraph separators; the bidirectional
+# overrides and isolates that reorder what a reader sees ("Trojan source").  Listed
+# by range: testing each of the first 0x2070 code points took ~1 ms of every start.
+_CONTROLS = (range(0x20), range(0x7F, 0xA0), range(0x2028, 0x202A), range(0x202A, 0x202F), range(0x2066, 0x206A))
+_TABLE = {code: _escape(chr(code)) for codes in _CONTROLS for code in codes}
 
 
 def printable(text: str) -> str:

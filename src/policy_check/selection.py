@@ -40,9 +40,13 @@ def did_you_mean(selector: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _matches(code: str, prefixes: Iterable[str]) -> bool:
-    # As in ruff, a prefix of letters names a whole linter: "F" is pyflakes, not FBT or FURB.
-    return any(ruff.matches_selector(code, prefix) for prefix in prefixes)
+def _matching(candidates: Iterable[str], prefixes: Sequence[str]) -> set[str]:
+    """The candidates some prefix selects.  As in ruff, a prefix of letters names a
+    whole linter: "F" is pyflakes, not FBT or FURB."""
+    selectors = tuple(prefixes)
+    if not selectors:
+        return set()
+    return {code for code in candidates if ruff.matches_any_selector(code, selectors)}
 
 
 def selected_codes(settings: Settings, codes: Sequence[str] | None = None) -> set[str]:
@@ -62,9 +66,9 @@ def _selected_codes(settings: Settings, codes: tuple[str, ...] | None) -> frozen
         chosen = {code for code in candidates if _on_by_default(code, by_code, ruff_codes)}
     else:
         select = ["PC", "E9", *ruff.DEFAULT_SELECTION] if "ALL" in settings.select else list(settings.select)
-        chosen = {code for code in candidates if _matches(code, select)}
-    chosen |= {code for code in candidates if _matches(code, settings.extend_select)}
-    chosen -= {code for code in candidates if _matches(code, settings.ignore)}
+        chosen = _matching(candidates, select)
+    chosen |= _matching(candidates, settings.extend_select)
+    chosen -= _matching(candidates, settings.ignore)
     return frozenset(chosen)
 
 
