@@ -155,3 +155,18 @@ def test_the_project_hook_imports_no_parser(tmp_path: Path) -> None:
     modules = loaded_by_a_check("--no-cache", "--exit-zero", "-q", "--scope", "project", cwd=lab)
     assert "policy_check.rules.project.layout" in modules
     assert not {"libcst", "policy_check.engine", "radon", "yaml"} & modules and not ONE_FILE_HEAVY & modules
+
+
+# What a one-module run without the cache has no use for: digests (hashlib loads
+# OpenSSL), temporary files (tempfile loads random and shutil), the project fixes'
+# workspace and the GitHub job summary's reporter.
+NO_CACHE_UNUSED = {"hashlib", "tempfile", "policy_check.rules.project.workspace", "policy_check.reporters.github"}
+
+
+def test_one_module_without_the_cache_imports_no_digest_temporary_file_or_fix_workspace(tmp_path: Path) -> None:
+    lab = _lab_in_git(tmp_path / "lab", pre_commit=True)
+    modules = loaded_by_a_check("--no-cache", "--exit-zero", "-q", "src/lab/model.py", cwd=lab)
+    assert "policy_check.rules.project.hygiene" in modules and "policy_check.rules.project.block_yaml" in modules
+    assert not NO_CACHE_UNUSED & modules
+    cached = loaded_by_a_check("--exit-zero", "-q", "src/lab/model.py", cwd=lab)
+    assert "hashlib" in cached and (lab / ".policy_check_cache").is_dir()  # the cache's keys are digests

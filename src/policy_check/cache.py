@@ -11,11 +11,9 @@ time stamp could be shared with a later change), so it is read again next time."
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from functools import cached_property
 from pathlib import Path
@@ -79,6 +77,8 @@ class ResultCache:
 
     def key_for_digest(self, relative_path: str, digest: str) -> str:
         """The entry's key from the digest of the file's text (``text_digest``)."""
+        import hashlib  # imported where used: a --no-cache run never loads OpenSSL
+
         key = hashlib.sha256(self.salt.encode())
         key.update(b"\0" + relative_path.encode("utf-8", "surrogateescape") + b"\0" + digest.encode())
         return key.hexdigest()
@@ -102,6 +102,8 @@ class ResultCache:
         target = self._file(key)
         try:
             target.parent.mkdir(exist_ok=True)
+            import tempfile  # with random and shutil, only for runs that write entries
+
             descriptor, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 json.dump([_encode(d) for d in diagnostics], handle, separators=(",", ":"))
@@ -125,10 +127,14 @@ def code_stamp() -> str:
                 except OSError:
                     continue
                 stamps.append(f"{folder}/{name}\0{info.st_mtime_ns}\0{info.st_size}")
+    import hashlib
+
     return hashlib.sha256("\n".join(sorted(stamps)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def text_digest(text: str) -> str:
+    import hashlib
+
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -196,6 +202,8 @@ class FileIndex:
         if not self._changed:
             return
         try:
+            import tempfile
+
             descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 json.dump(self._entries, handle, separators=(",", ":"))

@@ -349,16 +349,18 @@ def _all_diagnostics(results: Sequence[FileResult], run_level: list[Diagnostic])
 
 def _write_outputs(report: RunReport, args: argparse.Namespace) -> int:
     from policy_check.reporters import reporter
-    from policy_check.reporters import github as github_reporter
 
     _write_report(report, args)
     for output_format, path in args.also_write:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", encoding="utf-8") as stream:
             reporter(output_format)(report, stream, False)
-    summary_file = github_reporter.summary_path(args.summary, args.output_format)
-    if summary_file is not None:
-        github_reporter.append_summary(report, summary_file)
+    if args.summary is not None or args.output_format == "github":  # else there is no summary to write
+        from policy_check.reporters import github as github_reporter
+
+        summary_file = github_reporter.summary_path(args.summary, args.output_format)
+        if summary_file is not None:
+            github_reporter.append_summary(report, summary_file)
     if args.exit_non_zero_on_fix and report.fixed:
         return EXIT_FINDINGS
     return EXIT_CLEAN if not report.diagnostics or args.exit_zero else EXIT_FINDINGS

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 import math
 import re
@@ -64,6 +63,8 @@ class Settings:
 
     def fingerprint(self) -> str:
         """A digest of everything that can change a file's findings (for the cache)."""
+        import hashlib  # ~12M instructions (OpenSSL): only runs that use the cache pay them
+
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "config_file"}
         return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -12,7 +12,6 @@ import errno
 import io
 import os
 import stat
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +181,8 @@ def write_atomically(path: Path, data: bytes) -> None:
 def _replace(target: Path, data: bytes, info: os.stat_result) -> bool:
     """Write by rename; False (nothing changed) when the owner could not be kept or no
     temporary file can be made in the folder."""
+    import tempfile  # with random and shutil: only runs that write files import it
+
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except PermissionError:

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -75,6 +74,8 @@ def find_ruff(environ: Mapping[str, str] | None = None, executable: str | None =
     beside = Path(executable or sys.executable).parent / name
     if beside.is_file():
         return str(beside)
+    import shutil  # with bz2 and lzma: only when ruff is not beside the interpreter
+
     on_path = shutil.which("ruff", path=environ.get("PATH", ""))
     if on_path:
         return on_path
@@ -129,8 +130,10 @@ def _catalogue_cache_file(binary: str) -> Path | None:
         info = os.stat(binary)
     except OSError:
         return None
-    key = f"{os.path.abspath(binary)}\0{info.st_mtime_ns}\0{info.st_size}\0{CATALOGUE_FORMAT}"
-    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    key = f"{os.path.abspath(binary)}\0{info.st_mtime_ns}\0{info.st_size}\0{CATALOGUE_FORMAT}".encode("utf-8", "surrogateescape")
+    # Two checksums, not hashlib: its import (OpenSSL) costs a one-file run ~12M
+    # instructions, and a name needs no cryptography.
+    digest = f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}"
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "policy-check" / f"ruff-catalogue-{digest}.json"
 

@@ -8,7 +8,6 @@ Every fact is computed on first use, so a run that selects only PC7 never parses
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -458,7 +457,11 @@ class ProjectFacts:
         YAML parser's import is most of the question's cost)."""
         from policy_check.rules.project import precommit
 
-        key = "pre-commit:" + hashlib.sha256(pre_commit_text.encode("utf-8", "surrogateescape")).hexdigest()
+        key = None
+        if self.memo.enabled:  # --no-cache: no digest (nor hashlib's import) to compute
+            import hashlib
+
+            key = "pre-commit:" + hashlib.sha256(pre_commit_text.encode("utf-8", "surrogateescape")).hexdigest()
         known = self.memo.get(key)
         if known is None:
             known = precommit.runs_policy_check(pre_commit_text)

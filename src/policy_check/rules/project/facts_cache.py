@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,11 @@ class FactsCache:
         self._known: dict[str, Any] = self._read() if self._enabled else {}
         self._used: dict[str, Any] = {}
         self._changed = False
+
+    @property
+    def enabled(self) -> bool:
+        """Whether this run keeps facts (not with ``--no-cache``)."""
+        return self._enabled
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -69,6 +73,8 @@ class FactsCache:
         """Write what this run used, if it added anything (atomically)."""
         if not self._changed or ResultCache.at_root(self.root, "") is None:
             return
+        import tempfile  # with random and shutil: only when there is something to write
+
         try:
             descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

@@ -5,7 +5,6 @@ from the tracked files; a key's text is never printed."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -13,7 +12,7 @@ import re
 from collections.abc import Collection, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policy_check.cache import CACHE_FOLDER, ResultCache
 from policy_check.cache import enabled as cache_enabled
@@ -22,7 +21,9 @@ from policy_check.discovery import is_excluded
 from policy_check.rules.base import FixSafety
 from policy_check.git_repo import GitError, GitRepo
 from policy_check.rules.project.base import Finding, LazyExamples, ProjectExample, ProjectFix, ProjectRule
-from policy_check.rules.project.workspace import Workspace
+
+if TYPE_CHECKING:  # the fixes get one; a check alone never imports it
+    from policy_check.rules.project.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ def _fake_key() -> str:
 
 def _blob_id(content: bytes) -> bytes:
     """Git's id for a blob with this content."""
+    import hashlib  # only when the clean blobs are kept (not with --no-cache)
+
     return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).digest()
 
 
@@ -78,7 +81,8 @@ class CleanBlobs:
         self.path = root / CACHE_FOLDER / self.FILE
         self.known: set[bytes] = set()
         self.added: set[bytes] = set()
-        if not cache_enabled():  # --no-cache: scan everything, remember nothing
+        self.kept = cache_enabled()
+        if not self.kept:  # --no-cache: scan everything, remember nothing
             return
         try:
             self.known = {bytes.fromhex(line) for line in self.path.read_text().split()}
@@ -147,7 +151,7 @@ class CommittedPrivateKey(ProjectRule):
             content = self._content(path, entry.binsha)
             if content is not None and holds_private_key(content):
                 yield Finding(facts.path(path), self.MESSAGE.format(what=f"{path} holds a private key"))
-            elif content is not None and _blob_id(content) == entry.binsha:
+            elif content is not None and clean.kept and _blob_id(content) == entry.binsha:
                 # Only what was read is known clean: a working-tree file with unstaged
                 # changes is not the blob the index names.
                 clean.add(entry.binsha)

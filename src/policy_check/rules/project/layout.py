@@ -8,14 +8,16 @@ import ast
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policy_check.diagnostics import Applicability, Severity
 from policy_check.rules.base import FixSafety
 from policy_check.rules.project import precommit
 from policy_check.rules.project.base import Finding, ProjectExample, ProjectFix, ProjectRule
 from policy_check.rules.project.facts import TEST_FOLDERS, PythonProject
-from policy_check.rules.project.workspace import Workspace
+
+if TYPE_CHECKING:  # the fixes get one; a check alone never imports it
+    from policy_check.rules.project.workspace import Workspace
 
 SETUPTOOLS_PYPROJECT = """\
 [build-system]

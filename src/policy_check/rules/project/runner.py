@@ -18,10 +18,10 @@ from policy_check.globs import matches_any
 from policy_check.rules.project import PROJECT_RULES
 from policy_check.rules.project.base import Finding, ProjectRule
 from policy_check.rules.project.facts import ProjectFacts
-from policy_check.rules.project.workspace import Workspace
 
 if TYPE_CHECKING:
     from policy_check.config import Settings
+    from policy_check.rules.project.workspace import Workspace
     from policy_check.run_context import RunContext
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ def run_project_checks(context: RunContext) -> list[Diagnostic]:
 
 def _diff(facts: ProjectFacts, allowed: Sequence[tuple[type[ProjectRule], Finding]], context: RunContext) -> None:
     """--diff: the fixes as one git-style patch (moves as renames), counted as fixes."""
+    from policy_check.rules.project.workspace import Workspace  # only when fixing
+
     workspace = Workspace(facts.root, dry_run=True, overlay=context.fixed_sources)
     applied = _apply(workspace, allowed)
     sys.stdout.write(workspace.diff(lambda path: _relative(path, facts.root)))
@@ -64,6 +66,8 @@ def _diff(facts: ProjectFacts, allowed: Sequence[tuple[type[ProjectRule], Findin
 
 def _fix(facts: ProjectFacts, allowed: Sequence[tuple[type[ProjectRule], Finding]], context: RunContext) -> None:
     """--fix: apply, count and list the fixes; after a move, say to reinstall."""
+    from policy_check.rules.project.workspace import Workspace
+
     workspace = Workspace(facts.root, dry_run=False, git_repo=facts.repo)
     applied = _apply(workspace, allowed)
     context.fixed.extend(_diagnostic(rule, finding, facts, context) for rule, finding in applied)
