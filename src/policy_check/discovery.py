@@ -13,8 +13,8 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from policy_check.config import Settings
 from policy_check.globs import matches_any
@@ -25,8 +25,9 @@ PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")
 TEST_FOLDERS = {"tests", "test", "testing"}
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: ~0.4M instructions to define instead of
+    # ~4M (the generated methods are compiled at import), paid by every run.
     path: Path
     # Relative to the project root, forward slashes: what config globs match.
     relative_path: str
