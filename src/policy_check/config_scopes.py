@@ -26,14 +26,20 @@ class ConfigScopes:
     enabled: bool = True
     _by_folder: dict[str, Settings | None] = field(default_factory=dict)
     _loaded: dict[Path, Settings] = field(default_factory=dict)
+    # By the path as given: ruff's findings name a few files thousands of times, and
+    # an absolute path costs a getcwd each.
+    _by_path: dict[str, Settings] = field(default_factory=dict)
 
-    def settings_for(self, path: Path) -> Settings:
+    def settings_for(self, path: str | os.PathLike[str]) -> Settings:
         """The settings that govern ``path``."""
         if not self.enabled:
             return self.root
-        folder = os.path.dirname(os.path.abspath(path))
-        nested = self._nested(folder)
-        return nested if nested is not None else self.root
+        key = os.fspath(path)
+        found = self._by_path.get(key)
+        if found is None:
+            nested = self._nested(os.path.dirname(os.path.abspath(key)))
+            found = self._by_path[key] = nested if nested is not None else self.root
+        return found
 
     def _nested(self, folder: str) -> Settings | None:
         if folder not in self._by_folder:
@@ -67,7 +73,7 @@ class ConfigScopes:
 
     def keeps(self, diagnostic: Diagnostic, selected: Callable[[Settings], set[str]]) -> bool:
         """Whether a run-level finding (ruff's) stands under its folder's configuration."""
-        settings = self.settings_for(Path(diagnostic.path))
+        settings = self.settings_for(diagnostic.path)
         if settings is self.root or diagnostic.project_level:
             return True
         if diagnostic.code not in selected(settings):

@@ -85,4 +85,18 @@ def matches(relative_path: str, pattern: str) -> bool:
 
 
 def matches_any(relative_path: str, patterns: Iterable[str]) -> bool:
-    return any(matches(relative_path, pattern) for pattern in patterns)
+    """``matches`` for any pattern, the path split once (discovery asks each file
+    against the ~25 default excludes)."""
+    path = relative_path.replace("\\", "/")
+    parts: list[str] | None = None
+    for pattern in patterns:
+        name = _plain_name(pattern)
+        if name is None:
+            if _compile(pattern).match(path) is not None:
+                return True
+            continue
+        if parts is None:
+            parts = path.split("/")
+        if name in parts:
+            return True
+    return False
