@@ -54,6 +54,9 @@ class ResultCache:
     def __init__(self, folder: Path, salt: str) -> None:
         self.folder = folder
         self.salt = f"{__version__}\0{code_stamp()}\0{salt}"
+        # Each place read back, made once: a warm run reads ~150k of them, and
+        # building a frozen Location costs four times a lookup.
+        self._places: dict[tuple[int, int], Location] = {}
 
     @classmethod
     def at_root(cls, root: Path, salt: str) -> ResultCache | None:
@@ -94,7 +97,7 @@ class ResultCache:
                 text = handle.read(MAX_ENTRY_BYTES + 1)
             if len(text) > MAX_ENTRY_BYTES:
                 return None
-            return [_decode(row, display_path) for row in json.loads(text)]
+            return [_decode(row, display_path, self._places) for row in json.loads(text)]
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
 
@@ -248,13 +251,14 @@ def _encode(diagnostic: Diagnostic) -> list[object]:
     ]
 
 
-def _decode(row: list[object], path: str) -> Diagnostic:
+def _decode(row: list[object], path: str, places: dict[tuple[int, int], Location]) -> Diagnostic:
     """A finding from its row, checked as the reporters rely on it (JSON can hold a
-    string where a row goes); ValueError or TypeError for anything we did not write."""
+    string where a row goes); ValueError or TypeError for anything we did not write.
+    ``places``: the Locations made so far, by (row, column)."""
     code, message, start_row, start_column, end_row, end_column, severity, name, fix_row, snippet, project_level, extra, scope = row
-    if not all(type(text) is str for text in (code, message, name, snippet, scope)):
+    if not (type(code) is str and type(message) is str and type(name) is str and type(snippet) is str and type(scope) is str):
         raise TypeError("a text that is not a string")
-    if type(project_level) is not bool or not isinstance(extra, dict) or not _shallow(extra):
+    if type(project_level) is not bool or not isinstance(extra, dict) or (extra and not _shallow(extra)):
         raise TypeError("ill-typed flags")
     fix = None
     if fix_row is not None:
@@ -263,20 +267,24 @@ def _decode(row: list[object], path: str) -> Diagnostic:
         for content, row_1, column_1, row_2, column_2 in edit_rows:
             if type(content) is not str:
                 raise TypeError("an edit that is not text")
-            edits.append(Edit(content, _location(row_1, column_1), _location(row_2, column_2)))
+            edits.append(Edit(content, _location(row_1, column_1, places), _location(row_2, column_2, places)))
         if type(fix_message) is not str:
             raise TypeError("a fix message that is not text")
         fix = Fix(fix_message, _APPLICABILITIES[applicability], tuple(edits))
     return Diagnostic(
-        code, message, path, _location(start_row, start_column), _location(end_row, end_column),  # type: ignore[arg-type]
+        code, message, path, _location(start_row, start_column, places), _location(end_row, end_column, places),  # type: ignore[arg-type]
         _SEVERITIES[severity], name, fix, snippet, project_level, extra, scope,  # type: ignore[arg-type]
     )
 
 
-def _location(row: object, column: object) -> Location:
+def _location(row: object, column: object, places: dict[tuple[int, int], Location]) -> Location:
+    # The types first: True == 1 as a key.
     if type(row) is not int or type(column) is not int or row < 1 or column < 1:
         raise ValueError("not a place in a file")
-    return Location(row, column)
+    place = places.get((row, column))
+    if place is None:
+        place = places[(row, column)] = Location(row, column)
+    return place
 
 
 def _shallow(value: object, depth: int = 0) -> bool:
