@@ -11,7 +11,7 @@ from radon.complexity import cc_visit_ast
 from radon.visitors import Function
 
 from policy_check.rules.complexity import ComplexFunction, UnmaintainableModule
-from policy_check.rules.complexity.measure import decision_words_at_least, function_complexities
+from policy_check.rules.complexity.measure import complexity_drivers, decision_words_at_least, function_complexities
 from policy_check.testing import check_snippet
 
 BRANCHY = textwrap.dedent(
@@ -178,3 +178,16 @@ def test_function_complexities_of_the_corner_shapes() -> None:
     ours = {function.name: complexity for function, complexity in function_complexities(ast.parse(RADON_CORNERS))}
     # `method` (in a class inside a function) and `hidden` (in a class inside a class) are radon's blind spots.
     assert ours == {"outer": 11, "closure": 5, "fit": 4, "fast": 3, "gather": 6, "route": 3}
+
+
+def test_drivers_of_the_corner_shapes() -> None:
+    # What the message names is counted over the whole `def` (a conditional decorator
+    # and default, an assert's operators), but not inside nested functions, classes or
+    # lambdas; `except*` handlers are branches.
+    trees = [ast.parse(RADON_CORNERS)] + ([ast.parse(TRY_STAR)] if hasattr(ast, "TryStar") else [])
+    drivers = {function.name: complexity_drivers(function) for tree in trees for function, _ in function_complexities(tree)}
+    assert drivers["outer"] == "8 branches, 3 boolean operators, 2 loops"
+    assert drivers["closure"] == "2 branches, 2 loops"
+    assert drivers["gather"] == "2 branches, 1 boolean operator, 2 loops"
+    assert drivers["route"] == "3 branches"
+    assert drivers.get("group", "2 branches") == "2 branches"

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 # Every keyword that can add one to a function's complexity (and some that cannot):
 # a file with fewer of them than the threshold has no function over it.
 _DECISION_WORD = re.compile(rb"\b(?:if|elif|for|while|and|or|except|else|case)\b")
-_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -141,28 +139,69 @@ if hasattr(ast, "Match"):
 
 
 def complexity_drivers(function: ast.AST) -> str:
-    """What makes a function complex, in words: branches, boolean operators, loops."""
-    counts: Counter[str] = Counter()
-    pending = list(ast.iter_child_nodes(function))
+    """What makes a function complex, in words: branches, boolean operators, loops.
+
+    Counted in a walk like ``_measure_function``'s (by node type, fields read
+    directly), over everything under the ``def`` (decorators and defaults too; an
+    assert's content too) but nested functions, classes and lambdas."""
+    branches = operators = loops = 0
+    fields_of = _DRIVER_FIELDS
+    pending: list[Any] = [function]
     while pending:
         node = pending.pop()
-        if isinstance(node, _NESTED_SCOPES):
-            continue  # nested functions and classes are measured on their own
-        if isinstance(node, (ast.If, ast.IfExp)):
-            counts["branches"] += 1
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            counts["branches"] += len(node.handlers) + bool(node.orelse)  # type: ignore[attr-defined]
-        elif type(node).__name__ == "Match":
-            counts["branches"] += len(node.cases)  # type: ignore[attr-defined]
-        elif isinstance(node, ast.BoolOp):
-            counts["boolean operators"] += len(node.values) - 1
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            counts["loops"] += 1
-            counts["branches"] += bool(node.orelse)
-        elif isinstance(node, ast.comprehension):
-            counts["loops"] += 1
-            counts["branches"] += len(node.ifs)
-        pending.extend(ast.iter_child_nodes(node))
+        kind = type(node)
+        driver = _DRIVERS.get(kind)
+        if driver is not None:
+            if driver is _NOT_COUNTED:
+                if node is not function:
+                    continue  # nested functions and classes are measured on their own
+            else:
+                more_branches, more_operators, more_loops = driver(node)
+                branches += more_branches
+                operators += more_operators
+                loops += more_loops
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(name for name in getattr(kind, "_fields", ()) if name not in _NO_DRIVER_FIELDS)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                pending += value
+            elif value is not None:
+                pending.append(value)
+    counts = {"branches": branches, "boolean operators": operators, "loops": loops}
     parts = [f"{counts[kind]} {kind if counts[kind] != 1 else kind[:-1]}" for kind in ("branches", "boolean operators", "loops") if counts[kind]]
     return ", ".join(parts) if parts else "its structure"
 
+
+def _loop_drivers(node: Any) -> tuple[int, int, int]:
+    return bool(node.orelse), 0, 1
+
+
+def _try_drivers(node: Any) -> tuple[int, int, int]:
+    return len(node.handlers) + bool(node.orelse), 0, 0
+
+
+# Node type → (branches, boolean operators, loops) it adds; _NOT_COUNTED: not walked into.
+_DRIVERS: dict[type, Callable[[Any], tuple[int, int, int]]] = {
+    ast.FunctionDef: _NOT_COUNTED,
+    ast.AsyncFunctionDef: _NOT_COUNTED,
+    ast.ClassDef: _NOT_COUNTED,
+    ast.Lambda: _NOT_COUNTED,
+    ast.If: lambda node: (1, 0, 0),
+    ast.IfExp: lambda node: (1, 0, 0),
+    ast.Try: _try_drivers,
+    ast.BoolOp: lambda node: (0, len(node.values) - 1, 0),
+    ast.For: _loop_drivers,
+    ast.AsyncFor: _loop_drivers,
+    ast.While: _loop_drivers,
+    ast.comprehension: lambda node: (len(node.ifs), 0, 1),
+}
+if hasattr(ast, "TryStar"):
+    _DRIVERS[ast.TryStar] = _try_drivers
+if hasattr(ast, "Match"):
+    _DRIVERS[ast.Match] = lambda node: (len(node.cases), 0, 0)
+# The fields of _LEAF_FIELDS but an `except`'s `type` (an expression) never hold a node
+# that counts; what is not a node (None in lists, strings) has no fields and counts nothing.
+_NO_DRIVER_FIELDS = _LEAF_FIELDS - {"type"}
+_DRIVER_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: (), ast.Name: (), type(None): ()}
