@@ -15,15 +15,17 @@ from policy_check.analysis.literals import string_value
 
 
 def _is_dunder_name(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "__name__"
+    return type(node) is cst.Name and node.value == "__name__"  # type: ignore[attr-defined]
 
 
 def is_main_guard(node: cst.CSTNode) -> bool:
     """``if __name__ == "__main__":`` (either operand order)."""
-    if not isinstance(node, cst.If) or not isinstance(node.test, cst.Comparison):
+    # Exact types: libcst's node classes have no subclasses, and isinstance with them
+    # costs a call into ABCMeta when it fails (these run for many nodes of every file).
+    if type(node) is not cst.If or type(node.test) is not cst.Comparison:  # type: ignore[attr-defined]
         return False
-    test = node.test
-    if len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, cst.Equal):
+    test = node.test  # type: ignore[attr-defined]
+    if len(test.comparisons) != 1 or type(test.comparisons[0].operator) is not cst.Equal:
         return False
     left, right = test.left, test.comparisons[0].comparator
     return (_is_dunder_name(left) and string_value(right) == "__main__") or (
@@ -31,11 +33,14 @@ def is_main_guard(node: cst.CSTNode) -> bool:
     )
 
 
+_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
+
+
 def inside_main_guard(stack: Sequence[cst.CSTNode]) -> bool:
     """Whether the current node runs only when the module is executed as a script
     (inside the body of a main guard, not inside a function defined there)."""
     for ancestor in reversed(stack):
-        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if type(ancestor) in _SCOPES:
             return False
         if is_main_guard(ancestor):
             return True
@@ -44,8 +49,8 @@ def inside_main_guard(stack: Sequence[cst.CSTNode]) -> bool:
 
 def enclosing_function(stack: Sequence[cst.CSTNode]) -> cst.FunctionDef | None:
     for ancestor in reversed(stack):
-        if isinstance(ancestor, cst.FunctionDef):
-            return ancestor
+        if type(ancestor) is cst.FunctionDef:
+            return ancestor  # type: ignore[return-value]
     return None
 
 
@@ -66,8 +71,7 @@ def assigned_names(statements: Sequence[cst.BaseStatement]) -> set[str]:
     imports), not inside nested functions."""
     names: set[str] = set()
     for statement in statements:
-        # Exact types: isinstance with libcst's classes goes through ABCMeta, and this
-        # runs over every statement of a module.
+        # Exact types, as in is_main_guard: this runs over every statement of a module.
         if type(statement) in _DEFINITIONS:
             names.add(statement.name.value)  # type: ignore[attr-defined]
         elif type(statement) is cst.SimpleStatementLine:
@@ -76,25 +80,30 @@ def assigned_names(statements: Sequence[cst.BaseStatement]) -> set[str]:
     return names
 
 
+_TARGETED = frozenset({cst.AnnAssign, cst.AugAssign})
+_SEQUENCES = frozenset({cst.Tuple, cst.List})
+
+
 def _bound_by_small_statement(small: cst.BaseSmallStatement) -> set[str]:
     names: set[str] = set()
-    if isinstance(small, cst.Assign):
-        for target in small.targets:
+    kind = type(small)  # exact types, as in is_main_guard: most small statements are none of these
+    if kind is cst.Assign:
+        for target in small.targets:  # type: ignore[attr-defined]
             names.update(target_names(target.target))
-    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-        names.update(target_names(small.target))
-    elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-        for alias in small.names:
+    elif kind in _TARGETED:
+        names.update(target_names(small.target))  # type: ignore[attr-defined]
+    elif kind is cst.ImportFrom and type(small.names) is not cst.ImportStar:  # type: ignore[attr-defined]
+        for alias in small.names:  # type: ignore[attr-defined]
             bound = alias.asname.name if alias.asname else alias.name
-            if isinstance(bound, cst.Name):
+            if type(bound) is cst.Name:
                 names.add(bound.value)
     return names
 
 
 def target_names(target: cst.BaseExpression) -> set[str]:
     """Names an assignment target binds (``a``, ``a, (b, c)``); none for ``x.y`` or ``x[i]``."""
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return {name for element in target.elements for name in target_names(element.value)}
+    if type(target) is cst.Name:
+        return {target.value}  # type: ignore[attr-defined]
+    if type(target) in _SEQUENCES:
+        return {name for element in target.elements for name in target_names(element.value)}  # type: ignore[attr-defined]
     return set()

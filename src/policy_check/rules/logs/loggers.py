@@ -12,7 +12,7 @@ import libcst as cst
 
 from policy_check.analysis.literals import string_value
 from policy_check.analysis.module_kind import module_calls
-from policy_check.analysis.names import dotted_name, module_level_statements
+from policy_check.analysis.names import ImportNames, dotted_name, module_level_statements
 from policy_check.analysis.patterns import assigned_names
 from policy_check.rules.base import FileContext, NodeEdit
 from policy_check.rules.logs.placement import setup_edits
@@ -54,12 +54,30 @@ SETUP_HELPER = re.compile(r"(?i)(setup|set_up|config|configure|init|initiali[sz]
 _STDERR_METHODS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
 
 
-# A call `_LoggingFacts` looks at names one of these (in the call, or in the import
-# of an alias for it): a module whose text holds none needs no pass over its calls.
-_FACT_WORDS = re.compile(
-    r"basicConfig|dictConfig|fileConfig|stderr|warn|error|exception|critical|fatal|"
-    r"(?i:(setup|set_up|config|configure|init|initiali[sz]e)_?(logging|logger|logs?)\b)"
-)
+# The last name of every call `_LoggingFacts` looks at is one of these, or a setup
+# helper's: that name is an identifier of the module's text (in the call, or in the
+# import of an alias for it), so a module whose text holds none as a whole word needs
+# no pass over its calls (`errorbar`, `std_error` and `ValueError` are not `error`).
+_FACT_NAMES = frozenset({"basicConfig", "dictConfig", "fileConfig", "print", *_STDERR_METHODS})
+# Found as plain text first, then checked for word boundaries (one regular expression
+# with both costs four times as much on research code).
+_FACT_TEXT = re.compile(r"basicConfig|dictConfig|fileConfig|stderr|warn(?:ing)?|error|exception|critical|fatal")
+_FACT_WORD = re.compile(r"\b(?:basicConfig|dictConfig|fileConfig|stderr|warn(?:ing)?|error|exception|critical|fatal)\b")
+# SETUP_HELPER's two halves: its ends are rare, its beginnings are not.
+_HELPER_END = re.compile(r"(?i)log(?:ging|ger|s)?\b")
+_HELPER_START = re.compile(r"(?i)(?:setup|set_up|config|configure|init|initiali[sz]e)_?\Z")
+_LONGEST_HELPER_START = len("initialize_")
+
+
+def _may_hold_facts(source: str) -> bool:
+    """Whether the text names a configuring call, standard error, a warning or error
+    method, or a setup helper (whole words; a setup helper's name may have a prefix)."""
+    if any(_FACT_WORD.match(source, found.start()) for found in _FACT_TEXT.finditer(source)):
+        return True
+    return any(
+        _HELPER_START.search(source, max(0, end.start() - _LONGEST_HELPER_START), end.start())
+        for end in _HELPER_END.finditer(source)
+    )
 
 
 class _LoggingFacts:
@@ -70,12 +88,14 @@ class _LoggingFacts:
         self.context = context
         self.configuration = Configuration.NONE
         self.writes_stderr = False
-        if not _FACT_WORDS.search(context.source):
+        if not _may_hold_facts(context.source):
             return  # the usual research script: prints, and no logging set up
         for call in module_calls(context.module).everywhere():
             self._call(call)
 
     def _call(self, node: cst.Call) -> None:
+        if not _may_be_fact(node.func, self.context.names):
+            return
         qualified = self.context.names.qualify(node.func) or dotted_name(node.func) or ""
         if qualified in CONFIG_CALLS:
             found = _basic_config(node, self.context) if qualified == "logging.basicConfig" else Configuration.OTHER
@@ -92,6 +112,22 @@ class _LoggingFacts:
             self.writes_stderr = True
         elif logging_call_method(node, self.context) in _STDERR_METHODS:
             self.writes_stderr = True
+
+
+def _may_be_fact(func: cst.BaseExpression, names: ImportNames) -> bool:
+    """Whether a call of ``func`` can be one `_LoggingFacts` looks at, from the last
+    name of ``func`` and of what it qualifies to (qualifying keeps an attribute's)."""
+    if type(func) is cst.Attribute:
+        return _is_fact_name(func.attr.value)  # type: ignore[attr-defined]
+    if type(func) is cst.Name:
+        full = names.aliases.get(func.value, "")  # type: ignore[attr-defined]
+        return _is_fact_name(func.value) or _is_fact_name(full.rpartition(".")[2])  # type: ignore[attr-defined]
+    return False  # not a name: no configuration, no print, and no logger method
+
+
+def _is_fact_name(name: str) -> bool:
+    # The setup helpers all end in `log`, `logs`, `logger` or `logging`.
+    return name in _FACT_NAMES or "log" in name.lower()
 
 
 def _basic_config(call: cst.Call, context: FileContext) -> Configuration:
@@ -188,13 +224,15 @@ def _alias(context: FileContext, module_name: str) -> str | None:
 
 
 def _assigned_logger(statement: cst.BaseStatement, context: FileContext) -> str | None:
-    if not isinstance(statement, cst.SimpleStatementLine):
+    # Exact types (libcst's classes have no subclasses; a failing isinstance with them
+    # is slow): this runs over every module-level statement of a file with prints.
+    if type(statement) is not cst.SimpleStatementLine:
         return None
-    for small in statement.body:
+    for small in statement.body:  # type: ignore[attr-defined]
         if (
-            isinstance(small, cst.Assign)
+            type(small) is cst.Assign
             and len(small.targets) == 1
-            and isinstance(small.targets[0].target, cst.Name)
+            and type(small.targets[0].target) is cst.Name
             and is_get_logger(small.value, context)
         ):
             return small.targets[0].target.value
@@ -202,24 +240,32 @@ def _assigned_logger(statement: cst.BaseStatement, context: FileContext) -> str 
 
 
 def is_get_logger(node: cst.BaseExpression, context: FileContext) -> bool:
-    return isinstance(node, cst.Call) and context.names.qualify(node.func) == "logging.getLogger"
+    return type(node) is cst.Call and context.names.qualify(node.func) == "logging.getLogger"  # type: ignore[attr-defined]
 
 
 def logging_call_method(call: cst.Call, context: FileContext) -> str | None:
     """``info`` for ``logger.info(…)``, ``logging.info(…)``, ``self.log.info(…)``."""
-    qualified = context.names.qualify(call.func)
+    # Asked of every call: the method's name first, before qualifying it (which keeps
+    # the last name, and gives nothing for what is not a name or an attribute chain).
+    func = call.func
+    if type(func) is cst.Attribute:
+        if func.attr.value not in LEVEL_METHODS:  # type: ignore[attr-defined]
+            return None
+    elif type(func) is not cst.Name:
+        return None
+    qualified = context.names.qualify(func)
     if qualified and qualified.startswith("logging.") and qualified.split(".")[-1] in LEVEL_METHODS:
         if qualified.count(".") == 1 or qualified.startswith("logging.root."):
             return qualified.split(".")[-1]
-    if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in LEVEL_METHODS:
+    if type(func) is not cst.Attribute:
         return None
-    receiver = call.func.value
-    if isinstance(receiver, cst.Name) and receiver.value in LOGGER_NAMES:
-        return call.func.attr.value
-    if isinstance(receiver, cst.Attribute) and receiver.attr.value in LOGGER_ATTRIBUTES:
-        return call.func.attr.value
-    if isinstance(receiver, cst.Call) and is_get_logger(receiver, context):
-        return call.func.attr.value
+    receiver = func.value  # type: ignore[attr-defined]
+    if type(receiver) is cst.Name and receiver.value in LOGGER_NAMES:
+        return func.attr.value  # type: ignore[attr-defined]
+    if type(receiver) is cst.Attribute and receiver.attr.value in LOGGER_ATTRIBUTES:
+        return func.attr.value  # type: ignore[attr-defined]
+    if is_get_logger(receiver, context):
+        return func.attr.value  # type: ignore[attr-defined]
     return None
 
 

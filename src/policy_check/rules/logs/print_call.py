@@ -126,9 +126,12 @@ class PrintCall(Rule):
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
-        self.module_shadows_print = "print" in assigned_names(
-            list(module_level_statements(context.module.body))
-        ) or context.names.is_imported("print")
+        # Module-level imports only (the traversal adds a function's as it meets them).
+        self._print_imported = context.names.is_imported("print")
+        # Whether module-level code rebinds print: asked at the first print call.
+        self._module_shadows_print: bool | None = None
+        # id of a function of this tree → whether it rebinds print.
+        self._functions_shadowing: dict[int, bool] = {}
         self._logging: ModuleLogging | None = None
         self._setup: LoggingSetup | str | None = None
 
@@ -140,7 +143,8 @@ class PrintCall(Rule):
         return context.path.suffix != ".ipynb" and super().applies_to(context)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not (isinstance(node.func, cst.Name) and node.func.value == "print") or self._shadowed():
+        # An exact type: a failing isinstance with libcst's classes is slow, and most calls are not prints.
+        if not (type(node.func) is cst.Name and node.func.value == "print") or self._shadowed():
             return
         keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
         level = self._stream_level(keywords.get("file"))
@@ -153,18 +157,28 @@ class PrintCall(Rule):
             self.report(node, fix=fix)
 
     def _shadowed(self) -> bool:
-        if self.module_shadows_print:
+        if self._module_shadows_print is None:
+            module_level = list(module_level_statements(self.context.module.body))
+            self._module_shadows_print = self._print_imported or "print" in assigned_names(module_level)
+        if self._module_shadows_print:
             return True
         function = enclosing_function(self.context.stack)
         while function is not None:
-            if "print" in parameter_names(function):
-                return True
-            body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
-            if "print" in assigned_names(list(body)):
+            if self._function_shadows(function):
                 return True
             index = self.context.stack.index(function)
             function = enclosing_function(self.context.stack[:index])
         return False
+
+    def _function_shadows(self, function: cst.FunctionDef) -> bool:
+        """Whether a function rebinds print (a parameter, an assignment in its body):
+        asked once per function, not once per print in it."""
+        shadows = self._functions_shadowing.get(id(function))
+        if shadows is None:
+            body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
+            shadows = "print" in parameter_names(function) or "print" in assigned_names(list(body))
+            self._functions_shadowing[id(function)] = shadows
+        return shadows
 
     def _stream_level(self, file: cst.BaseExpression | None) -> str | None:
         """``info`` for standard output, ``warning`` for standard error, ``None`` for a file."""
