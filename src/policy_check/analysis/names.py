@@ -84,6 +84,18 @@ class ImportNames:
             return dotted
         return f"{target}.{rest}" if rest else target
 
+    def qualify_ending(self, node: cst.BaseExpression, last_names: frozenset[str]) -> str | None:
+        """``qualify(node)`` when its last name is one of ``last_names``, else ``None``.
+        For the questions asked of every call: an attribute's last name is checked
+        before anything is qualified (qualifying keeps it)."""
+        if type(node) is cst.Attribute:
+            if node.attr.value not in last_names:  # type: ignore[attr-defined]
+                return None
+        elif type(node) is not cst.Name:
+            return None
+        qualified = self.qualify(node)
+        return qualified if qualified is not None and qualified.rpartition(".")[2] in last_names else None
+
     def is_imported(self, local_name: str) -> bool:
         return local_name in self.aliases
 

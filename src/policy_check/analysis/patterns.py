@@ -33,14 +33,16 @@ def is_main_guard(node: cst.CSTNode) -> bool:
     )
 
 
-_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
+# Nodes whose body does not run when the enclosing code runs (exact types, for
+# `type(node) in SCOPE_TYPES`).
+SCOPE_TYPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
 
 def inside_main_guard(stack: Sequence[cst.CSTNode]) -> bool:
     """Whether the current node runs only when the module is executed as a script
     (inside the body of a main guard, not inside a function defined there)."""
     for ancestor in reversed(stack):
-        if type(ancestor) in _SCOPES:
+        if type(ancestor) in SCOPE_TYPES:
             return False
         if is_main_guard(ancestor):
             return True

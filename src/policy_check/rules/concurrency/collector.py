@@ -8,11 +8,11 @@ from __future__ import annotations
 import libcst as cst
 
 from policy_check.analysis.names import ImportNames
+from policy_check.analysis.patterns import SCOPE_TYPES
 from policy_check.rules.base import FileContext, Rule
 from policy_check.rules.concurrency.sites import (
     CONSTRUCTIONS,
     CONTEXT_CONSTRUCTIONS,
-    DEFINITIONS,
     JOBLIB_THREAD_OPTIONS,
     POOL_METHODS,
     Site,
@@ -24,6 +24,7 @@ from policy_check.analysis.literals import string_value
 from policy_check.rules.concurrency.targets import Target, TargetResolver, locally_bound
 from policy_check.rules.concurrency.workload import ModuleDefinitions, class_methods
 
+_CONSTRUCTOR_NAMES = frozenset(constructor.rpartition(".")[2] for constructor in CONSTRUCTIONS)
 # Calls by a bare name that never hand work to a pool.
 _NOT_POOLS = ("print", "len", "list", "range")
 
@@ -59,7 +60,7 @@ class ConcurrencyRule(Rule):
     def _where(self) -> Where:
         self._order += 1
         stack = self.context.stack
-        functions = tuple(node for node in stack if isinstance(node, cst.FunctionDef))
+        functions = tuple(node for node in stack if type(node) is cst.FunctionDef)
         function = functions[-1] if functions else None
         return Where(
             order=self._order,
@@ -67,7 +68,7 @@ class ConcurrencyRule(Rule):
             function=function,
             functions=functions,
             owner=_method_owner(stack, function),
-            in_definition=any(isinstance(node, DEFINITIONS) for node in stack),
+            in_definition=any(type(node) in SCOPE_TYPES for node in stack),
             guarded=_under_main_guard(stack),
             ancestors=frozenset(id(node) for node in stack),
             top_statement=stack[1] if len(stack) > 1 and isinstance(stack[0], cst.Module) else None,
@@ -87,8 +88,10 @@ class ConcurrencyRule(Rule):
                 self.thread_classes.append((node, self._where()))
 
     def visit_Call(self, node: cst.Call) -> None:
+        # Exact types here and in _where (libcst's node classes have no subclasses, and a
+        # failing isinstance with them is slow): this runs for every call.
         stack = self.context.stack
-        if isinstance(stack[-2], cst.Assign) and (joblib_kind := self._joblib_kind(node)) is not None:
+        if type(stack[-2]) is cst.Assign and (joblib_kind := self._joblib_kind(node)) is not None:
             # `parallel = Parallel(prefer="threads")`, called later as `parallel(delayed(f)(x) for …)`.
             self._record_site(joblib_kind, node)
             return
@@ -97,21 +100,22 @@ class ConcurrencyRule(Rule):
             self._record_site(kind, node)
             return
         func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in POOL_METHODS:
-            self.name_uses.append((node, func.value.value, func.attr.value, self._where()))
-        elif isinstance(func, cst.Name) and func.value not in _NOT_POOLS:
-            self.name_uses.append((node, func.value, "__call__", self._where()))
-        elif isinstance(func, cst.Call) and self._joblib_kind(func) is not None:
+        kind = type(func)
+        if kind is cst.Attribute and type(func.value) is cst.Name and func.attr.value in POOL_METHODS:  # type: ignore[attr-defined]
+            self.name_uses.append((node, func.value.value, func.attr.value, self._where()))  # type: ignore[attr-defined]
+        elif kind is cst.Name and func.value not in _NOT_POOLS:  # type: ignore[attr-defined]
+            self.name_uses.append((node, func.value, "__call__", self._where()))  # type: ignore[attr-defined]
+        elif kind is cst.Call and self._joblib_kind(func) is not None:  # type: ignore[arg-type]
             site = Site(self._joblib_kind(func) or "", func, self._where())
             site.uses.append((node, "__call__", site.where))
             self.sites.append(site)
 
     def _construction_kind(self, call: cst.Call) -> str | None:
-        qualified = self.context.names.qualify(call.func) or ""
+        qualified = self.context.names.qualify_ending(call.func, _CONSTRUCTOR_NAMES)
         if qualified in CONSTRUCTIONS:
             return CONSTRUCTIONS[qualified]
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in CONTEXT_CONSTRUCTIONS and self._is_context(func.value):
+        if type(func) is cst.Attribute and func.attr.value in CONTEXT_CONSTRUCTIONS and self._is_context(func.value):  # type: ignore[attr-defined]
             return CONTEXT_CONSTRUCTIONS[func.attr.value]
         return None
 
@@ -195,8 +199,8 @@ def _method_owner(stack: list[cst.CSTNode], function: cst.FunctionDef | None) ->
 def _under_main_guard(stack: list[cst.CSTNode]) -> bool:
     """In the body of a main guard, and not inside a def, lambda or class there."""
     for index, node in enumerate(stack[:-1]):
-        if isinstance(node, DEFINITIONS):
+        if type(node) in SCOPE_TYPES:
             return False
-        if isinstance(node, cst.If) and stack[index + 1] is node.body and is_guard_test(node.test):
+        if type(node) is cst.If and stack[index + 1] is node.body and is_guard_test(node.test):
             return True
     return False

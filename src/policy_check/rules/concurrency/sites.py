@@ -35,8 +35,6 @@ CONSTRUCTIONS: dict[str, str] = {
 CONTEXT_CONSTRUCTIONS = {"Pool": "process-pool", "Process": "process"}
 THREAD_KINDS = frozenset({"thread", "thread-executor", "thread-pool", "joblib-threads"})
 PROCESS_KINDS = frozenset({"process", "process-executor", "process-pool"})
-# Nodes whose body does not run when the enclosing code runs.
-DEFINITIONS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 def is_name(node: cst.CSTNode, name: str) -> bool:

@@ -7,7 +7,7 @@ import libcst as cst
 from policy_check.analysis.literals import string_value
 from policy_check.rules.base import FileContext, Invalid, Rule, Valid
 from policy_check.rules.imports.path_changes import path_change
-from policy_check.rules.imports.built_paths import PATH_BUILDERS, BuiltPath
+from policy_check.rules.imports.built_paths import JOIN_OPERATORS, BuiltPath, is_path_builder
 from policy_check.rules.imports.path_literals import (
     absolute_path_prefixes,
     bare_prefix,
@@ -111,11 +111,11 @@ class AbsolutePathLiteral(Rule):
         return bool(source_trigger(absolute_path_prefixes(context)).search(context.source)) and super().applies_to(context)
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        if isinstance(node.operator, (cst.Add, cst.Divide)) and id(node) not in self.covered:
+        if type(node.operator) in JOIN_OPERATORS and id(node) not in self.covered:
             self._check_built(node)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if id(node) not in self.covered and self.context.names.qualify(node.func) in PATH_BUILDERS:
+        if id(node) not in self.covered and is_path_builder(node.func, self.context.names):
             self._check_built(node)
 
     def _check_built(self, node: cst.BaseExpression) -> None:

@@ -18,6 +18,14 @@ PATH_BUILDERS = frozenset(
         "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
     }
 )
+_BUILDER_NAMES = frozenset(builder.rpartition(".")[2] for builder in PATH_BUILDERS)
+# The operators that build a path from pieces (`+` for text, `/` for pathlib).
+JOIN_OPERATORS = frozenset({cst.Add, cst.Divide})
+
+
+def is_path_builder(func: cst.BaseExpression, names: ImportNames) -> bool:
+    """Whether a call of ``func`` builds a path (``os.path.join``, ``Path`` through any alias)."""
+    return names.qualify_ending(func, _BUILDER_NAMES) in PATH_BUILDERS
 
 
 @dataclass
@@ -35,15 +43,16 @@ class BuiltPath:
         return built
 
     def _collect(self, node: cst.BaseExpression, names: ImportNames, top: bool = False) -> bool:
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Divide)):
-            joined = isinstance(node.operator, cst.Divide)
+        # Exact types: libcst's node classes have no subclasses, and a failing isinstance with them is slow.
+        if type(node) is cst.BinaryOperation and type(node.operator) in JOIN_OPERATORS:  # type: ignore[attr-defined]
+            joined = type(node.operator) is cst.Divide  # type: ignore[attr-defined]
             if not top and joined != self.joined:
                 self.pieces.append(node)
                 return True
             self.joined = joined
             self.parts.append(node)
             return self._collect(node.left, names) and self._collect(node.right, names)
-        if isinstance(node, cst.Call) and names.qualify(node.func) in PATH_BUILDERS:
+        if type(node) is cst.Call and is_path_builder(node.func, names):  # type: ignore[attr-defined]
             if any(arg.keyword is not None or arg.star for arg in node.args):
                 return False
             if not top and not self.joined:

@@ -22,15 +22,19 @@ _PATH_ARGUMENT = {"append": 0, "insert": 1, "extend": 0, "addsitedir": 0}
 def is_sys_path(node: cst.BaseExpression, context: FileContext, aliases: Iterable[str] = ()) -> bool:
     """``sys.path`` through any import alias (``import sys as s``, ``from sys import
     path as p``), or a local name that was bound to it (``search = sys.path``)."""
-    if isinstance(node, cst.Name):
-        if node.value in aliases:
+    # Exact types (libcst's node classes have no subclasses, and a failing isinstance
+    # with them is slow): PC201 asks this of every assignment and call.
+    kind = type(node)
+    if kind is cst.Name:
+        if node.value in aliases:  # type: ignore[attr-defined]
             return True
         if context.names.qualify(node) != SYS_PATH:
             return False
         # `from sys import path` at module level, but a parameter of the same name here.
         function = enclosing_function(context.stack)
-        return function is None or node.value not in parameter_names(function)
-    return isinstance(node, cst.Attribute) and context.names.qualify(node) == SYS_PATH
+        return function is None or node.value not in parameter_names(function)  # type: ignore[attr-defined]
+    # Qualifying keeps the last name: only `….path` can be sys.path.
+    return kind is cst.Attribute and node.attr.value == "path" and context.names.qualify(node) == SYS_PATH  # type: ignore[attr-defined]
 
 
 def _is_os_environ(node: cst.BaseExpression, names: ImportNames) -> bool:
@@ -38,16 +42,16 @@ def _is_os_environ(node: cst.BaseExpression, names: ImportNames) -> bool:
 
 
 def _subscript_key(node: cst.Subscript) -> str | None:
-    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+    if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Index:
         return None
     return string_value(node.slice[0].slice.value)
 
 
 def _writes_pythonpath_target(target: cst.BaseExpression, names: ImportNames) -> bool:
     return (
-        isinstance(target, cst.Subscript)
-        and _is_os_environ(target.value, names)
-        and _subscript_key(target) == "PYTHONPATH"
+        type(target) is cst.Subscript
+        and _is_os_environ(target.value, names)  # type: ignore[attr-defined]
+        and _subscript_key(target) == "PYTHONPATH"  # type: ignore[arg-type]
     )
 
 
@@ -56,9 +60,9 @@ def _changed_target(target: cst.BaseExpression, context: FileContext, aliases: I
 
     ``whole`` allows ``sys.path = …`` itself; a bare alias name is never enough there,
     since ``p = …`` only rebinds the local name."""
-    if isinstance(target, cst.Subscript) and is_sys_path(target.value, context, aliases):
+    if type(target) is cst.Subscript and is_sys_path(target.value, context, aliases):  # type: ignore[attr-defined]
         return "sys.path[...] ="
-    if whole and isinstance(target, cst.Attribute) and is_sys_path(target, context):
+    if whole and type(target) is cst.Attribute and is_sys_path(target, context):
         return "sys.path ="
     if _writes_pythonpath_target(target, context.names):
         return 'os.environ["PYTHONPATH"] ='
@@ -68,21 +72,22 @@ def _changed_target(target: cst.BaseExpression, context: FileContext, aliases: I
 def path_change(node: cst.CSTNode, context: FileContext, aliases: Iterable[str] = ()) -> str | None:
     """A short name for how ``node`` changes the import path (``sys.path.insert``,
     ``site.addsitedir``, ``os.environ["PYTHONPATH"] =``…), or ``None``."""
-    if isinstance(node, cst.Call):
-        return _call_change(node, context, aliases)
-    if isinstance(node, cst.Assign):
-        for assign_target in node.targets:
+    kind = type(node)
+    if kind is cst.Call:
+        return _call_change(node, context, aliases)  # type: ignore[arg-type]
+    if kind is cst.Assign:
+        for assign_target in node.targets:  # type: ignore[attr-defined]
             changed = _changed_target(assign_target.target, context, aliases, whole=True)
             if changed:
                 return changed
         return None
-    if isinstance(node, cst.AugAssign):
-        target = node.target
-        if isinstance(target, cst.Name) and target.value in aliases or is_sys_path(target, context):
+    if kind is cst.AugAssign:
+        target = node.target  # type: ignore[attr-defined]
+        if type(target) is cst.Name and target.value in aliases or is_sys_path(target, context):
             return "sys.path +="
         return _changed_target(target, context, aliases, whole=True)
-    if isinstance(node, cst.Del):
-        return _deleted_change(node, context, aliases)
+    if kind is cst.Del:
+        return _deleted_change(node, context, aliases)  # type: ignore[arg-type]
     return None
 
 
@@ -96,13 +101,13 @@ def _deleted_change(node: cst.Del, context: FileContext, aliases: Iterable[str])
 
 def _call_change(call: cst.Call, context: FileContext, aliases: Iterable[str]) -> str | None:
     func = call.func
-    if isinstance(func, cst.Attribute):
-        method = func.attr.value
+    if type(func) is cst.Attribute:
+        method = func.attr.value  # type: ignore[attr-defined]
         if method in PATH_MUTATORS:
-            return f"sys.path.{method}" if is_sys_path(func.value, context, aliases) else None
+            return f"sys.path.{method}" if is_sys_path(func.value, context, aliases) else None  # type: ignore[attr-defined]
         if method not in ("addsitedir", "setdefault", "update", "putenv"):
             return None
-    elif not isinstance(func, cst.Name) or func.value not in ("addsitedir", "putenv"):
+    elif type(func) is not cst.Name or func.value not in ("addsitedir", "putenv"):  # type: ignore[attr-defined]
         return None
     qualified = context.names.qualify(func)
     if qualified == "site.addsitedir":

@@ -194,13 +194,14 @@ class SysPathHack(Rule):
             self.imports.append(_SeenImport(node, self.order))
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if is_sys_path(node.value, self.context) and all(isinstance(t.target, cst.Name) for t in node.targets):
+        if is_sys_path(node.value, self.context) and all(type(t.target) is cst.Name for t in node.targets):
             scope = enclosing_function(self.context.stack)
             self.path_aliases.update((t.target.value, scope) for t in node.targets)  # type: ignore[attr-defined]
             return
-        for assign_target in node.targets:
-            if isinstance(assign_target.target, cst.Name):
-                self.path_aliases.pop(assign_target.target.value, None)
+        if self.path_aliases:
+            for assign_target in node.targets:
+                if type(assign_target.target) is cst.Name:
+                    self.path_aliases.pop(assign_target.target.value, None)  # type: ignore[attr-defined]
         self._check(node)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:

@@ -83,11 +83,11 @@ class RootLoggerCall(Rule):
         self._same_text: bool | None = None
 
     def visit_Call(self, node: cst.Call) -> None:
-        qualified = self.context.names.qualify(node.func)
+        qualified = self.context.names.qualify_ending(node.func, LEVEL_METHODS)
         if not qualified or not qualified.startswith("logging."):
             return
         method = qualified.split(".")[-1]
-        if method not in LEVEL_METHODS or qualified not in (f"logging.{method}", f"logging.root.{method}"):
+        if qualified not in (f"logging.{method}", f"logging.root.{method}"):
             return
         if inside_main_guard(self.context.stack):
             return
