@@ -83,16 +83,24 @@ def _measure_function(function: ast.FunctionDef | ast.AsyncFunctionDef, found: l
             if counter is _NOT_COUNTED:
                 continue
             complexity += counter(node)
-        fields = fields_of.get(kind)
-        if fields is None:
-            fields = fields_of[kind] = tuple(name for name in getattr(kind, "_fields", ()) if name not in _LEAF_FIELDS)
-        for name in fields:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                pending += value
-            elif value is not None and not isinstance(value, (str, int, float, complex, bytes)):
-                pending.append(value)
+        _push_children(node, fields_of, _LEAF_FIELDS, pending)
     found[index] = (function, complexity)
+
+
+def _push_children(node: ast.AST, fields_of: dict[type, tuple[str, ...]], skipped: frozenset[str], pending: list[Any]) -> None:
+    """Push the node's children (nodes, and the nodes of its lists) onto ``pending``;
+    the fields to read are found once per node type (``skipped``: fields that never
+    hold a node that counts)."""
+    kind = type(node)
+    fields = fields_of.get(kind)
+    if fields is None:
+        fields = fields_of[kind] = tuple(name for name in getattr(kind, "_fields", ()) if name not in skipped)
+    for name in fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            pending += value
+        elif value is not None and not isinstance(value, (str, int, float, complex, bytes)):
+            pending.append(value)
 
 
 def _nested_function(node: ast.AST) -> int:
@@ -160,15 +168,7 @@ def complexity_drivers(function: ast.AST) -> str:
                 branches += more_branches
                 operators += more_operators
                 loops += more_loops
-        fields = fields_of.get(kind)
-        if fields is None:
-            fields = fields_of[kind] = tuple(name for name in getattr(kind, "_fields", ()) if name not in _NO_DRIVER_FIELDS)
-        for name in fields:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                pending += value
-            elif value is not None:
-                pending.append(value)
+        _push_children(node, fields_of, _NO_DRIVER_FIELDS, pending)
     counts = {"branches": branches, "boolean operators": operators, "loops": loops}
     parts = [f"{counts[kind]} {kind if counts[kind] != 1 else kind[:-1]}" for kind in ("branches", "boolean operators", "loops") if counts[kind]]
     return ", ".join(parts) if parts else "its structure"
@@ -202,6 +202,6 @@ if hasattr(ast, "TryStar"):
 if hasattr(ast, "Match"):
     _DRIVERS[ast.Match] = lambda node: (len(node.cases), 0, 0)
 # The fields of _LEAF_FIELDS but an `except`'s `type` (an expression) never hold a node
-# that counts; what is not a node (None in lists, strings) has no fields and counts nothing.
+# that counts; None in lists has no fields and counts nothing.
 _NO_DRIVER_FIELDS = _LEAF_FIELDS - {"type"}
 _DRIVER_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: (), ast.Name: (), type(None): ()}
