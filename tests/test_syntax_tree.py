@@ -6,11 +6,14 @@ returns (not left in reference cycles for the garbage collector)."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import libcst as cst
 
 from policy_check.config import Settings
+from policy_check.diagnostics import Diagnostic
 from policy_check.engine import check_text
 from policy_check.rules import FILE_RULES
 from policy_check.rules.base import Rule
@@ -135,23 +138,35 @@ def _live_modules() -> list[cst.Module]:
     return [found for found in gc.get_objects() if isinstance(found, cst.Module)]
 
 
-def test_a_checked_files_trees_are_freed_without_a_garbage_collection(tmp_path: Path) -> None:
-    # PC5's per-file caches on the context refer back to it; the engine lets them go.
-    text = "import numpy as np\n\ndef f(a, b):\n    out = np.zeros(len(a))\n    for i in range(len(a)):\n        out[i] = a[i] * b[i]\n    print(out)\n    return out\n"
-    rules = [rule for rule in FILE_RULES if rule.default_enabled]
-    settings = Settings(root=tmp_path)
+@contextmanager
+def _collector_off() -> Iterator[None]:
     gc.collect()
     enabled = gc.isenabled()
     gc.disable()
     try:
-        before = {id(module) for module in _live_modules()}
-        first = check_text(text, tmp_path / "a.py", "a.py", "a.py", settings, rules, False)
-        # Rules may keep the last module's facts (a single entry) until the next file.
-        second = check_text(text + "\n", tmp_path / "b.py", "b.py", "b.py", settings, rules, False)
-        after = [module for module in _live_modules() if id(module) not in before]
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def _check_twice(text: str, tmp_path: Path) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The text checked as one file, then (a line longer) as another: rules may keep
+    the last module's facts (a single entry) until the next file."""
+    rules = [rule for rule in FILE_RULES if rule.default_enabled]
+    settings = Settings(root=tmp_path)
+    first = check_text(text, tmp_path / "a.py", "a.py", "a.py", settings, rules, False)
+    second = check_text(text + "\n", tmp_path / "b.py", "b.py", "b.py", settings, rules, False)
+    return first, second
+
+
+def test_a_checked_files_trees_are_freed_without_a_garbage_collection(tmp_path: Path) -> None:
+    # PC5's per-file caches on the context refer back to it; the engine lets them go.
+    text = "import numpy as np\n\ndef f(a, b):\n    out = np.zeros(len(a))\n    for i in range(len(a)):\n        out[i] = a[i] * b[i]\n    print(out)\n    return out\n"
+    with _collector_off():
+        before = {id(module) for module in _live_modules()}
+        first, second = _check_twice(text, tmp_path)
+        after = [module for module in _live_modules() if id(module) not in before]
     assert {d.code for d in first} >= {"PC301", "PC501"} and len(first) == len(second)
     assert all(module.code == text + "\n" for module in after), "the first file's tree is still alive"
 
@@ -164,22 +179,14 @@ def test_a_check_leaves_no_nodes_in_reference_cycles(tmp_path: Path) -> None:
         "def f(a, b):\n    out = np.zeros(len(a))\n    m = len(b)\n    for i in range(m):\n"
         "        out[i] = a[i] * b[i] + x[0]\n    print(out)\n    return out\n"
     )
-    rules = [rule for rule in FILE_RULES if rule.default_enabled]
-    settings = Settings(root=tmp_path)
-    gc.collect()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        found = check_text(text, tmp_path / "a.py", "a.py", "a.py", settings, rules, False)
-        # The next file's check lets go of what rules keep of the last file.
-        check_text(text + "\n", tmp_path / "b.py", "b.py", "b.py", settings, rules, False)
+    with _collector_off():
+        found, _ = _check_twice(text, tmp_path)
         gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        in_cycles = [type(garbage).__name__ for garbage in gc.garbage if isinstance(garbage, cst.CSTNode)]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        if enabled:
-            gc.enable()
+        try:
+            gc.collect()
+            in_cycles = [type(garbage).__name__ for garbage in gc.garbage if isinstance(garbage, cst.CSTNode)]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
     assert {d.code for d in found} >= {"PC501"}
     assert in_cycles == []
