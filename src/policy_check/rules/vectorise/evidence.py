@@ -98,11 +98,13 @@ _NOT_ARRAY_BUILTINS = frozenset(
 class ArrayEvidence:
     """The arrays of one function (or module body), and the scalars that hold lengths."""
 
-    def __init__(self, context: FileContext, function: cst.FunctionDef | None, walk: ScopeWalk, outer: ArrayEvidence | None) -> None:
+    def __init__(self, context: FileContext, function: cst.FunctionDef | None, walk: ScopeWalk, has_outer: bool) -> None:
         self.context = context
         self.function = function
         self.walk = walk
-        self.outer = outer
+        # A top-level function sees the module's names (its `outer` evidence).
+        self.has_outer = has_outer
+        self._outer: ArrayEvidence | None = None
         self.numpy_alias: str | None = next(iter(sorted(context.names.local_names_for("numpy"))), None)
         self.bound_names: set[str] = set(walk.bindings) | set(walk.params)
         self._memo: dict[str, ArrayFacts | None] = {}
@@ -119,6 +121,14 @@ class ArrayEvidence:
     @property
     def lengths(self) -> _Lengths:
         return _Lengths(self)
+
+    @property
+    def outer(self) -> ArrayEvidence | None:
+        """The module's evidence, for a top-level function: made on first use (most
+        functions' loops read no module name, and the module's walk is the longest)."""
+        if self.has_outer and self._outer is None:
+            self._outer = evidence_for_scope(self.context, self.context.module)
+        return self._outer
 
     # -- the public questions --------------------------------------------------
 
@@ -142,7 +152,7 @@ class ArrayEvidence:
         return sorted(self.bound_names)
 
     def has_candidates(self) -> bool:
-        return bool(self.bound_names) or self.outer is not None
+        return bool(self.bound_names) or self.has_outer
 
     def name_facts(self, name: str) -> ArrayFacts | None:
         if name in self._memo:
@@ -179,7 +189,7 @@ class ArrayEvidence:
         values = self.walk.bindings.get(expr.value)
         if values:
             return all(v is not None and _visibly_not_array(v, self.context) for v in values)
-        return self.outer.visibly_not_array(expr) if self.outer is not None and expr.value not in self.walk.params else False
+        return self.outer.visibly_not_array(expr) if self.has_outer and expr.value not in self.walk.params else False  # type: ignore[union-attr]
 
     def is_generator(self, name: str) -> bool:
         values = self.walk.bindings.get(name)
@@ -932,8 +942,8 @@ def evidence_for_scope(context: FileContext, scope: cst.CSTNode) -> ArrayEvidenc
         return hit[1]
     function = scope if type(scope) is cst.FunctionDef else None
     body = scope.body if type(scope) in (cst.FunctionDef, cst.ClassDef, cst.Lambda) else scope
-    outer = evidence_for_scope(context, context.module) if function is not None and _is_top_level(context, function) else None
-    evidence = ArrayEvidence(context, function, walk_scope(context, function, body), outer)  # type: ignore[arg-type]
+    has_outer = function is not None and _is_top_level(context, function)
+    evidence = ArrayEvidence(context, function, walk_scope(context, function, body), has_outer)  # type: ignore[arg-type]
     cache[id(scope)] = (scope, evidence)
     return evidence
 
@@ -947,7 +957,7 @@ def _is_top_level(context: FileContext, function: cst.FunctionDef) -> bool:
 
 
 def build_evidence(context: FileContext, function: cst.FunctionDef | None, body: cst.CSTNode) -> ArrayEvidence:
-    return ArrayEvidence(context, function, walk_scope(context, function, body), None)
+    return ArrayEvidence(context, function, walk_scope(context, function, body), False)
 
 
 def dotted(expr: cst.BaseExpression) -> str | None:
