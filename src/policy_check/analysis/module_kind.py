@@ -153,22 +153,30 @@ def does_work(statement: cst.BaseStatement, names: ImportNames) -> bool:
     """Whether a module-level statement does the module's work when run: a call
     statement, a loop, a ``with`` block (not definitions, imports, assignments,
     docstrings or setup calls such as ``warnings.filterwarnings``)."""
-    if isinstance(statement, cst.SimpleStatementLine):
-        return any(_small_does_work(small, names) for small in statement.body)
-    if isinstance(statement, (cst.For, cst.While, cst.With)):
+    # Exact types (libcst's node classes have no subclasses; a failing isinstance with
+    # them goes through ABCMeta): this runs over a module's statements for several rules.
+    kind = type(statement)
+    if kind is cst.SimpleStatementLine:
+        return any(_small_does_work(small, names) for small in statement.body)  # type: ignore[attr-defined]
+    if kind in _LOOPS_AND_WITH:
         return True
-    if isinstance(statement, (cst.If, cst.Try)):
-        return any(does_work(inner, names) for inner in _direct_blocks(statement))
+    if kind is cst.If or kind is cst.Try:
+        return any(does_work(inner, names) for inner in _direct_blocks(statement))  # type: ignore[arg-type]
     return False
 
 
+_LOOPS_AND_WITH = frozenset({cst.For, cst.While, cst.With})
+# Expression statements that do nothing: docstrings, `...`, a bare name.
+_INERT = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis, cst.Name})
+
+
 def _small_does_work(small: cst.BaseSmallStatement, names: ImportNames) -> bool:
-    if not isinstance(small, cst.Expr):
+    if type(small) is not cst.Expr:
         return False
-    value = small.value
-    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis, cst.Name)):
+    value = small.value  # type: ignore[attr-defined]
+    if type(value) in _INERT:
         return False
-    if isinstance(value, cst.Call):
+    if type(value) is cst.Call:
         name = names.qualify(value.func) or dotted_name(value.func) or ""
         return not name.startswith(_SETUP_PREFIXES)
     return True

@@ -45,24 +45,25 @@ class ImportNames:
         self.aliases: dict[str, str] = {}
 
     def add_import(self, node: cst.Import | cst.ImportFrom) -> None:
-        if isinstance(node, cst.Import):
+        # Exact types, as above (every import of every file comes here).
+        if type(node) is cst.Import:
             for alias in node.names:
                 full = _module_name(alias.name)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    self.aliases[alias.asname.name.value] = full
+                if alias.asname is not None and type(alias.asname.name) is cst.Name:
+                    self.aliases[alias.asname.name.value] = full  # type: ignore[attr-defined]
                 else:
                     # `import os.path` binds `os`.
                     head = full.split(".")[0]
                     self.aliases[head] = head
             return
-        if node.relative or isinstance(node.names, cst.ImportStar):
+        if node.relative or type(node.names) is cst.ImportStar:  # type: ignore[union-attr]
             return
-        module = _module_name(node.module)
-        for alias in node.names:
+        module = _module_name(node.module)  # type: ignore[union-attr]
+        for alias in node.names:  # type: ignore[union-attr]
             name = _module_name(alias.name)
             local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
+                local = alias.asname.name.value  # type: ignore[attr-defined]
             self.aliases[local] = f"{module}.{name}"
 
     def collect_module_level(self, module: cst.Module) -> None:
@@ -116,15 +117,15 @@ def module_level_statements(body: Iterable[cst.BaseStatement]) -> Iterable[cst.B
 def _blocks_of(statement: cst.BaseCompoundStatement) -> list[cst.BaseStatement]:
     statements: list[cst.BaseStatement] = []
     body = statement.body
-    if isinstance(body, cst.IndentedBlock):
-        statements.extend(body.body)
+    if type(body) is cst.IndentedBlock:
+        statements.extend(body.body)  # type: ignore[attr-defined]
     for attribute in ("orelse", "finalbody"):
         other = getattr(statement, attribute, None)
         while other is not None:
-            if isinstance(other.body, cst.IndentedBlock):
+            if type(other.body) is cst.IndentedBlock:
                 statements.extend(other.body.body)
-            other = getattr(other, "orelse", None) if isinstance(other, cst.If) else None
+            other = getattr(other, "orelse", None) if type(other) is cst.If else None
     for handler in getattr(statement, "handlers", ()):
-        if isinstance(handler.body, cst.IndentedBlock):
+        if type(handler.body) is cst.IndentedBlock:
             statements.extend(handler.body.body)
     return statements
