@@ -5,8 +5,10 @@ outside git, keys in the history, git-lfs pointers, and the CLI's fix modes."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import tomlkit
@@ -218,3 +220,24 @@ def test_key_scan_remembers_clean_blobs_and_still_finds_a_key_added_later(tmp_pa
     git(root, "add", "src/lab/notes.txt")
     found = check_project(root, settings, ["PC701"])
     assert len(found) == 1 and "src/lab/notes.txt holds a private key" in found[0][1].message
+
+
+def test_script_imports_are_kept_by_stat_and_read_again_when_a_script_changes(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "scripts", {"analysis.py": "from helpers import load\n", "helpers.py": "def load():\n    pass\n"}, use_git=False)
+    (root / "pyproject.toml").write_text("[tool.policy-check]\n")
+    settings = settings_from_table({}, root, None)
+    hour_ago = time.time() - 3600  # a file changed within the clock's resolution is never kept
+    for name in ("analysis.py", "helpers.py"):
+        os.utime(root / name, (hour_ago, hour_ago))
+
+    def helper_findings() -> list[str]:
+        return [finding.message for code, finding in check_project(root, settings, ["PC101"]) if "helper" in finding.message]
+
+    first = helper_findings()
+    assert first and "helpers.py" in first[0]
+    facts_file = (root / ".policy_check_cache" / "project-facts").read_text()
+    assert facts_file.count('"imports:') == 2, facts_file
+    assert helper_findings() == first  # read back, not from the scripts
+    (root / "analysis.py").write_text("import numpy\n")
+    os.utime(root / "analysis.py", (hour_ago + 60, hour_ago + 60))
+    assert helper_findings() == []
