@@ -18,7 +18,12 @@ module of a small research project in git, from its root (pre-commit's usual cas
 project rules and ruff included).  Prints Markdown tables and the ratios issue 18
 sets targets for.  Not part of CI:
 
-    python benchmarks/corpus_speed.py [--libraries DIR] [--research DIR] [--skip libraries|research|startup] [--fixit]
+    python benchmarks/corpus_speed.py [--libraries DIR] [--research DIR] [--skip libraries|research|startup] [--pairs N] [--fixit]
+
+This machine's speed drifts by 20-30% between minutes (the same run took 41.6 s and
+51.7 s ten minutes apart, the floor 25.9 s and 31.4 s), so ``--pairs N`` runs the
+floor and the cold JSON run alternately N times: each row then shows the median, and
+the cold/floor target is the median of the N side-by-side ratios.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,6 +88,8 @@ class Row:
     wall: float | None
     count: int = 1
     peak_mb: float = 0.0
+    # With --pairs: each side-by-side run's wall (the row's wall is their median).
+    walls: tuple[float, ...] = ()
 
 
 def measure(command: list[str], repeat: int = 1, cwd: Path | None = None) -> dict[str, float]:
@@ -148,18 +156,36 @@ class Tools:
     fixit: str | None
 
 
-def corpus_rows(name: str, corpus: Path, tools: Tools, scratch: Path, fixit: bool) -> list[Row]:
+def _paired_rows(floor: tuple[str, list[str]], cold: tuple[str, list[str]], count: int, pairs: int) -> list[Row]:
+    """The floor and the cold run measured alternately ``pairs`` times."""
+    runs: dict[str, list[dict[str, float]]] = {floor[0]: [], cold[0]: []}
+    for _ in range(pairs):
+        for label, command in (floor, cold):
+            result = measure(command)
+            runs[label].append(result)
+            print(f"  {label}: {result['wall']:.2f} s", file=sys.stderr, flush=True)
+    return [
+        Row(
+            label,
+            statistics.median(result["wall"] for result in results),
+            count,
+            max(result["peak_mb"] for result in results),
+            tuple(result["wall"] for result in results),
+        )
+        for label, results in runs.items()
+    ]
+
+
+def corpus_rows(name: str, corpus: Path, tools: Tools, scratch: Path, fixit: bool, pairs: int = 1) -> list[Row]:
     files = python_files(corpus)
     listing = scratch / f"{name}-files.txt"
     listing.write_text("\n".join(str(path) for path in files))
     count = len(files)
     cold = [tools.policy_check, "--isolated", "--no-cache", "--exit-zero", "--jobs", JOBS]
     print(f"{name}: {count} .py files", file=sys.stderr)
-    rows = [
-        _row("libcst parse only, 2 processes (floor)", [sys.executable, "-c", _PARSE_ONLY, JOBS, str(listing)], count),
-        _row("policy-check cold, JSON output", [*cold, "--output-format", "json", str(corpus)], count),
-        _row("policy-check cold, text output", [*cold, "--output-format", "text", str(corpus)], count),
-    ]
+    floor = ("libcst parse only, 2 processes (floor)", [sys.executable, "-c", _PARSE_ONLY, JOBS, str(listing)])
+    rows = _paired_rows(floor, ("policy-check cold, JSON output", [*cold, "--output-format", "json", str(corpus)]), count, pairs)
+    rows.append(_row("policy-check cold, text output", [*cold, "--output-format", "text", str(corpus)], count))
     warm_root = _checked_copy(corpus, scratch / f"{name}-warm")
     warm = [tools.policy_check, "--exit-zero", "--jobs", JOBS, "--output-format", "json", "."]
     measure(warm, cwd=warm_root)  # fills the cache
@@ -188,8 +214,19 @@ def startup_rows(tools: Tools, scratch: Path, repeat: int) -> list[Row]:
     ]
 
 
-def _wall(rows: list[Row], start: str) -> float | None:
-    return next((row.wall for row in rows if row.label.startswith(start)), None)
+def _row_of(rows: list[Row], start: str) -> Row | None:
+    return next((row for row in rows if row.label.startswith(start)), None)
+
+
+def _ratio(rows: list[Row], numerator: str, denominator: str) -> float | None:
+    """The numerator's wall over the denominator's; for runs made in pairs, the median
+    of the pairs' ratios (each pair side by side, in the same minute)."""
+    top, bottom = _row_of(rows, numerator), _row_of(rows, denominator)
+    if top is None or bottom is None or not top.wall or not bottom.wall:
+        return None
+    if len(top.walls) > 1 and len(top.walls) == len(bottom.walls):
+        return statistics.median(a / b for a, b in zip(top.walls, bottom.walls))
+    return top.wall / bottom.wall
 
 
 def ratios(tables: dict[str, list[Row]]) -> list[tuple[str, float | None, str]]:
@@ -197,8 +234,7 @@ def ratios(tables: dict[str, list[Row]]) -> list[tuple[str, float | None, str]]:
     found: list[tuple[str, float | None, str]] = []
 
     def ratio(what: str, rows: list[Row], numerator: str, denominator: str, target: str) -> None:
-        top, bottom = _wall(rows, numerator), _wall(rows, denominator)
-        found.append((what, top / bottom if top and bottom else None, target))
+        found.append((what, _ratio(rows, numerator, denominator), target))
 
     research, libraries, startup = tables.get("research"), tables.get("libraries"), tables.get("startup")
     if research:
@@ -225,7 +261,8 @@ def print_tables(tables: dict[str, list[Row]], titles: dict[str, str]) -> None:
             if row.wall is None:
                 print(f"| {row.label} | not installed | | |")
             else:
-                print(f"| {row.label} | {row.wall:.2f} | {row.count / row.wall:.0f} | {row.peak_mb:.0f} |")
+                walls = f" (median of {', '.join(f'{wall:.2f}' for wall in row.walls)})" if len(row.walls) > 1 else ""
+                print(f"| {row.label} | {row.wall:.2f}{walls} | {row.count / row.wall:.0f} | {row.peak_mb:.0f} |")
     print("\n| target (issue 18) | measured | target |")
     print("|---|---:|---|")
     for what, value, target in ratios(tables):
@@ -238,6 +275,7 @@ def main() -> None:
     parser.add_argument("--research", type=Path, help="a folder of research repositories (no research rows without it)")
     parser.add_argument("--skip", action="append", default=[], choices=["libraries", "research", "startup"])
     parser.add_argument("--repeat", type=int, default=5, help="runs per start-up measurement (the best is kept)")
+    parser.add_argument("--pairs", type=int, default=1, help="floor and cold JSON runs made alternately this many times")
     parser.add_argument("--fixit", action="store_true", help="also time fixit on the corpora (slow: minutes)")
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
@@ -254,10 +292,10 @@ def main() -> None:
             libraries = args.libraries or HERE / "corpus"
             if args.libraries is None and not libraries.exists():
                 subprocess.run(["bash", str(CORPUS_SCRIPT), str(libraries)], check=True)
-            tables["libraries"] = corpus_rows("libraries", libraries, tools, scratch, args.fixit)
+            tables["libraries"] = corpus_rows("libraries", libraries, tools, scratch, args.fixit, args.pairs)
             titles["libraries"] = f"Libraries ({libraries}): {len(python_files(libraries))} .py files"
         if args.research and "research" not in args.skip:
-            tables["research"] = corpus_rows("research", args.research, tools, scratch, args.fixit)
+            tables["research"] = corpus_rows("research", args.research, tools, scratch, args.fixit, args.pairs)
             notebooks = len(_files(args.research, (".ipynb",)))
             titles["research"] = f"Research code ({args.research}): {len(python_files(args.research))} .py files, {notebooks} notebooks"
         if "startup" not in args.skip:
