@@ -191,3 +191,8 @@ def test_drivers_of_the_corner_shapes() -> None:
     assert drivers["gather"] == "2 branches, 1 boolean operator, 2 loops"
     assert drivers["route"] == "3 branches"
     assert drivers.get("group", "2 branches") == "2 branches"
+
+
+def test_a_single_driver_is_named_in_the_singular() -> None:
+    function = ast.parse("def f(x):\n    if x and x > 1:\n        for _ in x:\n            pass\n").body[0]
+    assert complexity_drivers(function) == "1 branch, 1 boolean operator, 1 loop"

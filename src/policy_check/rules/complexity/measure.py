@@ -170,8 +170,11 @@ def complexity_drivers(function: ast.AST) -> str:
                 loops += more_loops
         _push_children(node, fields_of, _NO_DRIVER_FIELDS, pending)
     counts = {"branches": branches, "boolean operators": operators, "loops": loops}
-    parts = [f"{counts[kind]} {kind if counts[kind] != 1 else kind[:-1]}" for kind in ("branches", "boolean operators", "loops") if counts[kind]]
+    parts = [f"{count} {kind if count != 1 else _ONE[kind]}" for kind, count in counts.items() if count]
     return ", ".join(parts) if parts else "its structure"
+
+
+_ONE = {"branches": "branch", "boolean operators": "boolean operator", "loops": "loop"}
 
 
 def _loop_drivers(node: Any) -> tuple[int, int, int]:

@@ -245,19 +245,12 @@ def is_get_logger(node: cst.BaseExpression, context: FileContext) -> bool:
 
 def logging_call_method(call: cst.Call, context: FileContext) -> str | None:
     """``info`` for ``logger.info(…)``, ``logging.info(…)``, ``self.log.info(…)``."""
-    # Asked of every call: the method's name first, before qualifying it (which keeps
-    # the last name, and gives nothing for what is not a name or an attribute chain).
+    # Asked of every call: the method's name is checked before anything is qualified.
     func = call.func
-    if type(func) is cst.Attribute:
-        if func.attr.value not in LEVEL_METHODS:  # type: ignore[attr-defined]
-            return None
-    elif type(func) is not cst.Name:
-        return None
-    qualified = context.names.qualify(func)
-    if qualified and qualified.startswith("logging.") and qualified.split(".")[-1] in LEVEL_METHODS:
-        if qualified.count(".") == 1 or qualified.startswith("logging.root."):
-            return qualified.split(".")[-1]
-    if type(func) is not cst.Attribute:
+    qualified = context.names.qualify_ending(func, LEVEL_METHODS)
+    if qualified and qualified.startswith("logging.") and (qualified.count(".") == 1 or qualified.startswith("logging.root.")):
+        return qualified.split(".")[-1]
+    if type(func) is not cst.Attribute or func.attr.value not in LEVEL_METHODS:  # type: ignore[attr-defined]
         return None
     receiver = func.value  # type: ignore[attr-defined]
     if type(receiver) is cst.Name and receiver.value in LOGGER_NAMES:
