@@ -241,3 +241,12 @@ def test_script_imports_are_kept_by_stat_and_read_again_when_a_script_changes(tm
     (root / "analysis.py").write_text("import numpy\n")
     os.utime(root / "analysis.py", (hour_ago + 60, hour_ago + 60))
     assert helper_findings() == []
+
+
+def test_a_pre_commit_config_pyyaml_cannot_build_is_an_unparsed_config_not_an_internal_error(tmp_path: Path) -> None:
+    impossible_date = "repos: [{repo: local, hooks: [{id: fetch, name: fetch, entry: fetch, language: system, since: 2023-02-30}]}]\n"
+    too_deep = "repos: " + "[" * 5000 + "]" * 5000 + "\n"
+    for config in (impossible_date, too_deep):
+        root = make_repo(tmp_path / str(len(config)), {**CLEAN, ".pre-commit-config.yaml": config, "src/lab/__init__.py": ""})
+        assert hook_ids(config) == set() and add_hooks(config) is None
+        assert codes(root) == ["PC106"]  # as for any config that does not parse: no PC000

@@ -22,7 +22,10 @@ def _load_yaml(text: str) -> tuple[Any, bool]:
 
     try:
         return yaml.safe_load(text), True
-    except yaml.YAMLError:
+    # Not only YAMLError: PyYAML builds dates and numbers with Python's own
+    # constructors, so `2023-02-30` raises ValueError, and thousands of nested
+    # brackets overflow its recursive composer. Either way the config did not parse.
+    except (yaml.YAMLError, ValueError, RecursionError):
         return None, False
 
 
