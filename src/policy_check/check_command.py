@@ -324,9 +324,7 @@ class _RunLevel:
     def found(self, fixed_sources: dict[str, str]) -> list[Diagnostic]:
         """The findings (``fixed_sources``: the files' text after the file rules' fixes)."""
         if self._thread is None:
-            from dataclasses import replace
-
-            self.context = replace(self.context, fixed_sources=fixed_sources)
+            self.context = self.context._replace(fixed_sources=fixed_sources)
             self._run()
         else:
             self._thread.join()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from policy_check.config import Settings, find_config_file, load_settings
@@ -18,17 +17,19 @@ from policy_check.discovery import SourceFile, is_excluded, relative_to_root
 from policy_check.globs import matches_any
 
 
-@dataclass
 class ConfigScopes:
-    root: Settings
-    # How the command line changes a configuration (the same for every folder).
-    with_options: Callable[[Settings], Settings]
-    enabled: bool = True
-    _by_folder: dict[str, Settings | None] = field(default_factory=dict)
-    _loaded: dict[Path, Settings] = field(default_factory=dict)
-    # By the path as given: ruff's findings name a few files thousands of times, and
-    # an absolute path costs a getcwd each.
-    _by_path: dict[str, Settings] = field(default_factory=dict)
+    # A plain class, not a dataclass: a dataclass costs ~3M instructions to define
+    # (its methods are compiled at import), on every run.
+    def __init__(self, root: Settings, with_options: Callable[[Settings], Settings], enabled: bool = True) -> None:
+        self.root = root
+        # How the command line changes a configuration (the same for every folder).
+        self.with_options = with_options
+        self.enabled = enabled
+        self._by_folder: dict[str, Settings | None] = {}
+        self._loaded: dict[Path, Settings] = {}
+        # By the path as given: ruff's findings name a few files thousands of times,
+        # and an absolute path costs a getcwd each.
+        self._by_path: dict[str, Settings] = {}
 
     def settings_for(self, path: str | os.PathLike[str]) -> Settings:
         """The settings that govern ``path``."""

@@ -16,7 +16,6 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from policy_check import cache as cache_module
@@ -61,7 +60,7 @@ def cached_per_file(check: Callable[[RunContext], Sequence[Diagnostic]], identit
         known, asked = _lookup(cache, context)
         if not asked:
             return known
-        fresh, complete = _asked(check, replace(context, files=tuple(source for source, _ in asked.values())))
+        fresh, complete = _asked(check, context._replace(files=tuple(source for source, _ in asked.values())))
         if complete:
             by_path: dict[str, list[Diagnostic]] = {path: [] for path in asked}
             for diagnostic in fresh:

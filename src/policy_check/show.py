@@ -3,7 +3,6 @@ the configuration's own spelling, then the codes they select."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 from policy_check.config import Settings
@@ -23,10 +22,10 @@ def settings_text(settings: Settings) -> str:
     from policy_check.selection import selected_codes  # the registry: imported only when asked
 
     lines = [f"# configuration: {settings.config_file or '(none: defaults)'}", f"# project root: {settings.root}"]
-    for field in dataclasses.fields(settings):
-        if field.name in ("root", "config_file"):
+    for name, value in zip(settings._fields, settings):
+        if name in ("root", "config_file"):
             continue
-        lines.append(f"{field.name.replace('_', '-')} = {_value(getattr(settings, field.name))}")
+        lines.append(f"{name.replace('_', '-')} = {_value(value)}")
     codes = sorted(selected_codes(settings))
     lines.append(f"# selected codes ({len(codes)}): {', '.join(codes)}")
     return "\n".join(lines) + "\n"

@@ -14,7 +14,6 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,17 +60,30 @@ def add_adoption_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@dataclass
 class Adoption:
-    settings: Settings
-    changed: ChangedLines | None = None
-    baseline: Counter[Fingerprint] | None = None
-    baseline_file: Path | None = None
-    write_baseline_file: Path | None = None
-    show_stale: bool = False
-    add_noqa_reason: str | None = None
-    whole_project: bool = True
-    quiet: bool = False
+    # A plain class, not a dataclass: a dataclass costs ~3M instructions to define
+    # (its methods are compiled at import), on every run.
+    def __init__(
+        self,
+        settings: Settings,
+        changed: ChangedLines | None = None,
+        baseline: Counter[Fingerprint] | None = None,
+        baseline_file: Path | None = None,
+        write_baseline_file: Path | None = None,
+        show_stale: bool = False,
+        add_noqa_reason: str | None = None,
+        whole_project: bool = True,
+        quiet: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.changed = changed
+        self.baseline = baseline
+        self.baseline_file = baseline_file
+        self.write_baseline_file = write_baseline_file
+        self.show_stale = show_stale
+        self.add_noqa_reason = add_noqa_reason
+        self.whole_project = whole_project
+        self.quiet = quiet
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, settings: Settings) -> Adoption:

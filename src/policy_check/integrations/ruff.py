@@ -37,7 +37,6 @@ import subprocess
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -353,13 +352,15 @@ def check_with_ruff(context: RunContext) -> list[Diagnostic]:
 # Fixing: ruff's fixes first, then ours on the result, in one run
 
 
-@dataclass
 class RuffFixes:
     """What the ruff fix pass leaves for the engine and what it already did."""
 
-    jobs: list[FileJob]
-    results: list[FileResult] = field(default_factory=list)
-    fixed: list[Diagnostic] = field(default_factory=list)
+    # A plain class, not a dataclass: a dataclass costs ~3M instructions to define
+    # (its methods are compiled at import), and every check imports this module.
+    def __init__(self, jobs: list[FileJob]) -> None:
+        self.jobs = jobs
+        self.results: list[FileResult] = []
+        self.fixed: list[Diagnostic] = []
 
 
 def _fixed_findings(before: Sequence[Diagnostic], after: Sequence[Diagnostic], options: FixOptions) -> list[Diagnostic]:

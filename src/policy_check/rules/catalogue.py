@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.json")
 REGENERATE = "python -m policy_check.docs"
 
 
-@dataclass(frozen=True)
-class RuleEntry:
+class RuleEntry(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: ~0.4M instructions to define instead of
+    # ~4M, and every command that reads the catalogue pays it.
     code: str
     name: str
     summary: str
