@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -71,6 +73,31 @@ def _subcommand_epilog(subcommands: Iterable[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@functools.lru_cache(maxsize=1)
+def _terminal_columns() -> int:
+    """What ``shutil.get_terminal_size().columns`` says (``COLUMNS``, else the
+    terminal's width, else 80), without importing shutil (and bz2, lzma with it)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's own, given the width it would find: argparse makes one of these for
+    every option it is given (to check its metavar), and each asked shutil, whose
+    import with bz2 and lzma was ~3M instructions of a one-module run."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, _terminal_columns() - 2 if width is None else width)
+
+
 def build_parser(subcommands: Iterable[str] = ()) -> argparse.ArgumentParser:
     """The check command's options (``subcommands``: the names `--help` lists)."""
     # Imported here: --version and --help import neither the engine nor the rules.
@@ -81,7 +108,7 @@ def build_parser(subcommands: Iterable[str] = ()) -> argparse.ArgumentParser:
         prog="policy-check",
         description="Policy checks for Python research code: layout, imports, logging, processes, vectorisation.",
         epilog=_subcommand_epilog(subcommands),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: .)")
     selection = parser.add_argument_group("rule selection")
