@@ -108,3 +108,17 @@ def test_reading_a_kept_rule_list_removes_nothing(cache_home: Path) -> None:
     others = [_aged(cache_home / f"ruff-catalogue-{index:020x}.json", "[]", 60) for index in range(12)]
     assert ruff_catalogue._stable_rules(binary) == rules
     assert set(others) <= set(cache_home.iterdir())
+
+
+def test_a_check_reads_the_codes_of_a_kept_rule_list_and_a_damaged_list_is_made_again(cache_home: Path) -> None:
+    binary = ruff_catalogue.find_ruff()
+    rules = ruff_catalogue._stable_rules(binary)
+    own = ruff_catalogue._catalogue_cache_file(binary)
+    assert own is not None
+    codes, _, rows = own.read_text(encoding="utf-8").partition("\n")
+    assert codes.split() == [rule.code for rule in rules] and json.loads(rows)[0][0] == rules[0].code
+    own.write_text(codes + "\n[damaged", encoding="utf-8")
+    assert ruff_catalogue._stable_codes(binary) == [rule.code for rule in rules]
+    assert own.read_text(encoding="utf-8").endswith("[damaged")  # the rows were not read (nor made again)
+    assert ruff_catalogue._stable_rules(binary) == rules  # ruff asked again
+    assert own.read_text(encoding="utf-8").partition("\n")[2] == rows

@@ -38,7 +38,7 @@ def _ruff_rule_page(code: str) -> str | None:
     """ruff's own page for one of its codes (policy-check runs ruff's rules as they are)."""
     import subprocess
 
-    from policy_check.integrations.ruff_catalogue import LEFT_OUT, RuffUnavailable, find_ruff, is_default, ruff_catalogue
+    from policy_check.integrations.ruff_catalogue import LEFT_OUT, RuffUnavailable, find_ruff, is_default, ruff_codes
 
     try:
         binary = find_ruff()
@@ -51,7 +51,7 @@ def _ruff_rule_page(code: str) -> str | None:
         runs = f"is left out: policy-check's {LEFT_OUT[code]} covers the same ground"
     elif code in LEFT_OUT:
         runs = "is left out of policy-check's selection (see the README)"
-    elif code in ruff_catalogue() and is_default(code):
+    elif code in ruff_codes() and is_default(code):
         runs = "runs in policy-check's default selection"
     else:
         runs = "is not in policy-check's default selection (add it with --extend-select)"

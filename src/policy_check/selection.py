@@ -29,7 +29,7 @@ def validate_codes(codes: Iterable[str], where: str) -> None:
         if not any(code.startswith(selector) for code in known):
             reason = ruff.rejects_selector(selector)
             if reason is not None:
-                raise ConfigError(f"{where}: {reason}{did_you_mean(selector, [*known, *ruff.ruff_catalogue()])}")
+                raise ConfigError(f"{where}: {reason}{did_you_mean(selector, [*known, *ruff.ruff_codes()])}")
 
 
 def did_you_mean(selector: str, candidates: Iterable[str]) -> str:
@@ -59,7 +59,7 @@ def selected_codes(settings: Settings, codes: Sequence[str] | None = None) -> se
 def _selected_codes(settings: Settings, codes: tuple[str, ...] | None) -> frozenset[str]:
     # Asked several times a run (rules, ruff, project checks); matching ~900 ruff codes
     # against the selectors each time would cost more than checking a small file.
-    ruff_codes = set(ruff.ruff_catalogue(settings)) if codes is None else set()
+    ruff_codes = set(ruff.ruff_codes(settings)) if codes is None else set()
     by_code = entries()
     candidates = list(codes) if codes is not None else [*by_code, *sorted(ruff_codes)]
     if settings.select is None:

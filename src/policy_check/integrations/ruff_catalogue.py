@@ -116,7 +116,8 @@ def failures() -> int:
 
 
 # What the cache file holds: bump when the rows' shape or their summaries change.
-CATALOGUE_FORMAT = 2
+# Two lines: the codes (space-separated), then the rows as JSON.
+CATALOGUE_FORMAT = 3
 # Rule lists kept in the cache folder, newest first (one per ruff binary).
 KEPT_CATALOGUES = 8
 
@@ -125,7 +126,8 @@ def _catalogue_cache_file(binary: str) -> Path | None:
     """Where the stable rules of this exact binary are kept between runs: asking ruff
     costs ~20 ms, and reading its whole list back (1.5 MB of JSON, every rule's
     explanation) another ~30 ms, a tenth of a pre-commit run on one file; the rows kept
-    (code, name, summary, linter, fixable) read in ~2 ms."""
+    (code, name, summary, linter, fixable) read in ~2 ms, and a check, which needs
+    only the codes, reads the first line alone."""
     try:
         info = os.stat(binary)
     except OSError:
@@ -174,12 +176,28 @@ def _ruff_rule_rows(binary: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _stable_codes(binary: str) -> list[str]:
+    """The codes of the binary's stable rules, from the cache file's first line when
+    it has them: a check needs no name or summary (their rows cost ~9M instructions
+    to read)."""
+    cache_file = _catalogue_cache_file(binary)
+    if cache_file is not None:
+        try:
+            with open(cache_file, "rb") as handle:
+                codes = handle.readline()
+            if codes.endswith(b"\n"):
+                return codes.decode("ascii").split()
+        except (OSError, ValueError):
+            pass
+    return [rule.code for rule in _stable_rules(binary)]
+
+
 def _stable_rules(binary: str) -> list[RuffRule]:
     """The binary's stable rules, from the cache file when it has them."""
     cache_file = _catalogue_cache_file(binary)
     if cache_file is not None:
         try:
-            kept = json.loads(cache_file.read_text(encoding="utf-8"))
+            kept = json.loads(cache_file.read_bytes().partition(b"\n")[2])
             return [RuffRule(*row) for row in kept]
         except (OSError, ValueError, TypeError):
             pass
@@ -195,7 +213,8 @@ def _stable_rules(binary: str) -> list[RuffRule]:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
             temporary = cache_file.with_suffix(f".{os.getpid()}.tmp")
             kept_rows = [[rule.code, rule.name, rule.summary, rule.linter, rule.fixable] for rule in rules]
-            temporary.write_text(json.dumps(kept_rows), encoding="utf-8")
+            codes = " ".join(rule.code for rule in rules)
+            temporary.write_text(f"{codes}\n{json.dumps(kept_rows)}", encoding="utf-8")
             os.replace(temporary, cache_file)
             _prune_catalogues(cache_file.parent)
         except OSError:
@@ -206,6 +225,11 @@ def _stable_rules(binary: str) -> list[RuffRule]:
 @functools.lru_cache(maxsize=4)
 def _catalogue_of(binary: str) -> dict[str, RuffRule]:
     return {rule.code: rule for rule in _stable_rules(binary) if rule.code not in LEFT_OUT and rule.code not in ENGINE_OWNED}
+
+
+@functools.lru_cache(maxsize=4)
+def _codes_of(binary: str) -> frozenset[str]:
+    return frozenset(code for code in _stable_codes(binary) if code not in LEFT_OUT and code not in ENGINE_OWNED)
 
 
 def plain_summary(row: Mapping[str, Any]) -> str:
@@ -229,6 +253,18 @@ def ruff_catalogue(settings: Settings | None = None) -> dict[str, RuffRule]:
     except RuffUnavailable as error:
         warn_once(str(error))
         return {}
+
+
+def ruff_codes(settings: Settings | None = None) -> frozenset[str]:
+    """The codes of ``ruff_catalogue``'s rules, without reading their names and
+    summaries (what a check needs)."""
+    if settings is not None and not settings.ruff:
+        return frozenset()
+    try:
+        return _codes_of(find_ruff())
+    except RuffUnavailable as error:
+        warn_once(str(error))
+        return frozenset()
 
 
 def matches_selector(code: str, selector: str) -> bool:
@@ -259,11 +295,11 @@ def rejects_selector(selector: str) -> str | None:
     if owner.startswith("PC"):
         return f"ruff's {selector} is left out: policy-check's {owner} covers the same ground"
     try:
-        catalogue = _catalogue_of(find_ruff())
+        codes = _codes_of(find_ruff())
     except RuffUnavailable:
         # Without ruff nothing can be checked against its list: accept (ruff warns at run time).
         return None if not selector.startswith("PC") else f"unknown rule code or prefix '{selector}'"
-    if selector in LEFT_OUT or any(matches_selector(code, selector) for code in catalogue):
+    if selector in LEFT_OUT or any(matches_selector(code, selector) for code in codes):
         return None
     return f"unknown rule code or prefix '{selector}' (neither policy-check's nor a stable ruff rule's)"
 
@@ -295,10 +331,10 @@ def user_ruff_ignores(root: Path) -> tuple[str, ...]:
 
 def ruff_codes_to_run(settings: Settings, selected: Iterable[str]) -> list[str]:
     """The concrete ruff codes a run passes to ``ruff --select``."""
-    catalogue = ruff_catalogue(settings)
+    known = ruff_codes(settings)
     ignored = user_ruff_ignores(settings.root)
     return sorted(
-        code for code in selected if code in catalogue and not matches_any_selector(code, ignored)
+        code for code in selected if code in known and not matches_any_selector(code, ignored)
     )
 
 
