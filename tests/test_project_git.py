@@ -214,3 +214,37 @@ def test_block_yaml_reads_hook_ids_as_pyyaml_does_or_leaves_the_config_to_it() -
             read_here += 1
             assert found == expected, text
     assert read_here > 200  # most configs never import PyYAML
+
+
+def _listed_apart(repo: GitRepo, pathspec: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The two answers ``listing`` gives, from the two ``ls-files`` runs it replaces."""
+    output = repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", pathspec)
+    names = [os.fsdecode(name) for name in dict.fromkeys(output.split(b"\0")) if name]
+    return names, [tuple(entry) for entry in repo.index() if any(entry.path == name for name in names)]
+
+
+def test_one_listing_answers_as_the_two_it_replaces(tmp_path: Path) -> None:
+    # An untracked name spelt like an index record, a tab, a newline, bytes that are not
+    # UTF-8, an ignored file, a file deleted from the work tree, an unmerged path.
+    record_like = "100644 " + "a" * 40 + " 0\tfake.py"
+    files = {"README.md": "# lab\n", "src/lab/core.py": "x = 1\n", f"src/{LATIN1}": "k\n", "src/tab\there.py": "",
+             "gone.txt": "bye\n", "both.txt": "base\n", ".gitignore": "*.log\n", "sub/keep.txt": "k\n"}
+    untracked = {"new one.py": "", record_like: "", "sub/two\nlines.txt": "", "debug.log": "x\n", "sub/new.txt": ""}
+    root = make_repo(tmp_path / "lab", files, untracked)
+    git(root, "checkout", "-q", "-b", "other")
+    (root / "both.txt").write_text("other\n")
+    git(root, "commit", "-qam", "other")
+    git(root, "checkout", "-q", "main")
+    (root / "both.txt").write_text("main\n")
+    git(root, "commit", "-qam", "main")
+    subprocess.run(["git", "merge", "-q", "other"], cwd=root, env=GIT_ENV, capture_output=True, check=False)
+    (root / "gone.txt").unlink()
+    repo = GitRepo.find(root)
+    assert repo is not None
+    for pathspec in (".", "sub/"):
+        names, entries = repo.listing(pathspec)
+        assert (names, [tuple(entry) for entry in entries]) == _listed_apart(repo, pathspec)
+    names, entries = repo.listing(".")
+    assert record_like in names and record_like not in {entry.path for entry in entries}
+    assert "both.txt" in names and "both.txt" not in {entry.path for entry in entries}  # unmerged: no stage 0
+    assert "debug.log" not in names and "gone.txt" in {entry.path for entry in entries}

@@ -94,6 +94,28 @@ class GitRepo:
                 entries.append(IndexEntry(decode(path), mode.decode(), sha.decode()))
         return entries
 
+    def listing(self, pathspec: str) -> tuple[list[str], list[IndexEntry]]:
+        """Two questions in one ``ls-files`` (one git process fewer): the files under
+        ``pathspec`` that git tracks or would (untracked, not ignored), each once in
+        git's order, and the merged (stage 0) index entries among them."""
+        output = self.run("ls-files", "-z", "-t", "--stage", "--cached", "--others", "--exclude-standard", "--", pathspec)
+        names: dict[str, None] = {}
+        entries = []
+        for record in output.split(b"\0"):
+            if not record:
+                continue
+            # -t: "? " tags an untracked path; a letter and a space an index entry.
+            if record.startswith(b"? "):
+                names[decode(record[2:])] = None
+                continue
+            info, _, path = record[2:].partition(b"\t")
+            name = decode(path)
+            names[name] = None
+            parts = info.split(b" ")
+            if len(parts) == 3 and parts[2] == b"0":
+                entries.append(IndexEntry(name, parts[0].decode(), parts[1].decode()))
+        return list(names), entries
+
     def object_sizes(self, shas: Iterable[str]) -> dict[str, int]:
         """The stored size of each object that exists (a git-lfs pointer's, not the
         file's it stands for)."""

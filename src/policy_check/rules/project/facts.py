@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from policy_check.cache import RACY_SECONDS, stat_of
 from policy_check.config import DEFAULT_EXCLUDE, Settings, TomlError, parse_toml
 from policy_check.discovery import is_excluded
-from policy_check.git_repo import GitError, GitRepo, IndexEntry, decode
+from policy_check.git_repo import GitError, GitRepo, IndexEntry
 from policy_check.rules.project.facts_cache import FactsCache
 
 logger = logging.getLogger(__name__)
@@ -329,9 +329,8 @@ def _ini_testpaths(path: Path, section: str, required: bool) -> list[str] | None
     return parser.get(section, "testpaths", fallback="").split()
 
 
-def _index_rows(repo: GitRepo) -> list[tuple[str, int, str]]:
+def _index_rows(repo: GitRepo, entries: list[IndexEntry]) -> list[tuple[str, int, str]]:
     """(path from the top, stored size, blob id) of each merged entry of the index."""
-    entries: list[IndexEntry] = repo.index()
     # Submodules (mode 160000) are commits of another repository: no blob here.
     sizes = repo.object_sizes(entry.sha for entry in entries if not entry.mode.startswith("16"))
     return [(entry.path, sizes.get(entry.sha, 0), entry.sha) for entry in entries]
@@ -393,17 +392,31 @@ class ProjectFacts:
         return f"{self.git_top}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
 
     @cached_property
+    def _git_listing(self) -> tuple[list[str], list[IndexEntry]] | None:
+        """``GitRepo.listing`` under the root (None outside git, or when git fails)."""
+        if self.repo is None:
+            return None
+        try:
+            return self.repo.listing(self.git_prefix or ".")
+        except GitError:
+            logger.debug("could not list the files of %s", self.git_top, exc_info=True)
+            return None
+
+    @cached_property
     def tracked(self) -> dict[str, TrackedFile]:
-        """The files in the git index (merged entries), with the sizes git stores
-        their blobs at; {} outside git."""
+        """The files in the git index (merged entries) under the root, with the sizes
+        git stores their blobs at; {} outside git."""
         if self.repo is None:
             return {}
         key = f"tracked:{self.index_key}" if self.index_key else None
         rows = self.memo.get(key)
         if rows is None:
+            listing = self._git_listing
+            if listing is None:  # an unreadable index: nothing to say
+                return {}
             try:
-                rows = _index_rows(self.repo)
-            except (GitError, ValueError):  # an unreadable index: nothing to say
+                rows = _index_rows(self.repo, listing[1])
+            except (GitError, ValueError):
                 logger.debug("could not read the git index of %s", self.git_top, exc_info=True)
                 return {}
             self.memo.put(key, rows)
@@ -417,15 +430,12 @@ class ProjectFacts:
         """The project's files relative to the root: tracked plus untracked-not-ignored
         inside git (so ``.gitignore`` is honoured), else a walk; excludes applied."""
         names: Iterable[str]
-        if self.repo is not None:
-            try:
-                output = self.repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", self.git_prefix or ".")
-                prefix = self.git_prefix
-                names = [decode(name)[len(prefix) :] for name in dict.fromkeys(output.split(b"\0")) if name]
-                names = [name for name in names if os.path.lexists(self.root / name)]
-            except GitError:  # fall back to a walk
-                names = self._walk()
-        else:
+        listing = self._git_listing
+        if listing is not None:
+            prefix = self.git_prefix
+            names = [name[len(prefix) :] for name in listing[0]]
+            names = [name for name in names if os.path.lexists(self.root / name)]
+        else:  # outside git, or git failed: a walk
             names = self._walk()
         return [name for name in names if not is_excluded(name, self.settings)]
 
