@@ -31,7 +31,15 @@ _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 # Childless tokens (operators, brackets, dots, commas, `=`): a quarter of a tree's nodes,
 # and no PC5 walk looks at them (a rule reads an operator through its parent's field).
 # Childless statements (`break`, `continue`, `pass`) are walked.
-_TOKENS = frozenset(node_type for node_type in leaf_types() if not issubclass(node_type, cst.BaseSmallStatement))
+_TOKENS = frozenset(node_type for node_type in leaf_types() if cst.BaseSmallStatement not in node_type.__mro__)
+
+
+def _is_node_type(kind: type) -> bool:
+    """``issubclass(kind, cst.CSTNode)`` without the ABC machinery: a failing ``issubclass``
+    against an ABC searches every subclass of it (hundreds for libcst's node base), and
+    the types asked about here (``str``, ``MaybeSentinel``...) fail; libcst's nodes are
+    real subclasses, never registered ones, so the MRO answers the same."""
+    return cst.CSTNode in kind.__mro__
 
 
 def _holds_walked_nodes(annotation: object) -> bool:
@@ -42,7 +50,7 @@ def _holds_walked_nodes(annotation: object) -> bool:
     arguments = typing.get_args(annotation)
     if arguments:
         return any(_holds_walked_nodes(argument) for argument in arguments)
-    if not isinstance(annotation, type) or not issubclass(annotation, cst.CSTNode):
+    if not isinstance(annotation, type) or not _is_node_type(annotation):
         return True
     return not all(kind in _TOKENS for kind in _self_and_subclasses(annotation))
 
@@ -75,7 +83,7 @@ class _Kinds(dict):
         self.left_out = left_out
 
     def __missing__(self, value_type: type) -> int:
-        kind = 2 if value_type in (list, tuple) else int(issubclass(value_type, cst.CSTNode) and value_type not in self.left_out)
+        kind = 2 if value_type in (list, tuple) else int(_is_node_type(value_type) and value_type not in self.left_out)
         self[value_type] = kind
         return kind
 
