@@ -18,7 +18,7 @@ the loop, or when a value is the same for every element.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -31,8 +31,7 @@ from policy_check.rules.vectorise.vectoriser import Vectoriser
 _LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "sort", "reverse", "clear", "index", "count", "copy"})
 
 
-@dataclass
-class _Append:
+class _Append(NamedTuple):
     """``name.append(value)`` under ``test`` (``None``: every iteration; ``negated``: its ``else``)."""
 
     name: str

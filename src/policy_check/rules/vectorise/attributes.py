@@ -13,7 +13,6 @@ array", never edits.  An attribute also bound by unpacking, ``del``, or a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import libcst as cst
@@ -73,8 +72,7 @@ def _facts_of(bindings: list, context: FileContext, scope_evidence: ScopeEvidenc
 def _combined(found: list[tuple[str, ArrayFacts]]) -> ArrayFacts:
     where, first = found[0]
     ndims = {facts.ndim for _, facts in found}
-    return replace(
-        first,
+    return first._replace(
         fresh=False,
         length_key=None,
         shape_source=None,

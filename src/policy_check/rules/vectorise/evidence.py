@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -37,8 +37,7 @@ from policy_check.rules.vectorise.scope_walk import (
 __all__ = ["ArrayEvidence", "ArrayFacts", "dotted", "evidence_for", "walk_local"]
 
 
-@dataclass(frozen=True)
-class ArrayFacts:
+class ArrayFacts(NamedTuple):
     """What is known of one array name."""
 
     ndim: int | None = None
@@ -60,7 +59,7 @@ class ArrayFacts:
 
 def _view(facts: ArrayFacts, **changes: object) -> ArrayFacts:
     """The facts of another name for the same memory: never fresh."""
-    return replace(facts, fresh=False, **changes)
+    return facts._replace(fresh=False, **changes)
 
 
 class _Arrays:
@@ -320,7 +319,7 @@ class ArrayEvidence:
     def _with_hints(self, name: str, facts: ArrayFacts) -> ArrayFacts:
         hint = self.walk.min_ndim.get(name, 1)
         if facts.ndim is None and hint > facts.min_ndim:
-            return replace(facts, min_ndim=hint)
+            return facts._replace(min_ndim=hint)
         return facts
 
     # -- what a value is -------------------------------------------------------
@@ -367,7 +366,7 @@ class ArrayEvidence:
                 return ArrayFacts(length_key=bound_name or None, why=f"made by `.{method}()`", likely=True)
             return None
         if method in ("copy", "astype"):
-            return replace(source, fresh=True)
+            return source._replace(fresh=True)
         ndim = source.ndim if method in makers.SAME_SHAPE_METHODS else _reshaped_ndim(method, value)
         key = source.length_key if ndim == source.ndim else None
         return ArrayFacts(ndim=ndim, length_key=key, why=source.why, likely=source.likely)
@@ -456,7 +455,7 @@ class ArrayEvidence:
         if type(value.operator) is cst.Not:
             return None
         inner = self.expression_facts(value.expression)
-        return replace(inner, fresh=True, shape_source=None, float64=False) if inner else None
+        return inner._replace(fresh=True, shape_source=None, float64=False) if inner else None
 
     def _comparison_value(self, value: cst.Comparison, bound_name: str) -> ArrayFacts | None:
         if len(value.comparisons) != 1:
@@ -561,7 +560,7 @@ def _combined(known: list[ArrayFacts]) -> ArrayFacts:
 
 
 def _from_list(facts: ArrayFacts | None) -> ArrayFacts | None:
-    return replace(facts, likely=True, why=LIST_TURNED_ARRAY) if facts is not None else None
+    return facts._replace(likely=True, why=LIST_TURNED_ARRAY) if facts is not None else None
 
 
 LIST_TURNED_ARRAY = "a list turned into an array"

@@ -13,7 +13,7 @@ the first line raises.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -22,8 +22,7 @@ from policy_check.rules.vectorise.loops import LoopHeader, code, statements_of
 _SIMPLE = frozenset({cst.Assign, cst.AugAssign})
 
 
-@dataclass
-class FirstSplit:
+class FirstSplit(NamedTuple):
     """The first element's statements (as code) and the rest's body (from index 1)."""
 
     first: list[str]
@@ -105,4 +104,4 @@ class _AtZero(cst.CSTTransformer):
 
 def rest_header(header: LoopHeader) -> LoopHeader:
     """The loop's header from index 1."""
-    return replace(header, start=1)
+    return header._replace(start=1)

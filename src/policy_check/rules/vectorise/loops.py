@@ -13,7 +13,9 @@ rewrite: an early exit, I/O, a random draw, an unknown call, a nested function.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -54,13 +56,13 @@ _BLOCKING_STATEMENTS = frozenset({
 })
 
 
-@dataclass
-class LoopHeader:
+class LoopHeader(NamedTuple):
     """What a ``for`` loop iterates over."""
 
     index: str | None = None
-    # Element names and the array each one runs over: `for v in a` → {"v": a}.
-    elements: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    # Element names and the array each one runs over: `for v in a` → {"v": a}
+    # (read-only: the default is shared).
+    elements: Mapping[str, cst.BaseExpression] = MappingProxyType({})
     # Length key of the range covered (None: unknown).
     length_key: str | None = None
     start: int = 0

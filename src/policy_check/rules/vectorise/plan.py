@@ -11,7 +11,7 @@ elementwise loop.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -28,8 +28,7 @@ _AUG_TO_BINARY = {
 }
 
 
-@dataclass
-class Write:
+class Write(NamedTuple):
     """``out[:] = value``: the written array, the target as code, the value."""
 
     array: str
@@ -42,13 +41,15 @@ class Write:
     uniform: bool = False
 
 
-@dataclass
 class ElementwisePlan:
     """The array statements a loop body becomes, in order."""
 
-    writes: list[Write] = field(default_factory=list)
-    temporaries: list[str] = field(default_factory=list)
-    masked: bool = False
+    __slots__ = ("writes", "temporaries", "masked")
+
+    def __init__(self) -> None:
+        self.writes: list[Write] = []
+        self.temporaries: list[str] = []
+        self.masked = False
 
     @property
     def written(self) -> set[str]:

@@ -3,7 +3,7 @@ computed by the interpreter instead of by NumPy."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -27,8 +27,7 @@ from policy_check.rules.vectorise.site import LoopSite, loop_site, mentions_arra
 from policy_check.rules.vectorise.vectoriser import Vectoriser
 
 
-@dataclass
-class Accumulation:
+class Accumulation(NamedTuple):
     """One accumulator update: ``s += E`` (kind "sum"), a count, a running max/min."""
 
     name: str

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst import MaybeSentinel
@@ -123,22 +122,24 @@ def walk_local(node: cst.CSTNode, local: bool = True, known: dict | None = None,
                         push(child)
 
 
-@dataclass
 class ScopeWalk:
     """The raw records of one scope."""
 
-    bindings: dict[str, list[cst.BaseExpression | None]] = field(default_factory=dict)
-    params: dict[str, cst.Param] = field(default_factory=dict)
-    # name → how it is used as an array; certain (`x.shape`) and likely (`x[i, j]`, `np.mean(x)`).
-    certain_uses: dict[str, str] = field(default_factory=dict)
-    likely_uses: dict[str, str] = field(default_factory=dict)
-    duck_typed: set[str] = field(default_factory=set)
-    # `ny, nx = a.shape` → {"ny": ("a", 0), "nx": ("a", 1)}.
-    shape_unpacks: dict[str, tuple[str, int]] = field(default_factory=dict)
-    # Lower bounds on dimensions: `a.shape[1]`, `a[i, j]` → 2.
-    min_ndim: dict[str, int] = field(default_factory=dict)
-    # Names used like a DataFrame (`df.iloc`, `df.columns`).
-    frame_uses: set[str] = field(default_factory=set)
+    __slots__ = ("bindings", "params", "certain_uses", "likely_uses", "duck_typed", "shape_unpacks", "min_ndim", "frame_uses")
+
+    def __init__(self) -> None:
+        self.bindings: dict[str, list[cst.BaseExpression | None]] = {}
+        self.params: dict[str, cst.Param] = {}
+        # name → how it is used as an array; certain (`x.shape`) and likely (`x[i, j]`, `np.mean(x)`).
+        self.certain_uses: dict[str, str] = {}
+        self.likely_uses: dict[str, str] = {}
+        self.duck_typed: set[str] = set()
+        # `ny, nx = a.shape` → {"ny": ("a", 0), "nx": ("a", 1)}.
+        self.shape_unpacks: dict[str, tuple[str, int]] = {}
+        # Lower bounds on dimensions: `a.shape[1]`, `a[i, j]` → 2.
+        self.min_ndim: dict[str, int] = {}
+        # Names used like a DataFrame (`df.iloc`, `df.columns`).
+        self.frame_uses: set[str] = set()
 
     def bind(self, name: str, value: cst.BaseExpression | None) -> None:
         self.bindings.setdefault(name, []).append(value)

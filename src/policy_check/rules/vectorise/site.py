@@ -4,7 +4,7 @@ its statements and the names it assigns — computed once per loop and shared.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -23,8 +23,7 @@ from policy_check.rules.vectorise.loops import (
 from policy_check.rules.vectorise.vectoriser import Vectoriser
 
 
-@dataclass
-class LoopSite:
+class LoopSite(NamedTuple):
     loop: cst.For | cst.While
     evidence: ArrayEvidence
     header: LoopHeader

@@ -12,7 +12,7 @@ lists and unknown objects, unknown or random calls, attribute access on elements
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -42,8 +42,7 @@ _COMPARISONS = frozenset({cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.
 _ARRAY_SCALAR_ATTRIBUTES = frozenset({"size", "shape", "ndim", "dtype"})
 
 
-@dataclass
-class Access:
+class Access(NamedTuple):
     """An element access after flattening ``h[i][j]`` into ``h[i, j]``."""
 
     base: cst.BaseExpression
