@@ -15,7 +15,7 @@ from policy_check.rules.base import (
     Replace,
     Rule,
 )
-from policy_check.rules.vectorise.evidence import LIST_TURNED_ARRAY, evidence_for, list_until_converted
+from policy_check.rules.vectorise.evidence import LIST_TURNED_ARRAY, ArrayFacts, evidence_for, list_until_converted
 from policy_check.rules.vectorise.loops import code, parenthesise
 from policy_check.rules.vectorise.scope_walk import walk_local
 from policy_check.rules.vectorise.site import mentions_arrays
@@ -86,6 +86,9 @@ class BuiltinOnArray(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if type(func) is not cst.Name or func.value not in _BUILTIN_REDUCTIONS:
+            return  # most calls, decided on the callee's name before anything else
         name = self._builtin_name(node)
         if name is None:
             return
@@ -94,6 +97,10 @@ class BuiltinOnArray(Rule):
         facts = evidence.expression_facts(argument)
         if facts is None or (facts.why == LIST_TURNED_ARRAY and self._still_a_list(argument, evidence)):
             return
+        self._report_method(node, name, argument, facts)
+
+    def _report_method(self, node: cst.Call, name: str, argument: cst.BaseExpression, facts: ArrayFacts) -> None:
+        """The finding: the array method instead of the builtin, with an edit where both compute the same."""
         receiver = code(parenthesise(argument))
         is_count = type(argument) is cst.Comparison
         method = f"{receiver}.sum(axis=0)" if name == "sum" and facts.ndim != 1 else f"{receiver}.{name}()"
@@ -118,9 +125,10 @@ class BuiltinOnArray(Rule):
         return bool(lists) and all(list_until_converted(self.context, self.context.stack, n) for n in lists)
 
     def _builtin_name(self, node: cst.Call) -> str | None:
-        """``sum``/``max``/… when the call is the builtin (not imported, not rebound) with one argument."""
+        """``sum``/``max``/… (a call of one of those names) when the call is the builtin
+        (not imported, not rebound) with one argument."""
         func = node.func
-        if type(func) is not cst.Name or func.value not in _BUILTIN_REDUCTIONS or not _single_positional(node):
+        if not _single_positional(node):
             return None
         if type(node.args[0].value) in _NEVER_ARRAYS:
             return None  # decided before any evidence is computed

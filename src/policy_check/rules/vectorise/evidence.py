@@ -955,9 +955,5 @@ def _is_top_level(context: FileContext, function: cst.FunctionDef) -> bool:
     return id(function) in top
 
 
-def build_evidence(context: FileContext, function: cst.FunctionDef | None, body: cst.CSTNode) -> ArrayEvidence:
-    return ArrayEvidence(context, function, walk_scope(context, function, body), False)
-
-
 def dotted(expr: cst.BaseExpression) -> str | None:
     return dotted_name(expr)

@@ -149,17 +149,18 @@ class ScopeWalk:
 
 
 def walk_scope(context: FileContext, function: cst.FunctionDef | None, body: cst.CSTNode) -> ScopeWalk:
+    """The records of the scope whose body is ``body`` (``function``'s, or a class's, a
+    lambda's or the module's: ``function`` is ``None``)."""
     walk = ScopeWalk()
     if function is not None:
         params = function.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             walk.params[param.name.value] = param
+    handlers = _HANDLERS
     for node in walk_local(body, leaves=False):
-        handler = _HANDLERS.get(type(node))
+        handler = handlers.get(type(node))
         if handler is not None:
             handler(walk, node, context)
-        elif type(node) in (cst.FunctionDef, cst.ClassDef) and node is not function:
-            walk.bind(node.name.value, UNKNOWN)
     return walk
 
 
@@ -195,6 +196,12 @@ def _with(walk: ScopeWalk, node: cst.With, context: FileContext) -> None:
 
 def _named_expr(walk: ScopeWalk, node: cst.NamedExpr, context: FileContext) -> None:
     bind_unknown(walk, node.target)
+
+
+def _definition(walk: ScopeWalk, node: cst.FunctionDef | cst.ClassDef, context: FileContext) -> None:
+    # A nested definition (the walk starts at a body, so never at the scope's own
+    # function) binds its name to something that is not an array.
+    walk.bind(node.name.value, UNKNOWN)
 
 
 def _global(walk: ScopeWalk, node: cst.Global | cst.Nonlocal, context: FileContext) -> None:
@@ -306,6 +313,8 @@ _HANDLERS = {
     cst.CompFor: _loop_target,
     cst.With: _with,
     cst.NamedExpr: _named_expr,
+    cst.FunctionDef: _definition,
+    cst.ClassDef: _definition,
     cst.Global: _global,
     cst.Nonlocal: _global,
     cst.ExceptHandler: _except,
