@@ -182,7 +182,7 @@ def _classes(context: FileContext) -> dict[int, cst.ClassDef]:
     cached = context.__dict__.get("_pc5_method_classes")
     if cached is None:
         cached = {}
-        for node in walk_local(context.module, local=False, leaves=False):
+        for node in walk_local(context.module, local=False, expressions=False):
             if type(node) is cst.ClassDef:
                 for method in _methods(node):
                     cached[id(method)] = node

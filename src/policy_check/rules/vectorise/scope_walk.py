@@ -77,32 +77,46 @@ class _Kinds(dict):
     """value type → 1 for a node walked, 2 for a sequence of nodes, 0 for anything else
     (the node types left out included)."""
 
-    def __init__(self, left_out: frozenset[type]) -> None:
+    def __init__(self, left_out: frozenset[type], expressions: bool = True) -> None:
         super().__init__()
         self.left_out = left_out
+        self.expressions = expressions
 
     def __missing__(self, value_type: type) -> int:
-        kind = 2 if value_type in (list, tuple) else int(_is_node_type(value_type) and value_type not in self.left_out)
+        if value_type in (list, tuple):
+            kind = 2
+        else:
+            kind = int(_is_node_type(value_type) and value_type not in self.left_out and (self.expressions or not _is_expression_type(value_type)))
         self[value_type] = kind
         return kind
+
+
+def _is_expression_type(kind: type) -> bool:
+    return cst.BaseExpression in kind.__mro__
 
 
 _FIELDS = _ChildFields()
 _KINDS = _Kinds(_TOKENS)
 # Names and literals are childless too: a third of what is left of a tree.
 _KINDS_WITHOUT_LEAVES = _Kinds(_TOKENS | {cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString})
+# Statements and their blocks only: no expression holds a statement.
+_KINDS_OF_STATEMENTS = _Kinds(_TOKENS, expressions=False)
 
 
-def walk_local(node: cst.CSTNode, local: bool = True, known: dict | None = None, leaves: bool = True) -> Iterator[cst.CSTNode]:
+def walk_local(
+    node: cst.CSTNode, local: bool = True, known: dict | None = None, leaves: bool = True, expressions: bool = True
+) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` (itself included; tokens left out), not entering nested functions,
     lambdas or classes (their names are another scope) unless ``local`` is false,
     nor nodes whose id is in ``known`` (answered already: the caller looks them up).
     Without ``leaves``, names and literals are left out too (for walks that look for
-    statements, calls or subscripts and read names through them).
+    statements, calls or subscripts and read names through them); without
+    ``expressions``, every expression is (for walks that look for statements only).
     Written for speed: PC5 walks loop bodies and scopes with it many times a file."""
     stack = [node]
     pop, push = stack.pop, stack.append
-    kinds, all_fields = _KINDS if leaves else _KINDS_WITHOUT_LEAVES, _FIELDS
+    kinds = (_KINDS if leaves else _KINDS_WITHOUT_LEAVES) if expressions else _KINDS_OF_STATEMENTS
+    all_fields = _FIELDS
     scopes = _SCOPE_TYPES if local else frozenset()
     known = known or {}
     while stack:
