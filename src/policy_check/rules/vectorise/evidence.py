@@ -595,7 +595,7 @@ def _converts_in(statement: cst.CSTNode, name: str, context: FileContext) -> boo
         type(node) is cst.Assign
         and any(type(t.target) is cst.Name and t.target.value == name for t in node.targets)
         and _converts_name(node.value, name, context)
-        for node in walk_local(statement)
+        for node in walk_local(statement, expressions=False)
     )
 
 

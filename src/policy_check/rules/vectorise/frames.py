@@ -32,7 +32,7 @@ def _is_styler(receiver: cst.BaseExpression, stack: list[cst.CSTNode]) -> bool:
         return False
     for ancestor in reversed(stack):
         if type(ancestor) is cst.FunctionDef:
-            for node in walk_local(ancestor.body):
+            for node in walk_local(ancestor.body, expressions=False):
                 if type(node) is cst.Assign and any(
                     type(t.target) is cst.Name and t.target.value == receiver.value for t in node.targets
                 ):

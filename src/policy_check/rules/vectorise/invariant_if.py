@@ -48,7 +48,7 @@ def _plain_call(call: cst.Call, vec: Vectoriser) -> bool:
 def _subscript_written(statement: cst.CSTNode) -> set[str]:
     """The arrays the ``if`` writes element by element (``out[i] = …``)."""
     written = set()
-    for node in walk_local(statement):
+    for node in walk_local(statement, expressions=False):
         targets = [t.target for t in node.targets] if type(node) is cst.Assign else [node.target] if type(node) is cst.AugAssign else []
         for target in targets:
             while type(target) is cst.Subscript:

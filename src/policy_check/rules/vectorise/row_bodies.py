@@ -96,7 +96,7 @@ def function_helps(context: FileContext, name: str, containers: set[str]) -> boo
 def containers_in(scope: cst.CSTNode) -> set[str]:
     """Names bound in the scope to an empty (or literal) list, dict or set: results being filled."""
     found: set[str] = set()
-    for node in walk_local(scope):
+    for node in walk_local(scope, expressions=False):
         if type(node) is cst.Assign and type(node.value) in (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp):
             for target in node.targets:
                 found |= target_names(target.target)
