@@ -73,7 +73,8 @@ class ArrayGrowthInLoop(Rule):
         self.report(node, f"`{target}` grows with `{code(value.func)}` inside a loop (every step copies the whole array): collect the pieces in a list and join once after the loop, or preallocate")
 
     def _grows(self, call: cst.Call, target: str) -> bool:
-        qualified = self.context.names.qualify(call.func)
+        # Only a call whose last name is a grower's is qualified (most calls are not).
+        qualified = self.context.names.qualify_ending(call.func, _GROWERS)
         if not qualified or not qualified.startswith("numpy.") or qualified[6:] not in _GROWERS:
             return False
         first = call.args[0].value

@@ -306,12 +306,16 @@ def _call(walk: ScopeWalk, node: cst.Call, context: FileContext) -> None:
         # Duck typing: the parameter may be anything, whatever attributes it uses.
         walk.duck_typed.add(first)
         return
-    qualified = context.names.qualify(func)
+    qualified = context.names.qualify_ending(func, _TAKES_ARRAY_LAST_NAMES)
     if not qualified or not qualified.startswith("numpy.") or node.args[0].keyword is not None:
         return
     if qualified[len("numpy."):] not in TAKES_ARRAY:
         return  # `np.asarray(x)` says x may not be an array yet; `np.zeros(n)` takes a size
     walk.likely_uses.setdefault(first, f"passed to `{_short_call(func)}`")
+
+
+# The last names of those functions: a call ending otherwise is never qualified.
+_TAKES_ARRAY_LAST_NAMES = frozenset(name.rpartition(".")[2] for name in TAKES_ARRAY)
 
 
 def _short_call(func: cst.BaseExpression) -> str:

@@ -56,8 +56,12 @@ _ARRAY_WORDS = ("numpy", "to_numpy", ".values", "ndarray", "pandas", "xarray", "
 
 
 def mentions_arrays(context: FileContext) -> bool:
-    """A file that never names NumPy (or a library that makes arrays) cannot hold arrays we see."""
-    return any(word in context.source for word in _ARRAY_WORDS)
+    """A file that never names NumPy (or a library that makes arrays) cannot hold arrays we see
+    (asked by every PC5 rule of every file: the text is searched once)."""
+    found = context.__dict__.get("_pc5_mentions_arrays")
+    if found is None:
+        found = context.__dict__["_pc5_mentions_arrays"] = any(word in context.source for word in _ARRAY_WORDS)
+    return found
 
 
 def scope_of(stack: list[cst.CSTNode], module: cst.Module) -> cst.CSTNode:
