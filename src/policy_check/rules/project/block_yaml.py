@@ -20,9 +20,10 @@ _DOUBLE = r'"[^"\\\n]*"'
 _FLOW_ITEM = rf"(?:{_SINGLE}|{_DOUBLE}|-*[A-Za-z_./^$()=+][^\s#:,\[\]{{}}'\"]*)"
 _FLOW = rf"\[ *(?:{_FLOW_ITEM}(?: *, *{_FLOW_ITEM})* *)?\]"
 _VALUE = rf"{_SINGLE}|{_DOUBLE}|{_FLOW}|{_PLAIN}|[0-9][0-9.]*[A-Za-z0-9_.]*"
-_LINE = re.compile(
-    rf"(?P<indent> *)(?P<dash>- +)?(?:(?P<key>{_KEY}):(?: +(?P<value>{_VALUE}))?|(?P<scalar>{_VALUE}))(?: +#.*)? *"
-)
+# ``key:`` (then a space or the end) and a value, or a value alone: one copy of the
+# value's pattern, not two (compiling it was most of the module's import).  A line
+# with neither (a bare "- ") matches here and is refused in ``_tokens``.
+_LINE = re.compile(rf"(?P<indent> *)(?P<dash>- +)?(?:(?P<key>{_KEY}):(?= |$))? *(?P<value>{_VALUE})?(?: +#.*)? *")
 _IGNORED = re.compile(r" *(?:#.*)?")
 # What PyYAML would build as something that can fail (a date) or refuse ('=').
 _SPECIAL = re.compile(r"[0-9]{4}-|=$")
@@ -83,7 +84,7 @@ def _tokens(text: str) -> list[Token]:
         if line.startswith(("---", "...", "%")):
             raise _Refused
         match = _LINE.fullmatch(line)
-        if match is None:
+        if match is None or match["key"] is None and match["value"] is None:
             raise _Refused
         column = len(match["indent"])
         if match["dash"]:
@@ -92,7 +93,7 @@ def _tokens(text: str) -> list[Token]:
         if match["key"] is not None:
             tokens.append((column, "key", match["key"], _scalar(match["value"])))
         elif match["dash"]:
-            tokens.append((column, "scalar", None, _scalar(match["scalar"])))
+            tokens.append((column, "scalar", None, _scalar(match["value"])))
         else:
             raise _Refused  # a bare scalar line: a document of one value, or a broken one
     return tokens
