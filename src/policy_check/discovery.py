@@ -83,14 +83,15 @@ def _git_files(folder: Path, unreadable: list[Path]) -> list[Path] | None:
     if result.returncode != 0:
         return None
     messages = result.stderr.decode("utf-8", "surrogateescape")
-    unreadable.extend(folder / match.group(1).rstrip("/") for match in _GIT_UNREADABLE.finditer(messages))
+    unreadable.extend(folder / match.group(1).rstrip("/") for match in re.finditer(_GIT_UNREADABLE, messages))
     names = [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
     # ls-files lists deleted-but-tracked files too; only what exists can be checked.
     return [folder / name for name in dict.fromkeys(names) if os.path.lexists(folder / name)]
 
 
-# git skips a folder it cannot open with this warning (and exit 0).
-_GIT_UNREADABLE = re.compile(r"could not open directory '([^']*)': Permission denied")
+# git skips a folder it cannot open with this warning (and exit 0); compiled when
+# git warned at all (re keeps it).
+_GIT_UNREADABLE = r"could not open directory '([^']*)': Permission denied"
 
 
 def _walk(folder: Path, settings: Settings, unreadable: list[Path]) -> Iterator[Path]:

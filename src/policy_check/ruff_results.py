@@ -27,7 +27,8 @@ from policy_check.run_context import RunContext
 from policy_check.source import UnreadableSource, read_source
 
 RUFF_CONFIG_NAMES = ("pyproject.toml", "ruff.toml", ".ruff.toml")
-_EXTEND = re.compile(r"""^\s*extend\s*=\s*["']([^"'\n]+)["']""", re.MULTILINE)
+# Compiled on first use (re keeps it): only runs that keep ruff's results stamp its configurations.
+_EXTEND = r"""(?m)^\s*extend\s*=\s*["']([^"'\n]+)["']"""
 MAX_EXTEND_DEPTH = 8
 
 
@@ -148,7 +149,7 @@ def _stamp(path: str, stamps: list[str], seen: set[str], depth: int) -> None:
             text = handle.read(1024 * 1024)
     except OSError:
         return
-    for match in _EXTEND.finditer(text):
+    for match in re.finditer(_EXTEND, text):
         target = os.path.expanduser(match.group(1))
         _stamp(os.path.normpath(os.path.join(os.path.dirname(path), target)), stamps, seen, depth + 1)
 

@@ -35,9 +35,10 @@ NOT_PACKAGES = frozenset(
     }
 )
 TEST_FOLDERS = ("tests", "test", "testing")
-_TEST_DEFINITION = re.compile(r"^(?:async\s+)?def test|^class Test", re.MULTILINE)
-_IMPORTED_MODULE = re.compile(r"^[ \t]*(?:from[ \t]+(\w+)[ \t]+import\b|import[ \t]+(\w+))", re.MULTILINE)
-_SETUP_CALL = re.compile(r"^[^#\n]*\bsetup\s*\(", re.MULTILINE)
+# Patterns compiled on first use (re keeps them): a one-module run needs none of them.
+_TEST_DEFINITION = r"(?m)^(?:async\s+)?def test|^class Test"
+_IMPORTED_MODULE = r"(?m)^[ \t]*(?:from[ \t]+(\w+)[ \t]+import\b|import[ \t]+(\w+))"
+_SETUP_CALL = r"(?m)^[^#\n]*\bsetup\s*\("
 
 
 def is_build_file(path: Path) -> bool:
@@ -49,7 +50,7 @@ def is_build_file(path: Path) -> bool:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    return bool(_SETUP_CALL.search(text))
+    return bool(re.search(_SETUP_CALL, text))
 
 
 def has_build_file(folder: Path) -> bool:
@@ -248,7 +249,7 @@ class PythonProject:
             text = (self.root / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return False
-        return bool(_TEST_DEFINITION.search(text))
+        return bool(re.search(_TEST_DEFINITION, text))
 
     @cached_property
     def is_script_folder(self) -> bool:
@@ -284,7 +285,7 @@ class PythonProject:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
-        found = [match.group(1) or match.group(2) for match in _IMPORTED_MODULE.finditer(text)]
+        found = [match.group(1) or match.group(2) for match in re.finditer(_IMPORTED_MODULE, text)]
         # Not for a file changed just now: a change within the clock's resolution would keep its stat.
         if self.memo is not None and stat is not None and stat[0] <= time.time_ns() - RACY_SECONDS * 1e9:
             self.memo.put(key, found)
