@@ -134,7 +134,9 @@ def parse_source(text: str, display_path: str) -> Parsed:
 
 
 _Handler = tuple[Rule, Callable[[cst.CSTNode], object]]
-_Plan = tuple[list[_Handler] | None, list[_Handler] | None, Callable[[cst.CSTNode], list[cst.CSTNode]]]
+# A node type's visit and leave handlers, its children function, and whether it is
+# an import (which the engine's import names collect before any rule sees it).
+_Plan = tuple[list[_Handler] | None, list[_Handler] | None, Callable[[cst.CSTNode], list[cst.CSTNode]], bool]
 
 
 @functools.cache
@@ -169,7 +171,8 @@ class _Dispatcher:
 
     def _plan(self, node_type: type) -> _Plan:
         kind = node_type.__name__
-        plan = (self.visit_handlers.get(kind), self.leave_handlers.get(kind), CHILDREN[node_type])
+        is_import = node_type is cst.Import or node_type is cst.ImportFrom
+        plan = (self.visit_handlers.get(kind), self.leave_handlers.get(kind), CHILDREN[node_type], is_import)
         self.plans[node_type] = plan
         return plan
 
@@ -183,22 +186,31 @@ class _Dispatcher:
                 self.crashed.add(id(rule))
                 self.on_crash(rule, node, error)
 
-    def walk(self, node: cst.CSTNode) -> None:
-        node_type = node.__class__
-        visit, leave, children_of = self.plans.get(node_type) or self._plan(node_type)
-        if node_type is cst.Import or node_type is cst.ImportFrom:
-            self.names.add_import(node)  # type: ignore[arg-type]
+    def walk(self, module: cst.CSTNode) -> None:
+        # A closure over locals, not a method: one call per node, and what every call
+        # reads (the plans, the ancestors' stack) is a local, not an attribute.
+        plans, plan_of, call, skipped, add_import = self.plans, self._plan, self._call, self.skipped, self.names.add_import
         stack = self.context.stack
-        stack.append(node)
-        if visit:
-            self._call(visit, node)
-        skipped = self.skipped
-        for child in children_of(node):
-            if child.__class__ not in skipped:
-                self.walk(child)
-        if leave:
-            self._call(leave, node)
-        stack.pop()
+        push, pop = stack.append, stack.pop
+
+        def walk(node: cst.CSTNode) -> None:
+            visit, leave, children_of, is_import = plans.get(node.__class__) or plan_of(node.__class__)
+            if is_import:
+                add_import(node)  # type: ignore[arg-type]
+            push(node)
+            if visit:
+                call(visit, node)
+            for child in children_of(node):
+                if child.__class__ not in skipped:
+                    walk(child)  # noqa: F821 - bound while the walk runs (deleted below)
+            if leave:
+                call(leave, node)
+            pop()
+
+        try:
+            walk(module)
+        finally:
+            del walk  # it refers to itself: a cycle holding the rules and the nodes
 
 
 # ---------------------------------------------------------------------------
