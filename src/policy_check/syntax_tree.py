@@ -15,6 +15,7 @@ field names.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import functools
 import re
@@ -56,8 +57,13 @@ def _may_hold_nodes(annotation: object) -> bool:
     return typing.get_origin(annotation) is not typing.Literal
 
 
-# One field read: a node is a child; a list or tuple gives its nodes.
-_FIELD_SOURCE = """\
+# How a field is read, from its annotation: its value is always a node, a node or
+# None, a node or MaybeSentinel, or a sequence of nodes; else its value is looked at
+# (`str | None`, forward references, a sequence of a union with a string).
+_NODE, _OPTIONAL, _MAYBE, _NODES, _LOOKED_AT = range(5)
+
+# A field looked at: a node is a child; a list or tuple gives its nodes.
+_LOOKED_AT_SOURCE = """\
     value = node.{name}
     kind = kind_of(value.__class__) or classify(value)
     if kind == 1:
@@ -67,6 +73,30 @@ _FIELD_SOURCE = """\
             if (kind_of(child.__class__) or classify(child)) == 1:
                 children.append(child)
 """
+_FIELD_SOURCE = {
+    _NODE: "    children.append(node.{name})\n",
+    _NODES: "    children.extend(node.{name})\n",
+    _OPTIONAL: "    value = node.{name}\n    if value is not None:\n        children.append(value)\n",
+    _MAYBE: "    value = node.{name}\n    if value.__class__ is not MaybeSentinel:\n        children.append(value)\n",
+    _LOOKED_AT: _LOOKED_AT_SOURCE,
+}
+
+
+def _is_node_type(annotation: object) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, cst.CSTNode)
+
+
+def _field_kind(annotation: object) -> int:
+    if _is_node_type(annotation):
+        return _NODE
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Union:
+        others = [argument for argument in arguments if not _is_node_type(argument)]
+        if len(others) < len(arguments):
+            return {(): _NODE, (type(None),): _OPTIONAL, (cst.MaybeSentinel,): _MAYBE}.get(tuple(others), _LOOKED_AT)
+    elif origin is collections.abc.Sequence and len(arguments) == 1 and _field_kind(arguments[0]) == _NODE:
+        return _NODES
+    return _LOOKED_AT
 
 
 def _node_fields(node_type: type) -> list[str]:
@@ -75,16 +105,27 @@ def _node_fields(node_type: type) -> list[str]:
     return [name for name in child_fields(node_type) if _may_hold_nodes(annotations[name])]
 
 
+def _children_source(node_type: type, names: list[str]) -> str:
+    """The children function's text.  Where every field holds a node or a sequence of
+    nodes, one list: ``[node.func, *node.args, ...]``."""
+    annotations = {f.name: f.type for f in dataclasses.fields(node_type)}
+    kinds = [(name, _field_kind(annotations[name])) for name in names]
+    if all(kind in (_NODE, _NODES) for _, kind in kinds):
+        listed = ", ".join(f"node.{name}" if kind == _NODE else f"*node.{name}" for name, kind in kinds)
+        return f"def children(node):\n    return [{listed}]\n"
+    source = "def children(node, kind_of=kind_of, classify=classify, MaybeSentinel=MaybeSentinel):\n    children = []\n"
+    source += "".join(_FIELD_SOURCE[kind].format(name=name) for name, kind in kinds)
+    return source + "    return children\n"
+
+
 def _children_function(node_type: type) -> Callable[[cst.CSTNode], list[cst.CSTNode]]:
     """The function that lists a ``node_type`` node's children, written from its fields."""
     names = _node_fields(node_type)
     if not names:
         return _no_children
-    source = "def children(node, kind_of=kind_of, classify=classify):\n    children = []\n"
-    source += "".join(_FIELD_SOURCE.format(name=name) for name in names)
-    source += "    return children\n"
-    namespace: dict[str, object] = {"kind_of": _KIND.get, "classify": _classify}
-    exec(compile(source, f"<children of {node_type.__name__}>", "exec"), namespace)  # noqa: S102 - our own text, from dataclass field names
+    namespace: dict[str, object] = {"kind_of": _KIND.get, "classify": _classify, "MaybeSentinel": cst.MaybeSentinel}
+    code = compile(_children_source(node_type, names), f"<children of {node_type.__name__}>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own text, from dataclass field names
     return namespace["children"]  # type: ignore[return-value]
 
 
