@@ -7,8 +7,7 @@ reporters never convert.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(str, enum.Enum):
@@ -24,8 +23,9 @@ class Applicability(str, enum.Enum):
     UNSAFE = "unsafe"
 
 
-@dataclass(frozen=True, order=True)
-class Location:
+# Plain records, not dataclasses: each dataclass costs ~2-3M instructions to define,
+# paid by every start-up (pre-commit's one-module check imports this module).
+class Location(NamedTuple):
     row: int
     column: int
 
@@ -37,8 +37,7 @@ class Location:
         return cls(data["row"], data["column"])
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace the text between two locations (end exclusive) with ``content``."""
 
     content: str
@@ -53,8 +52,7 @@ class Edit:
         return cls(data["content"], Location.from_dict(data["location"]), Location.from_dict(data["end_location"]))
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     message: str
     applicability: Applicability
     edits: tuple[Edit, ...]
@@ -75,26 +73,64 @@ class Fix:
         )
 
 
-@dataclass
 class Diagnostic:
-    """One finding: what rule, where, what to do about it."""
+    """One finding: what rule, where, what to do about it.  Mutable (the engine places
+    it, notebooks move it into a cell), compared field by field."""
 
-    code: str
-    message: str
-    path: str
-    start: Location
-    end: Location
-    severity: Severity = Severity.WARNING
-    name: str = ""
-    fix: Fix | None = None
-    # The flagged source, whitespace-normalised: baselines fingerprint on it, not on rows.
-    snippet: str = ""
-    # Project-level findings are about a whole file or folder, not a line.
-    project_level: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-    # The enclosing function or class ("Model.fit"; "" at module level): with the
-    # snippet, what baselines fingerprint on instead of rows.
-    scope: str = ""
+    __slots__ = ("code", "message", "path", "start", "end", "severity", "name", "fix", "snippet", "project_level", "extra", "scope")
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        path: str,
+        start: Location,
+        end: Location,
+        severity: Severity = Severity.WARNING,
+        name: str = "",
+        fix: Fix | None = None,
+        snippet: str = "",
+        project_level: bool = False,
+        extra: dict[str, Any] | None = None,
+        scope: str = "",
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.path = path
+        self.start = start
+        self.end = end
+        self.severity = severity
+        self.name = name
+        self.fix = fix
+        # The flagged source, whitespace-normalised: baselines fingerprint on it, not on rows.
+        self.snippet = snippet
+        # Project-level findings are about a whole file or folder, not a line.
+        self.project_level = project_level
+        self.extra: dict[str, Any] = {} if extra is None else extra
+        # The enclosing function or class ("Model.fit"; "" at module level): with the
+        # snippet, what baselines fingerprint on instead of rows.
+        self.scope = scope
+
+    def replaced(self, **changes: Any) -> Diagnostic:
+        """A new finding with these fields changed (the others shared, as
+        ``dataclasses.replace`` shares them)."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return Diagnostic(**values)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Diagnostic({fields})"
 
     @property
     def noqa_row(self) -> int | None:

@@ -14,7 +14,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -74,8 +73,7 @@ def _syntax_diagnostic(path: str, message: str, row: int, column: int) -> Diagno
     return engine_diagnostic(SYNTAX_ERROR, path, f"SyntaxError: {message}", Location(max(row, 1), max(column, 1)))
 
 
-@dataclass
-class Parsed:
+class Parsed(NamedTuple):
     """A source text as the rules see it.  ``readable`` is set when libcst could only
     read a rewrite of it (same positions; see ``parse_fallback``)."""
 

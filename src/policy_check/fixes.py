@@ -8,7 +8,7 @@ count once; the rest wait for the next pass, after the file is checked again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -117,8 +117,7 @@ def _insertion(edit: InsertBefore | InsertAfter, positions: SourcePositions, new
 # Applying text edits
 
 
-@dataclass
-class AppliedFixes:
+class AppliedFixes(NamedTuple):
     text: str
     applied: list[Diagnostic]
 

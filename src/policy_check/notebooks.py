@@ -8,8 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from policy_check.diagnostics import Diagnostic, Edit, Fix, Location
 from policy_check.source import UnreadableSource
@@ -30,8 +29,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _FIRST_KEY = re.compile(r'\{(\r?\n)?([ \t]*)"(?:[^"\\]|\\.)*"(\s*:\s*)')
 
 
-@dataclass(frozen=True)
-class JsonLayout:
+class JsonLayout(NamedTuple):
     """The indentation, separators, escaping and final newline of a notebook's JSON
     (nbformat's: ``indent=1``, ``ensure_ascii=False``, a final newline; keys sorted,
     and the order read is kept)."""
@@ -62,19 +60,21 @@ class JsonLayout:
         return text + self.line_break if self.final_newline else text
 
 
-@dataclass
 class NotebookModule:
-    notebook: dict[str, Any]
-    text: str
-    # For each joined cell: its index in the notebook and the joined row of its first line.
-    cells: list[tuple[int, int]] = field(default_factory=list)
-    magics: list[str] = field(default_factory=list)
-    token: str = ""
-    # Code cells that are not Python (a pasted shell command, a path, prose): their
-    # 1-based number, the row and column of the problem in the cell, and Python's message.
-    not_python: list[tuple[int, int, int, str]] = field(default_factory=list)
-    # How the file's JSON was laid out, kept when fixes are written back.
-    layout: JsonLayout = field(default_factory=JsonLayout)
+    """The notebook's JSON and its code cells joined into one module."""
+
+    def __init__(self, notebook: dict[str, Any], text: str, token: str = "", layout: JsonLayout | None = None) -> None:
+        self.notebook = notebook
+        self.text = text
+        # For each joined cell: its index in the notebook and the joined row of its first line.
+        self.cells: list[tuple[int, int]] = []
+        self.magics: list[str] = []
+        self.token = token
+        # Code cells that are not Python (a pasted shell command, a path, prose): their
+        # 1-based number, the row and column of the problem in the cell, and Python's message.
+        self.not_python: list[tuple[int, int, int, str]] = []
+        # How the file's JSON was laid out, kept when fixes are written back.
+        self.layout = JsonLayout() if layout is None else layout
 
 
 def _cell_source(cell: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -30,16 +30,15 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _MAX_ATTEMPTS = 200
 
 
-@dataclass
-class Readable:
+class Readable(NamedTuple):
     """A text libcst can parse, with the same positions as the original."""
 
     text: str
     module: cst.Module
     # What was rewritten, for the message ("tab indentation", …).
-    rewrites: list[str] = field(default_factory=list)
+    rewrites: list[str]
     # Line ranges (1-based, inclusive) whose statements no rule saw.
-    skipped: list[tuple[int, int]] = field(default_factory=list)
+    skipped: list[tuple[int, int]]
 
 
 class _Offsets:
@@ -73,7 +72,7 @@ def readable(text: str, tree: ast.Module) -> Readable | None:
     candidate = "".join(chars)
     module = _try_parse(candidate)
     if module is not None:
-        return Readable(candidate, module, rewrites)
+        return Readable(candidate, module, rewrites, [])
     skipped: list[tuple[int, int]] = []
     _blank_unreadable(tree.body, _Offsets(candidate), chars, skipped, [0])
     candidate = "".join(chars)

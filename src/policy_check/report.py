@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,16 +13,26 @@ if TYPE_CHECKING:
     from policy_check.rules.base import Rule
 
 
-@dataclass
 class RunReport:
-    diagnostics: list[Diagnostic]
-    fixed: list[Diagnostic] = field(default_factory=list)
-    files_checked: int = 0
-    # The rule classes that ran (SARIF lists them as the tool's rules); a run may
-    # hand a sequence that imports them only when a reporter reads it.
-    rules: Sequence[type[Rule]] = field(default_factory=list)
-    unsafe_fixes: bool = False
-    root: Path = field(default_factory=Path.cwd)
+    """The findings, the fixes made, and what the run checked."""
+
+    def __init__(
+        self,
+        diagnostics: list[Diagnostic],
+        fixed: list[Diagnostic] | None = None,
+        files_checked: int = 0,
+        rules: Sequence[type[Rule]] | None = None,
+        unsafe_fixes: bool = False,
+        root: Path | None = None,
+    ) -> None:
+        self.diagnostics = diagnostics
+        self.fixed: list[Diagnostic] = [] if fixed is None else fixed
+        self.files_checked = files_checked
+        # The rule classes that ran (SARIF lists them as the tool's rules); a run may
+        # hand a sequence that imports them only when a reporter reads it.
+        self.rules: Sequence[type[Rule]] = [] if rules is None else rules
+        self.unsafe_fixes = unsafe_fixes
+        self.root = Path.cwd() if root is None else root
 
     def fixable(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if self.is_fixable(d)]

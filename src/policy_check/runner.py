@@ -16,8 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from policy_check.cache import ResultCache, stat_of, text_digest
 from policy_check.diagnostics import INTERNAL_ERROR, Diagnostic
@@ -38,8 +37,7 @@ CHUNK_SIZE = 16
 PARENT_CHECK_SECONDS = 0.5
 
 
-@dataclass(frozen=True)
-class _WorkerSetup:
+class _WorkerSetup(NamedTuple):
     settings: Settings
     rules: tuple[type[Rule], ...]
     options: FixOptions

@@ -13,8 +13,8 @@ import io
 import os
 import stat
 import tokenize
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # Generated files this large are data, not code; reading them would stall a run.
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
@@ -26,8 +26,7 @@ class UnreadableSource(Exception):
     """The file cannot be checked; the message is the one-line reason."""
 
 
-@dataclass(frozen=True)
-class SourceText:
+class SourceText(NamedTuple):
     text: str
     encoding: str
     bom: bool

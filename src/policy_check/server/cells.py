@@ -5,7 +5,6 @@ cells it touches."""
 from __future__ import annotations
 
 import bisect
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,8 +53,8 @@ class CellLayout:
         if end_cell != cell:
             end = Location(self._row_count(cell), len(self.texts[cell].splitlines()[-1]) + 1 if self.texts[cell] else 1)
         # The fix keeps its message and safety; its edits are made per cell (fix_in_cells).
-        fix = dataclasses.replace(diagnostic.fix, edits=()) if diagnostic.fix else None
-        return cell, dataclasses.replace(diagnostic, start=start, end=end, fix=fix)
+        fix = diagnostic.fix._replace(edits=()) if diagnostic.fix else None
+        return cell, diagnostic.replaced(start=start, end=end, fix=fix)
 
     def fix_in_cells(self, diagnostic: Diagnostic) -> dict[int, list[Edit]] | None:
         """The finding's fix as edits per cell, or None when it cannot be made there
