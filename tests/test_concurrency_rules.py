@@ -274,3 +274,69 @@ def test_unpicklable_targets_are_found(code: str) -> None:
 def test_picklable_targets_and_thread_pools_are_fine() -> None:
     assert pc403("import operator, multiprocessing as mp\nclass HW:\n    def chi2(self, c):\n        return c\n    @staticmethod\n    def het(c):\n        return c\ndef run(xs):\n    t = HW()\n    with mp.Pool(2) as pool:\n        pool.map(t.chi2, xs)\n        pool.map(HW.het, xs)\n        return pool.map(operator.itemgetter(1), xs)\n") == []
     assert pc403("from concurrent.futures import ThreadPoolExecutor\ndef run(xs):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(lambda x: x, xs))\n") == []
+
+
+# ---------------------------------------------------------------------------
+# The three rules share one collection per file
+
+
+_MIXED = """
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+def crunch(n):
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+def threaded():
+    with ThreadPoolExecutor(4) as ex:
+        return list(ex.map(crunch, range(4)))
+
+def nested(scale):
+    def scaled(x):
+        return x * scale
+    with ProcessPoolExecutor() as ex:
+        return list(ex.map(scaled, range(4)))
+
+class Worker(threading.Thread):
+    def run(self):
+        self.result = crunch(10)
+
+POOL = multiprocessing.Pool(2)
+POOL.map(lambda x: x + 1, range(3))
+"""
+
+_PC4 = [ThreadForCpuWork, MissingMainGuard, UnpicklableProcessTarget]
+
+
+def _findings(code: str, rules: list) -> list:
+    return sorted((d.code, d.start, d.message, d.fix) for d in check_snippet(code, rules) if d.code.startswith(("PC4", "PC000")))
+
+
+@pytest.mark.parametrize("order", [_PC4, _PC4[::-1], [_PC4[2], _PC4[0], _PC4[1]]])
+def test_the_rules_together_find_what_each_finds_alone(order: list) -> None:
+    alone = sorted(finding for rule in _PC4 for finding in _findings(_MIXED, [rule]))
+    assert {code for code, *_ in alone} == {"PC401", "PC402", "PC403"}
+    assert _findings(_MIXED, order) == alone
+
+
+def test_a_crash_while_collecting_fails_every_rule_on_that_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    from policy_check.rules.concurrency.collector import ConcurrencyFacts
+
+    recorded = ConcurrencyFacts.visit_Call
+
+    def crash_on_pools(self: ConcurrencyFacts, node) -> None:
+        if getattr(node.func, "attr", None) is not None and node.func.attr.value == "Pool":
+            raise RuntimeError("cannot read this pool")
+        recorded(self, node)
+
+    monkeypatch.setattr(ConcurrencyFacts, "visit_Call", crash_on_pools)
+    crashes = [(d.code, d.start, d.message) for d in check_snippet(_MIXED, _PC4) if d.code == "PC000"]
+    assert [message.split(" (")[0] for _, _, message in crashes] == [
+        f"internal error in rule {rule.code}" for rule in _PC4
+    ]
+    assert len({start for _, start, _ in crashes}) == 1
+    assert all(message.endswith("RuntimeError: cannot read this pool") for _, _, message in crashes)

@@ -7,9 +7,10 @@ lambdas or nested functions cannot be pickled to a worker process.
 
 Where things are:
 
-- ``collector.py``: the traversal the rules share (``ConcurrencyRule``): it records
-  every pool, executor, thread and process construction (``sites.py``) and every
-  call that hands work to one, then pairs them up.
+- ``collector.py``: the traversal the rules share: ``ConcurrencyFacts`` records, once
+  per file whichever of the rules run, every pool, executor, thread and process
+  construction (``sites.py``) and every call that hands work to one, then pairs
+  them up; ``ConcurrencyRule`` passes it the nodes.
 - ``targets.py``: what each worker runs (``functools.partial``, lambdas, nested
   functions, local classes, methods, module functions).
 - ``workload.py``: for PC401, whether a function's work is pure-Python CPU work,

@@ -5,6 +5,10 @@ after the traversal and ``targets_of`` says what each worker runs."""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
+from typing import Any
+
 import libcst as cst
 
 from policy_check.analysis.names import ImportNames
@@ -29,11 +33,12 @@ _CONSTRUCTOR_NAMES = frozenset(constructor.rpartition(".")[2] for constructor in
 _NOT_POOLS = ("print", "len", "list", "range")
 
 
-class ConcurrencyRule(Rule):
-    """Collects sites and uses during the traversal; subclasses judge them in ``finish``."""
+class ConcurrencyFacts:
+    """What the traversal records for every PC4 rule of a file, recorded once: the
+    rules' handlers all pass each node here, and the first of them records it."""
 
     def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
+        self.context = context
         self.sites: list[Site] = []
         self.name_uses: list[tuple[cst.Call, str, str, Where]] = []
         self.context_names: set[str] = set()  # names bound to multiprocessing.get_context(...)
@@ -41,6 +46,32 @@ class ConcurrencyRule(Rule):
         self._order = 0
         self._definitions: ModuleDefinitions | None = None
         self._module_imports: ImportNames | None = None
+        self._resolved = False
+        # The node being recorded, and the error recording it raised: every rule
+        # handling that node then fails with it, as each did with a traversal of its own.
+        self._node: cst.CSTNode | None = None
+        self._error: Exception | None = None
+
+    @classmethod
+    def of(cls, context: FileContext) -> ConcurrencyFacts:
+        """The facts of the file being checked, shared by its PC4 rules."""
+        facts = _BY_CONTEXT.get(id(context))
+        if facts is None:
+            facts = _BY_CONTEXT[id(context)] = cls(context)
+        return facts
+
+    def record(self, node: cst.CSTNode, recorder: Callable[[Any], None]) -> None:
+        """``recorder(node)`` the first time a rule's handler passes ``node``."""
+        if node is self._node:
+            if self._error is not None:
+                raise self._error
+            return
+        self._node, self._error = node, None
+        try:
+            recorder(node)
+        except Exception as error:
+            self._error = error
+            raise
 
     # -- shared facts, built on first need ----------------------------------------
 
@@ -154,6 +185,9 @@ class ConcurrencyRule(Rule):
     # -- pairing sites with the calls that hand them work -------------------------------
 
     def resolved_sites(self) -> list[Site]:
+        """The sites with the calls that hand them work (paired once per file)."""
+        if self._resolved:
+            return self.sites
         by_scope: dict[tuple[int, str], list[Site]] = {}
         for site in self.sites:
             if site.name is not None:
@@ -166,6 +200,7 @@ class ConcurrencyRule(Rule):
                 site.uses.append((call, "__call__", where))
             elif method in POOL_METHODS and not site.kind.startswith("joblib") and site.kind not in ("thread", "process"):
                 site.uses.append((call, method, where))
+        self._resolved = True
         return self.sites
 
     def _site_for(self, name: str, where: Where, by_scope: dict[tuple[int, str], list[Site]]) -> Site | None:
@@ -180,7 +215,48 @@ class ConcurrencyRule(Rule):
             return module_sites[0]
         return None
 
-    # -- what a worker runs -----------------------------------------------------------------
+
+# The facts of each file being checked, by its context's id, while its rules hold them
+# (the facts hold the context, so the id is not reused meanwhile; a global "last file"
+# would keep a checked tree alive, a dict on the context would make a reference cycle).
+_BY_CONTEXT: weakref.WeakValueDictionary[int, ConcurrencyFacts] = weakref.WeakValueDictionary()
+
+
+class ConcurrencyRule(Rule):
+    """Passes the traversal's nodes to the file's shared ``ConcurrencyFacts``;
+    subclasses judge the sites in ``finish``."""
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self.facts = ConcurrencyFacts.of(context)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.facts.record(node, self.facts.visit_Assign)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.facts.record(node, self.facts.visit_ClassDef)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.facts.record(node, self.facts.visit_Call)
+
+    @property
+    def sites(self) -> list[Site]:
+        return self.facts.sites
+
+    @property
+    def thread_classes(self) -> list[tuple[cst.ClassDef, Where]]:
+        return self.facts.thread_classes
+
+    @property
+    def definitions(self) -> ModuleDefinitions:
+        return self.facts.definitions
+
+    @property
+    def module_imports(self) -> ImportNames:
+        return self.facts.module_imports
+
+    def resolved_sites(self) -> list[Site]:
+        return self.facts.resolved_sites()
 
     def targets_of(self, site: Site) -> list[Target]:
         return TargetResolver(self.context.names, self.definitions).targets_of(site)
