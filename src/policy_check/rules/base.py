@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from policy_check.diagnostics import Applicability, Location, Severity
 from policy_check.rules.catalogue import rule_page_url
@@ -35,26 +35,28 @@ class FixSafety(str, enum.Enum):
 
 # ---------------------------------------------------------------------------
 # Examples: the documentation and the tests at once.
+#
+# The data classes of this module are NamedTuples or plain classes with slots, not
+# dataclasses: every check imports this module, and a frozen dataclass costs about
+# 4M instructions to define (the one-file pre-commit run pays it for each).
 
 
-@dataclass(frozen=True)
-class Valid:
+class Valid(NamedTuple):
     """Code that must not report.  ``path`` places it (``tests/``, ``__main__.py``…)."""
 
     code: str
     path: str = "example.py"
-    config: Mapping[str, Any] = field(default_factory=dict)
+    config: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Invalid:
+class Invalid(NamedTuple):
     """Code that must report.  ``expected`` is the source after ``--fix --unsafe-fixes``
     (``None``: the rule offers no edit for this example)."""
 
     code: str
     expected: str | None = None
     path: str = "example.py"
-    config: Mapping[str, Any] = field(default_factory=dict)
+    config: Mapping[str, Any] = MappingProxyType({})
     # How many findings of this rule the example holds.
     count: int = 1
 
@@ -66,8 +68,7 @@ Example = str | Valid | Invalid
 # Edits expressed on nodes; the engine turns them into text edits.
 
 
-@dataclass(frozen=True)
-class Replace:
+class Replace(NamedTuple):
     """Replace a node's text (its own extent, not its leading lines or trailing
     comment) with new code or a new node."""
 
@@ -75,31 +76,27 @@ class Replace:
     content: str | cst.CSTNode
 
 
-@dataclass(frozen=True)
-class RemoveLines:
+class RemoveLines(NamedTuple):
     """Remove the whole lines a statement occupies (with its trailing comment)."""
 
     node: cst.CSTNode
 
 
-@dataclass(frozen=True)
-class InsertBefore:
+class InsertBefore(NamedTuple):
     """Insert whole lines before the line a statement starts on, indented like it."""
 
     node: cst.CSTNode
     lines: str
 
 
-@dataclass(frozen=True)
-class InsertAfter:
+class InsertAfter(NamedTuple):
     """Insert whole lines after the line a statement ends on, indented like it."""
 
     node: cst.CSTNode
     lines: str
 
 
-@dataclass(frozen=True)
-class AddModuleLines:
+class AddModuleLines(NamedTuple):
     """Add lines at module level after the docstring, ``__future__`` imports and the
     leading imports (e.g. ``import logging`` and a module logger).  Identical
     additions from several fixes are applied once."""
@@ -110,50 +107,76 @@ class AddModuleLines:
 NodeEdit = Replace | RemoveLines | InsertBefore | InsertAfter | AddModuleLines
 
 
-@dataclass(frozen=True)
-class NodeFix:
+class NodeFix(NamedTuple):
     message: str
     applicability: Applicability
     edits: tuple[NodeEdit, ...]
 
 
-@dataclass
 class Report:
     """A finding as a rule sees it, before the engine gives it a position."""
 
-    rule: type[Rule]
-    node: cst.CSTNode | None
-    message: str
-    fix: NodeFix | None
-    severity: Severity
-    # A rule that already knows where the finding is (from CPython's ast) gives the
-    # place and the flagged source itself; then no node positions are computed.
-    span: tuple[Location, Location] | None = None
-    snippet: str = ""
-    # The traversal's ancestors of the node when it was reported: the engine's way to
-    # the node when it places it (see positions.py).
-    ancestors: tuple[cst.CSTNode, ...] = ()
+    __slots__ = ("rule", "node", "message", "fix", "severity", "span", "snippet", "ancestors")
+
+    def __init__(
+        self,
+        rule: type[Rule],
+        node: cst.CSTNode | None,
+        message: str,
+        fix: NodeFix | None,
+        severity: Severity,
+        # A rule that already knows where the finding is (from CPython's ast) gives the
+        # place and the flagged source itself; then no node positions are computed.
+        span: tuple[Location, Location] | None = None,
+        snippet: str = "",
+        # The traversal's ancestors of the node when it was reported: the engine's way
+        # to the node when it places it (see positions.py).
+        ancestors: tuple[cst.CSTNode, ...] = (),
+    ) -> None:
+        self.rule = rule
+        self.node = node
+        self.message = message
+        self.fix = fix
+        self.severity = severity
+        self.span = span
+        self.snippet = snippet
+        self.ancestors = ancestors
+
+    def __repr__(self) -> str:
+        return f"Report({self.rule.code}, {self.message!r})"
 
 
 # ---------------------------------------------------------------------------
 # The file a rule looks at.
 
 
-@dataclass
 class FileContext:
-    path: Path
-    # The path relative to the project root, with forward slashes: what globs match.
-    relative_path: str
-    source: str
-    module: cst.Module
-    settings: Settings
-    is_test_code: bool
-    names: ImportNames
-    # CPython's tree of the same text (the engine parses with it first anyway).
-    python_ast: ast.Module | None = None
-    # The ancestors of the node being visited, itself last.
-    stack: list[cst.CSTNode] = field(default_factory=list)
-    reports: list[Report] = field(default_factory=list)
+    # No slots: rules keep per-file caches on it (PC5), and the engine clears them.
+
+    def __init__(
+        self,
+        path: Path,
+        # The path relative to the project root, with forward slashes: what globs match.
+        relative_path: str,
+        source: str,
+        module: cst.Module,
+        settings: Settings,
+        is_test_code: bool,
+        names: ImportNames,
+        # CPython's tree of the same text (the engine parses with it first anyway).
+        python_ast: ast.Module | None = None,
+    ) -> None:
+        self.path = path
+        self.relative_path = relative_path
+        self.source = source
+        self.module = module
+        self.settings = settings
+        self.is_test_code = is_test_code
+        self.names = names
+        self.python_ast = python_ast
+        # The ancestors of the node being visited, itself last.
+        self.stack: list[cst.CSTNode] = []
+        self.reports: list[Report] = []
 
     @property
     def filename(self) -> str:

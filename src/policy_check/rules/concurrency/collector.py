@@ -5,7 +5,6 @@ after the traversal and ``targets_of`` says what each worker runs."""
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -55,10 +54,12 @@ class ConcurrencyFacts:
     @classmethod
     def of(cls, context: FileContext) -> ConcurrencyFacts:
         """The facts of the file being checked, shared by its PC4 rules."""
-        facts = _BY_CONTEXT.get(id(context))
+        # Kept on the context, as PC5 keeps its caches: the engine clears them after the
+        # check (a global "last file" would keep the checked tree alive until the next).
+        facts = context.__dict__.get("_pc4_facts")
         if facts is None:
-            facts = _BY_CONTEXT[id(context)] = cls(context)
-        return facts
+            facts = context.__dict__["_pc4_facts"] = cls(context)
+        return facts  # type: ignore[no-any-return]
 
     def record(self, node: cst.CSTNode, recorder: Callable[[Any], None]) -> None:
         """``recorder(node)`` the first time a rule's handler passes ``node``."""
@@ -215,11 +216,6 @@ class ConcurrencyFacts:
             return module_sites[0]
         return None
 
-
-# The facts of each file being checked, by its context's id, while its rules hold them
-# (the facts hold the context, so the id is not reused meanwhile; a global "last file"
-# would keep a checked tree alive, a dict on the context would make a reference cycle).
-_BY_CONTEXT: weakref.WeakValueDictionary[int, ConcurrencyFacts] = weakref.WeakValueDictionary()
 
 
 class ConcurrencyRule(Rule):
