@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator, Sequence
 import functools
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import PurePath
 
 import libcst as cst
@@ -45,14 +45,22 @@ _ENTRY = "<entry>"
 _MODULE = "<module>"
 
 
-@dataclass(frozen=True)
 class ModuleFacts:
-    kind: ModuleKind
-    # The first `if __name__ == "__main__":` block at module level, if any.
-    main_guard: cst.If | None
-    module: cst.Module = field(repr=False, compare=False)
-    # The code that runs when the module is run (none in a library).
-    entry_code: tuple[cst.CSTNode, ...] = field(default=(), repr=False, compare=False)
+    # A plain class, not a dataclass: defining one costs every check's start-up ~4M instructions.
+
+    def __init__(
+        self,
+        kind: ModuleKind,
+        # The first `if __name__ == "__main__":` block at module level, if any.
+        main_guard: cst.If | None,
+        module: cst.Module,
+        # The code that runs when the module is run (none in a library).
+        entry_code: tuple[cst.CSTNode, ...] = (),
+    ) -> None:
+        self.kind = kind
+        self.main_guard = main_guard
+        self.module = module
+        self.entry_code = entry_code
 
     @property
     def is_entry_point(self) -> bool:
@@ -66,8 +74,7 @@ class ModuleFacts:
         return _entry_functions(self.module, self.entry_code) if self.entry_code else frozenset()
 
 
-@dataclass(frozen=True)
-class ModuleCalls:
+class ModuleCalls(NamedTuple):
     """Every call in a module, found in one walk (PC3's logging facts and the entry
     functions both need them): per module-level statement, and for a module
     function, the calls of its body apart from those of its decorators and defaults."""

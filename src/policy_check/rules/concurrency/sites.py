@@ -4,7 +4,7 @@ guard), and the call arguments that say what a worker runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -42,8 +42,7 @@ def is_name(node: cst.CSTNode, name: str) -> bool:
     return isinstance(node, cst.Name) and node.value == name
 
 
-@dataclass
-class Where:
+class Where(NamedTuple):
     """The place of a node: its binding scope and what encloses it."""
 
     order: int
@@ -57,16 +56,18 @@ class Where:
     top_statement: cst.CSTNode | None  # the module-level statement holding the node
 
 
-@dataclass
 class Site:
     """A thread, pool, executor or process construction."""
 
-    kind: str
-    call: cst.Call
-    where: Where
-    name: str | None = None
-    with_node: cst.With | None = None
-    uses: list[tuple[cst.Call, str, Where]] = field(default_factory=list)
+    __slots__ = ("kind", "call", "where", "name", "with_node", "uses")
+
+    def __init__(self, kind: str, call: cst.Call, where: Where) -> None:
+        self.kind = kind
+        self.call = call
+        self.where = where
+        self.name: str | None = None
+        self.with_node: cst.With | None = None
+        self.uses: list[tuple[cst.Call, str, Where]] = []
 
 
 def is_guard_test(test: cst.BaseExpression) -> bool:

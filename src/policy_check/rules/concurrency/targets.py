@@ -5,7 +5,7 @@ lambdas, nested functions, local classes, methods and module-level functions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -14,8 +14,7 @@ from policy_check.rules.concurrency.sites import Site, Where, is_name, keyword, 
 from policy_check.rules.concurrency.workload import ModuleDefinitions, class_methods, parameter_names, walk_body
 
 
-@dataclass
-class Target:
+class Target(NamedTuple):
     """What a worker runs, as far as the module shows it."""
 
     # module-function, class-function, nested-function, lambda, method, local-class, unresolved
@@ -31,12 +30,12 @@ class Target:
         return self.kind in ("module-function", "class-function")
 
 
-@dataclass
 class TargetResolver:
     """Resolves the callables of one module's sites (after the traversal)."""
 
-    names: ImportNames
-    definitions: ModuleDefinitions
+    def __init__(self, names: ImportNames, definitions: ModuleDefinitions) -> None:
+        self.names = names
+        self.definitions = definitions
 
     def targets_of(self, site: Site) -> list[Target]:
         targets = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -89,12 +89,12 @@ MUTATING_METHODS = frozenset({"append", "extend", "insert", "update", "add", "se
 MAX_DEPTH = 2
 
 
-@dataclass
 class ModuleDefinitions:
     """The module-level functions and classes of one module (a scan of its top level)."""
 
-    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
-    classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
 
     @classmethod
     def of(cls, module: cst.Module) -> ModuleDefinitions:
@@ -112,8 +112,7 @@ def class_methods(class_def: cst.ClassDef) -> dict[str, cst.FunctionDef]:
     return {statement.name.value: statement for statement in body if isinstance(statement, cst.FunctionDef)}
 
 
-@dataclass
-class Verdict:
+class Verdict(NamedTuple):
     workload: Workload
     # What decided it, for the message: "nested `for` loops", "`open(...)`", "`np.fft.fft2`".
     reason: str
@@ -121,16 +120,16 @@ class Verdict:
     writes_shared_state: bool = False
 
 
-@dataclass
 class _Evidence:
     """What a scan of one function found, strongest kind first when judged."""
 
-    parameters: set[str]
-    waiting: list[str] = field(default_factory=list)
-    native: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    cpu: list[str] = field(default_factory=list)
-    writes_shared: bool = False
+    def __init__(self, parameters: set[str]) -> None:
+        self.parameters = parameters
+        self.waiting: list[str] = []
+        self.native: list[str] = []
+        self.unknown: list[str] = []
+        self.cpu: list[str] = []
+        self.writes_shared = False
 
     def absorb(self, verdict: Verdict, callee: str) -> None:
         bucket = {

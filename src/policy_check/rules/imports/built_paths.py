@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ntpath
 import posixpath
-from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -28,12 +27,12 @@ def is_path_builder(func: cst.BaseExpression, names: ImportNames) -> bool:
     return names.qualify_ending(func, _BUILDER_NAMES) in PATH_BUILDERS
 
 
-@dataclass
 class BuiltPath:
-    # The operands in order, and every node that makes the expression up.
-    pieces: list[cst.BaseExpression] = field(default_factory=list)
-    parts: list[cst.CSTNode] = field(default_factory=list)
-    joined: bool = False  # by a path join (`/`, `os.path.join`) rather than `+`
+    def __init__(self) -> None:
+        # The operands in order, and every node that makes the expression up.
+        self.pieces: list[cst.BaseExpression] = []
+        self.parts: list[cst.CSTNode] = []
+        self.joined = False  # by a path join (`/`, `os.path.join`) rather than `+`
 
     @classmethod
     def of(cls, node: cst.BaseExpression, names: ImportNames) -> BuiltPath | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import libcst as cst
@@ -14,8 +14,7 @@ from policy_check.rules.base import FileContext, NodeEdit, Replace
 from policy_check.rules.imports.static_paths import StaticPaths
 
 
-@dataclass
-class _Rewrite:
+class _Rewrite(NamedTuple):
     # One rewritten import, as the message shows it.
     example: str
     edits: list[NodeEdit]

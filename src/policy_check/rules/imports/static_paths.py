@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
@@ -20,13 +19,13 @@ _SAME_PATH_CALLS = frozenset(
 _SAME_PATH_METHODS = frozenset({"resolve", "absolute", "expanduser"})
 
 
-@dataclass
 class StaticPaths:
     """Evaluates path expressions of one file without running it: literals, ``__file__``,
     ``os.path`` functions, ``pathlib`` operations and module-level names bound once."""
 
-    context: FileContext
-    _bindings: dict[str, cst.BaseExpression | None] | None = None
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+        self._bindings: dict[str, cst.BaseExpression | None] | None = None
 
     @property
     def file(self) -> str:

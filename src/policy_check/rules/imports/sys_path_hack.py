@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -44,20 +44,18 @@ def is_exempt_from_path_rule(relative_path: str) -> bool:
     return name == "conf.py" and any(part in ("doc", "docs") for part in parts[:-1])
 
 
-@dataclass
-class _Hack:
+class _Hack(NamedTuple):
     node: cst.CSTNode
     what: str
     # Where the statement sits, for removing it.
     removal: tuple[NodeEdit, ...] | None
     order: int
-    added: list[cst.BaseExpression] = field(default_factory=list)
+    added: list[cst.BaseExpression]
     # The node's ancestors when it was seen: it is reported after the traversal.
-    ancestors: tuple[cst.CSTNode, ...] = ()
+    ancestors: tuple[cst.CSTNode, ...]
 
 
-@dataclass
-class _SeenImport:
+class _SeenImport(NamedTuple):
     node: cst.Import | cst.ImportFrom
     order: int
 

@@ -12,7 +12,7 @@ the library's messages too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -22,8 +22,7 @@ from policy_check.rules.logs.loggers import Configuration, ModuleLogging
 from policy_check.rules.logs.placement import setup_edits
 
 
-@dataclass(frozen=True)
-class LoggingSetup:
+class LoggingSetup(NamedTuple):
     logger_name: str
     edits: tuple[NodeEdit, ...]
 

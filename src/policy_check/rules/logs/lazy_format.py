@@ -11,7 +11,6 @@ import json
 import re
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -23,13 +22,13 @@ from policy_check.analysis.string_literals import literal_string
 _PRINTF_COMPATIBLE_SPEC = re.compile(r"^(?P<sign>[+ ]?)(?P<alt>#?)(?P<zero>0?)(?P<width>\d*)(?:\.(?P<precision>\d+))?(?P<type>[deEfFgGxXo])$")
 
 
-@dataclass
 class LazyMessage:
-    # The template's text pieces, kept apart from the placeholders so `%` can be escaped.
-    parts: list[tuple[str, bool]] = field(default_factory=list)  # (text, is_placeholder)
-    args: list[cst.BaseExpression] = field(default_factory=list)
-    # The message also needs its exact text when it has no arguments: then logging
-    # does not %-format it and `%` must not be doubled.
+    def __init__(self) -> None:
+        # The template's text pieces, kept apart from the placeholders so `%` can be escaped.
+        self.parts: list[tuple[str, bool]] = []  # (text, is_placeholder)
+        self.args: list[cst.BaseExpression] = []
+        # The message also needs its exact text when it has no arguments: then logging
+        # does not %-format it and `%` must not be doubled.
 
     def add_text(self, text: str) -> None:
         self.parts.append((text, False))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -156,8 +156,7 @@ def _is_split_handlers(handlers: cst.BaseExpression) -> bool:
     return [e.value.value for e in handlers.elements if isinstance(e.value, cst.Name)] == ["to_stdout", "to_stderr"]
 
 
-@dataclass
-class ModuleLogging:
+class ModuleLogging(NamedTuple):
     """How the module imports ``logging`` and ``sys``, which name holds its module
     logger, and how (whether) it configures logging."""
 

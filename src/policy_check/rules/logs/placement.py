@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -27,16 +27,14 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
 )
 
 
-@dataclass(frozen=True)
-class _Import:
+class _Import(NamedTuple):
     statement: cst.SimpleStatementLine
     section: str  # "future", "stdlib" or "other"
     straight: bool  # `import x` rather than `from x import y`
     name: str
 
 
-@dataclass(frozen=True)
-class ModuleHeader:
+class ModuleHeader(NamedTuple):
     """The docstring and the leading imports of a module."""
 
     docstring: cst.BaseStatement | None
