@@ -280,17 +280,12 @@ def test_picklable_targets_and_thread_pools_are_fine() -> None:
 # The three rules share one collection per file
 
 
-_MIXED = """
+_IMPORTS = """
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
-def crunch(n):
-    total = 0
-    for i in range(n):
-        total += i * i % 7
-    return total
-
+"""
+_MIXED = _IMPORTS + CPU_FUNCTION + """
 def threaded():
     with ThreadPoolExecutor(4) as ex:
         return list(ex.map(crunch, range(4)))
