@@ -18,8 +18,7 @@ import ast
 import bisect
 import re
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -82,22 +81,39 @@ class _OffsetRecordingState(CodegenState):
         # The syntactic range (without surrounding whitespace) wins where a node has one.
         self.spans.setdefault(node, (start, self.offset))
 
-    @contextmanager
     def record_syntactic_position(
         self,
         node: cst.CSTNode,
         *,
         start_node: cst.CSTNode | None = None,
         end_node: cst.CSTNode | None = None,
-    ) -> Iterator[None]:
-        start = self.offset
-        yield
-        end = self.offset
-        if start_node is not None:
-            start = self.spans[start_node][0]
-        if end_node is not None:
-            end = self.spans[end_node][1]
-        self.spans[node] = (start, end)
+    ) -> _SyntacticRange:
+        return _SyntacticRange(self, node, start_node, end_node)
+
+
+class _SyntacticRange:
+    """Records a node's syntactic range around its code generation: a plain context
+    manager, not a generator one (libcst enters one per expression and statement, and a
+    generator's costs about twice as much)."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "start")
+
+    def __init__(self, state: _OffsetRecordingState, node: cst.CSTNode, start_node: cst.CSTNode | None, end_node: cst.CSTNode | None) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+
+    def __enter__(self) -> None:
+        self.start = self.state.offset
+
+    def __exit__(self, error_type: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
+        if error_type is not None:
+            return  # the generation failed: nothing to record
+        state = self.state
+        start, end = self.start, state.offset
+        if self.start_node is not None:
+            start = state.spans[self.start_node][0]
+        if self.end_node is not None:
+            end = state.spans[self.end_node][1]
+        state.spans[self.node] = (start, end)
 
 
 class SourcePositions:
