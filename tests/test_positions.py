@@ -12,7 +12,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from policy_check.positions import SourcePositions
+from policy_check.positions import SourcePositions, line_starts_of
 from policy_check.syntax_tree import child_nodes
 
 # Every kind of block the anchoring descends into, decorators, comments and blank
@@ -197,3 +197,9 @@ def test_a_node_outside_the_module_is_not_placed() -> None:
     stranger = cst.parse_module("x = 1\n").body[0]
     positions = SourcePositions(module, SHAPES, ast.parse(SHAPES), {stranger: (module, module.body[2])})
     assert positions.find(stranger) is None
+
+
+@pytest.mark.parametrize("text", ["", "\n", "a", "a\n", "a\nbc\n\nd", "a\r\nb\rc\n", "\r\r\n\n", "é\nü\n", "x = 1\n# c\n"])
+def test_line_starts_are_the_offsets_after_each_line_break(text: str) -> None:
+    breaks = [index + 1 for index, char in enumerate(text) if char == "\n" or (char == "\r" and text[index + 1 : index + 2] != "\n")]
+    assert line_starts_of(text) == [0, *breaks]
