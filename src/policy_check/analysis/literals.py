@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from policy_check.analysis.string_literals import literal_string
-
 
 def string_value(node: cst.BaseExpression) -> str | None:
     """The value of a plain (non-bytes, non-f) string literal or implicit concatenation."""
     if isinstance(node, cst.SimpleString):
         if "b" in node.prefix.lower():
             return None
-        value = literal_string(node.value)  # what node.evaluated_value gives, without compiling
+        value = node.evaluated_value
         return value if isinstance(value, str) else None
     if isinstance(node, cst.ConcatenatedString):
         left, right = string_value(node.left), string_value(node.right)

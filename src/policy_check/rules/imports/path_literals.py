@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
-from policy_check.analysis.string_literals import literal_string
 from policy_check.rules.base import FileContext
 
 # From the absolute paths found in 30 research repositories: personal folders, then
@@ -82,7 +82,7 @@ def machine_specific_path(value: str, prefixes: tuple[str, ...]) -> bool:
 
 def literal_text(prefix: str, text: str, quote: str) -> str | None:
     try:
-        value = literal_string(f"{prefix}{quote}{text}{quote}")
+        value = ast.literal_eval(f"{prefix}{quote}{text}{quote}")
     except (SyntaxError, ValueError):
         return None
     return value if isinstance(value, str) else None

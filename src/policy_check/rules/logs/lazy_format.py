@@ -7,6 +7,7 @@ rule then reports without an edit.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import string
@@ -15,7 +16,6 @@ from collections.abc import Sequence
 import libcst as cst
 
 from policy_check.analysis.literals import string_value
-from policy_check.analysis.string_literals import literal_string
 
 # The part of Python's format-spec mini-language that printf-style formatting
 # spells the same way: sign, '#', zero padding, width, precision and a numeric type.
@@ -60,7 +60,7 @@ def _fstring_text(node: cst.FormattedString, text: str) -> str | None:
     prefix = node.prefix.lower().replace("f", "")
     quote = node.start[len(node.prefix) :]
     try:
-        value = literal_string(f"{prefix}{quote}{text}{quote}")
+        value = ast.literal_eval(f"{prefix}{quote}{text}{quote}")
     except (SyntaxError, ValueError):
         return None
     return value.replace("{{", "{").replace("}}", "}") if isinstance(value, str) else None
